@@ -1,0 +1,31 @@
+import { createDefaultEsmPreset } from 'ts-jest';
+
+const esm = {
+  ...createDefaultEsmPreset({ tsconfig: 'tsconfig.test.json' }),
+  // Sources import siblings as './x.ts'; ts-jest rewrites that to './x.js', which must resolve back to the .ts file.
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+};
+
+/** Unit tests need nothing running; integration tests share one real control plane started by globalSetup. */
+export default {
+  projects: [
+    {
+      ...esm,
+      displayName: 'unit',
+      testEnvironment: 'node',
+      roots: ['<rootDir>/test/unit', '<rootDir>/operators'],
+      testMatch: ['**/*.test.ts'],
+    },
+    {
+      ...esm,
+      displayName: 'integration',
+      testEnvironment: 'node',
+      roots: ['<rootDir>/test/integration'],
+      testMatch: ['**/*.test.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.js',
+      globalTeardown: '<rootDir>/test/support/global-teardown.js',
+    },
+  ],
+  reporters: ['default', ['<rootDir>/test/support/summary-reporter.js', {}]],
+  testTimeout: 60_000,
+};

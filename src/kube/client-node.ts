@@ -1,0 +1,235 @@
+import {
+  CoreV1Api,
+  KubeConfig,
+  KubernetesObjectApi,
+  PatchStrategy,
+  Watch,
+  type CoreV1Event,
+  type V1ConfigMap,
+  type V1ObjectMeta,
+  type V1Service,
+} from '@kubernetes/client-node';
+import { randomBytes } from 'node:crypto';
+import type { ApplyOptions, KubeClient, ServiceScope } from './client.ts';
+import { toKubeApiError } from './errors.ts';
+import type { ConfigMap, ConfigMapApply, EventRecord, ObjectMeta, Service } from './objects.ts';
+import { Reflector, type ListResult, type ListWatchSource, type WatchEventType } from './reflector.ts';
+
+/** Page size for lists: large clusters are listed in chunks instead of one huge response. */
+const PAGE_SIZE = 500;
+
+function timestamp(value: unknown): string {
+  if (value instanceof Date) return value.toISOString().replace('.000Z', 'Z');
+  return typeof value === 'string' ? value : '';
+}
+
+function toMeta(meta: V1ObjectMeta | undefined): ObjectMeta {
+  return {
+    name: meta?.name ?? '',
+    namespace: meta?.namespace ?? '',
+    uid: meta?.uid ?? '',
+    resourceVersion: meta?.resourceVersion ?? '',
+    creationTimestamp: timestamp(meta?.creationTimestamp),
+    labels: meta?.labels ?? {},
+    annotations: meta?.annotations ?? {},
+  };
+}
+
+/** Accepts a typed list item or a raw watch object (same shape, but dates as strings). */
+export function toService(raw: unknown): Service {
+  const svc = raw as V1Service;
+  return {
+    metadata: toMeta(svc.metadata),
+    spec: {
+      type: svc.spec?.type ?? 'ClusterIP',
+      ports: (svc.spec?.ports ?? []).map((p) => ({
+        port: p.port,
+        ...(p.name ? { name: p.name } : {}),
+        ...(p.protocol ? { protocol: p.protocol } : {}),
+        ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}),
+      })),
+      ...(svc.spec?.externalName ? { externalName: svc.spec.externalName } : {}),
+      ...(svc.spec?.clusterIP ? { clusterIP: svc.spec.clusterIP } : {}),
+    },
+  };
+}
+
+export function toConfigMap(raw: unknown): ConfigMap {
+  const cm = raw as V1ConfigMap;
+  return { metadata: toMeta(cm.metadata), data: cm.data ?? {} };
+}
+
+interface Page<R> {
+  items: R[];
+  metadata?: { resourceVersion?: string; _continue?: string };
+}
+
+async function listAllPages<R>(fetchPage: (cont: string | undefined) => Promise<Page<R>>): Promise<{ items: R[]; resourceVersion: string }> {
+  const items: R[] = [];
+  let cont: string | undefined;
+  let resourceVersion = '';
+  do {
+    const page = await fetchPage(cont);
+    items.push(...page.items);
+    resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
+    cont = page.metadata?._continue || undefined;
+  } while (cont);
+  return { items, resourceVersion };
+}
+
+/** The KubeClient over @kubernetes/client-node 2.x. */
+export class ClientNodeKube implements KubeClient {
+  readonly #kc: KubeConfig;
+  readonly #core: CoreV1Api;
+  readonly #objects: KubernetesObjectApi;
+  readonly #watch: Watch;
+
+  constructor(kc: KubeConfig) {
+    this.#kc = kc;
+    this.#core = kc.makeApiClient(CoreV1Api);
+    this.#objects = KubernetesObjectApi.makeApiClient(kc);
+    this.#watch = new Watch(kc);
+  }
+
+  /** Loads KUBECONFIG / ~/.kube/config, or the in-cluster ServiceAccount when running in a Pod. */
+  static fromDefault(): ClientNodeKube {
+    const kc = new KubeConfig();
+    kc.loadFromDefault();
+    return new ClientNodeKube(kc);
+  }
+
+  static fromFile(path: string): ClientNodeKube {
+    const kc = new KubeConfig();
+    kc.loadFromFile(path);
+    return new ClientNodeKube(kc);
+  }
+
+  get server(): string {
+    return this.#kc.getCurrentCluster()?.server ?? '(no cluster)';
+  }
+
+  #source<T>(
+    description: string,
+    path: string,
+    selectors: { labelSelector?: string; fieldSelector?: string },
+    list: (cont: string | undefined) => Promise<Page<unknown>>,
+    convert: (raw: unknown) => T,
+  ): ListWatchSource<T> {
+    return {
+      description,
+      convert,
+      list: async (): Promise<ListResult<T>> => {
+        try {
+          const all = await listAllPages(list);
+          return { items: all.items.map(convert), resourceVersion: all.resourceVersion };
+        } catch (error) {
+          throw toKubeApiError(`list ${description}`, error);
+        }
+      },
+      watch: (resourceVersion, onEvent, onDone) =>
+        this.#watch.watch(
+          path,
+          { resourceVersion, allowWatchBookmarks: true, ...selectors },
+          (type: string, object: unknown) => onEvent(type as WatchEventType, object),
+          (error: unknown) => onDone(error ?? undefined),
+        ),
+    };
+  }
+
+  watchServices(scope: ServiceScope): Reflector<Service> {
+    const { namespace, labelSelector } = scope;
+    const where = namespace ? `namespace ${namespace}` : 'all namespaces';
+    const description = `Services in ${where}${labelSelector ? ` matching ${labelSelector}` : ''}`;
+    const path = namespace ? `/api/v1/namespaces/${namespace}/services` : '/api/v1/services';
+    return new Reflector(
+      this.#source(
+        description,
+        path,
+        labelSelector ? { labelSelector } : {},
+        (cont) =>
+          namespace
+            ? this.#core.listNamespacedService({ namespace, labelSelector, limit: PAGE_SIZE, _continue: cont })
+            : this.#core.listServiceForAllNamespaces({ labelSelector, limit: PAGE_SIZE, _continue: cont }),
+        toService,
+      ),
+    );
+  }
+
+  watchConfigMaps(namespace: string, name?: string): Reflector<ConfigMap> {
+    const fieldSelector = name ? `metadata.name=${name}` : undefined;
+    const description = name ? `ConfigMap ${namespace}/${name}` : `ConfigMaps in namespace ${namespace}`;
+    return new Reflector(
+      this.#source(
+        description,
+        `/api/v1/namespaces/${namespace}/configmaps`,
+        fieldSelector ? { fieldSelector } : {},
+        (cont) => this.#core.listNamespacedConfigMap({ namespace, fieldSelector, limit: PAGE_SIZE, _continue: cont }),
+        toConfigMap,
+      ),
+    );
+  }
+
+  async getConfigMap(namespace: string, name: string): Promise<ConfigMap | undefined> {
+    try {
+      return toConfigMap(await this.#core.readNamespacedConfigMap({ namespace, name }));
+    } catch (error) {
+      const e = toKubeApiError(`get ConfigMap ${namespace}/${name}`, error);
+      if (e.notFound) return undefined;
+      throw e;
+    }
+  }
+
+  async applyConfigMap(cm: ConfigMapApply, options: ApplyOptions): Promise<ConfigMap> {
+    const body: V1ConfigMap = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: {
+        name: cm.name,
+        namespace: cm.namespace,
+        ...(cm.labels ? { labels: cm.labels } : {}),
+        ...(cm.annotations ? { annotations: cm.annotations } : {}),
+      },
+      ...(cm.data ? { data: cm.data } : {}),
+    };
+    try {
+      const stored = await this.#objects.patch(
+        body,
+        undefined,
+        options.dryRun ? 'All' : undefined,
+        options.fieldManager,
+        options.force ?? false,
+        PatchStrategy.ServerSideApply,
+      );
+      return toConfigMap(stored);
+    } catch (error) {
+      throw toKubeApiError(`apply ConfigMap ${cm.namespace}/${cm.name}`, error);
+    }
+  }
+
+  async recordEvent(event: EventRecord, reportingController: string): Promise<void> {
+    const now = new Date();
+    const { regarding } = event;
+    const body: CoreV1Event = {
+      metadata: {
+        // Unique like kubectl's events: object name plus a random suffix.
+        name: `${regarding.name}.${randomBytes(8).toString('hex')}`,
+        namespace: regarding.namespace,
+      },
+      involvedObject: { ...regarding },
+      type: event.type,
+      reason: event.reason,
+      message: event.message.slice(0, 1024),
+      firstTimestamp: now,
+      lastTimestamp: now,
+      count: 1,
+      source: { component: reportingController },
+      reportingComponent: reportingController,
+      reportingInstance: reportingController,
+    };
+    try {
+      await this.#core.createNamespacedEvent({ namespace: regarding.namespace, body });
+    } catch (error) {
+      throw toKubeApiError(`record Event ${event.reason} on ${regarding.kind} ${regarding.namespace}/${regarding.name}`, error);
+    }
+  }
+}

@@ -1,0 +1,33 @@
+import type { ConfigMap, ConfigMapApply, EventRecord, Service } from './objects.ts';
+import type { Reflector } from './reflector.ts';
+
+export interface ServiceScope {
+  /** One namespace, or all namespaces when absent. */
+  namespace?: string;
+  /** Applied to list and watch alike. */
+  labelSelector?: string;
+}
+
+export interface ApplyOptions {
+  fieldManager: string;
+  /** Take over fields another manager owns (the operator's own key after a hand edit). */
+  force?: boolean;
+  /** Let the API server validate without persisting (dryRun=All). */
+  dryRun?: boolean;
+}
+
+/**
+ * Everything the operator asks of the API server. The client-node implementation is the only code that imports
+ * @kubernetes/client-node; tests of the domain can supply their own.
+ */
+export interface KubeClient {
+  /** The API server this client talks to, for logs. */
+  readonly server: string;
+  watchServices(scope: ServiceScope): Reflector<Service>;
+  /** Watches the ConfigMaps of one namespace, optionally narrowed to one name. */
+  watchConfigMaps(namespace: string, name?: string): Reflector<ConfigMap>;
+  getConfigMap(namespace: string, name: string): Promise<ConfigMap | undefined>;
+  /** Server-side apply of the given fields; returns the object as stored. */
+  applyConfigMap(configMap: ConfigMapApply, options: ApplyOptions): Promise<ConfigMap>;
+  recordEvent(event: EventRecord, reportingController: string): Promise<void>;
+}

@@ -1,0 +1,64 @@
+/**
+ * The Kubernetes objects the operator reads and writes, reduced to the fields it uses. The adapter converts
+ * client-node's objects into these, so the domain neither imports the client nor depends on its classes.
+ */
+export interface ObjectMeta {
+  name: string;
+  namespace: string;
+  uid: string;
+  resourceVersion: string;
+  /** RFC 3339, as the API server sends it. */
+  creationTimestamp: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+
+export interface ServicePort {
+  name?: string;
+  port: number;
+  protocol?: string;
+  appProtocol?: string;
+}
+
+export interface Service {
+  metadata: ObjectMeta;
+  spec: {
+    type: string;
+    ports: ServicePort[];
+    externalName?: string;
+    clusterIP?: string;
+  };
+}
+
+export interface ConfigMap {
+  metadata: ObjectMeta;
+  data: Record<string, string>;
+}
+
+/** What the operator writes: a ConfigMap reduced to the fields it owns under server-side apply. */
+export interface ConfigMapApply {
+  name: string;
+  namespace: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  data?: Record<string, string>;
+}
+
+export interface ObjectReference {
+  kind: 'Service' | 'ConfigMap' | 'Deployment' | 'Lease';
+  apiVersion: string;
+  name: string;
+  namespace: string;
+  uid?: string;
+}
+
+export interface EventRecord {
+  regarding: ObjectReference;
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+}
+
+export function objectKey(meta: Pick<ObjectMeta, 'namespace' | 'name'>): string {
+  return `${meta.namespace}/${meta.name}`;
+}

@@ -1,0 +1,276 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { get as httpGet } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { resolveBinaries, type Binaries } from './binaries.ts';
+import { createPki, type Pki } from './pki.ts';
+import { freePort } from './ports.ts';
+import { isAlive, isOurs, startDetached, startTicks, stopGroup } from './processes.ts';
+import { waitFor } from './wait.ts';
+
+/** Large enough for 30,000 Services. */
+export const SERVICE_CIDR = '10.96.0.0/16';
+const START_TIMEOUT_MS = Number(process.env.KUBERNAUT_CONTROL_PLANE_START_TIMEOUT_MS ?? 120_000);
+
+/** What `up` returns and what is kept in `<dir>/state.json` so later commands find the same control plane. */
+export interface ControlPlane {
+  name: string;
+  dir: string;
+  kubeconfig: string;
+  apiServerUrl: string;
+  etcdUrl: string;
+  caCert: string;
+  adminCert: string;
+  adminKey: string;
+  logs: { etcd: string; apiserver: string; controllerManager?: string };
+  pids: { etcd: number; apiserver: number; controllerManager?: number };
+  /** The process whose death makes this control plane an orphan (a test run); absent for long-lived ones. */
+  owner?: { pid: number; ticks: number | undefined };
+  binaries: Binaries;
+  version: string;
+  startedAt: string;
+}
+
+export interface UpOptions {
+  name?: string;
+  /** Tie the control plane's life to this process: once it is gone, the next `up` of any name removes it. */
+  ownerPid?: number;
+  controllerManager?: boolean;
+  progress?: (line: string) => void;
+}
+
+export function runRoot(): string {
+  return process.env.KUBERNAUT_RUN_DIR ?? join(tmpdir(), 'kubernaut-toolset-clusters');
+}
+
+function stateFile(name: string): string {
+  return join(runRoot(), name, 'state.json');
+}
+
+export function readState(name: string): ControlPlane | undefined {
+  try {
+    return JSON.parse(readFileSync(stateFile(name), 'utf8')) as ControlPlane;
+  } catch {
+    return undefined;
+  }
+}
+
+function processesAlive(cp: ControlPlane): boolean {
+  const pids = [cp.pids.etcd, cp.pids.apiserver, ...(cp.pids.controllerManager ? [cp.pids.controllerManager] : [])];
+  return pids.every((pid) => isOurs(pid, cp.dir));
+}
+
+function ownerGone(cp: ControlPlane): boolean {
+  return cp.owner !== undefined && !isAlive(cp.owner.pid, cp.owner.ticks);
+}
+
+/** Stops every process of a control plane (whole groups) and deletes its directory. Safe on a half-dead one. */
+export async function teardown(cp: ControlPlane): Promise<void> {
+  const pids = [cp.pids.controllerManager, cp.pids.apiserver, cp.pids.etcd].filter((p): p is number => !!p);
+  for (const pid of pids) await stopGroup(pid, cp.dir);
+  rmSync(cp.dir, { recursive: true, force: true });
+}
+
+/** Removes control planes left behind by a killed run: owner gone, or some of their processes dead. */
+export async function sweepOrphans(progress: (line: string) => void = () => {}): Promise<string[]> {
+  const removed: string[] = [];
+  if (!existsSync(runRoot())) return removed;
+  for (const name of readdirSync(runRoot())) {
+    const cp = readState(name);
+    // Without state.json nothing was started yet (it is written right after each process starts).
+    if (!cp) continue;
+    if (ownerGone(cp) || !processesAlive(cp)) {
+      progress(`removing control plane "${name}" left behind by an earlier run`);
+      await teardown(cp);
+      removed.push(name);
+    }
+  }
+  return removed;
+}
+
+/** Anonymous or admin HTTPS GET against the API server; resolves with status and body. */
+export function apiGet(cp: Pick<ControlPlane, 'apiServerUrl' | 'caCert' | 'adminCert' | 'adminKey'>, path: string, asAdmin = true):
+  Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      new URL(path, cp.apiServerUrl),
+      {
+        method: 'GET',
+        ca: readFileSync(cp.caCert),
+        ...(asAdmin ? { cert: readFileSync(cp.adminCert), key: readFileSync(cp.adminKey) } : {}),
+        timeout: 5_000,
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`GET ${path} timed out`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function etcdHealthy(url: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = httpGet(`${url}/health`, { timeout: 2_000 }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve(res.statusCode === 200 && body.includes('"health":"true"')));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+  });
+}
+
+/** True when etcd answers, the API server is ready, and (if started) the controller manager is alive. */
+export async function healthy(cp: ControlPlane): Promise<boolean> {
+  if (!processesAlive(cp)) return false;
+  if (!(await etcdHealthy(cp.etcdUrl))) return false;
+  try {
+    return (await apiGet(cp, '/readyz')).status === 200;
+  } catch {
+    return false;
+  }
+}
+
+function tail(file: string, lines = 15): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+function kubeconfig(pki: Pki, server: string): string {
+  const b64 = (file: string) => readFileSync(file).toString('base64');
+  return JSON.stringify(
+    {
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'kubernaut-local', cluster: { server, 'certificate-authority-data': b64(pki.caCert) } }],
+      users: [
+        {
+          name: 'kubernaut-admin',
+          user: { 'client-certificate-data': b64(pki.adminCert), 'client-key-data': b64(pki.adminKey) },
+        },
+      ],
+      contexts: [{ name: 'kubernaut-local', context: { cluster: 'kubernaut-local', user: 'kubernaut-admin' } }],
+      'current-context': 'kubernaut-local',
+    },
+    null,
+    2,
+  );
+}
+
+/**
+ * Starts etcd, kube-apiserver and (by default) kube-controller-manager on loopback, or returns the control plane
+ * of that name when it is already up and healthy. A dead or orphaned one of the same name is replaced.
+ */
+export async function up(options: UpOptions = {}): Promise<ControlPlane & { reused: boolean }> {
+  const name = options.name ?? 'default';
+  const progress = options.progress ?? (() => {});
+  if (!/^[a-z0-9][a-z0-9-]{0,40}$/.test(name)) throw new Error(`invalid control plane name "${name}": use a-z, 0-9 and -`);
+  await sweepOrphans(progress);
+  const existing = readState(name);
+  if (existing && (await healthy(existing))) return { ...existing, reused: true };
+  if (existing) await teardown(existing);
+  // A start that died before writing state.json leaves only files behind.
+  rmSync(join(runRoot(), name), { recursive: true, force: true });
+
+  const binaries = await resolveBinaries(progress);
+  const dir = join(runRoot(), name);
+  mkdirSync(dir, { recursive: true });
+  const pki = createPki(join(dir, 'pki'));
+  const [etcdPort, peerPort, apiPort] = [await freePort(), await freePort(), await freePort()];
+  const etcdUrl = `http://127.0.0.1:${etcdPort}`;
+  const apiServerUrl = `https://127.0.0.1:${apiPort}`;
+  const logs = {
+    etcd: join(dir, 'etcd.log'),
+    apiserver: join(dir, 'kube-apiserver.log'),
+    ...(options.controllerManager !== false && binaries.kubeControllerManager
+      ? { controllerManager: join(dir, 'kube-controller-manager.log') }
+      : {}),
+  };
+  const cp: ControlPlane = {
+    name, dir, apiServerUrl, etcdUrl, logs,
+    kubeconfig: join(dir, 'kubeconfig'),
+    caCert: pki.caCert, adminCert: pki.adminCert, adminKey: pki.adminKey,
+    pids: { etcd: 0, apiserver: 0 },
+    ...(options.ownerPid ? { owner: { pid: options.ownerPid, ticks: startTicks(options.ownerPid) } } : {}),
+    binaries, version: '', startedAt: new Date().toISOString(),
+  };
+  const save = () => writeFileSync(stateFile(name), JSON.stringify(cp, null, 2));
+  // Stops what did start but keeps the directory so the logs can be read; the next `up` sweeps it.
+  const failed = async (what: string, log: string, error: unknown): Promise<never> => {
+    for (const pid of Object.values(cp.pids)) if (pid) await stopGroup(pid, dir);
+    throw new Error(`${what} did not become ready: ${(error as Error).message}\nlogs: ${dir}\n--- ${log} (tail) ---\n${tail(log)}`);
+  };
+  writeFileSync(cp.kubeconfig, kubeconfig(pki, apiServerUrl), { mode: 0o600 });
+
+  progress(`starting etcd on ${etcdUrl}`);
+  cp.pids.etcd = startDetached(binaries.etcd, [
+    `--name=${name}`, `--data-dir=${join(dir, 'etcd-data')}`,
+    `--listen-client-urls=${etcdUrl}`, `--advertise-client-urls=${etcdUrl}`,
+    `--listen-peer-urls=http://127.0.0.1:${peerPort}`, `--initial-advertise-peer-urls=http://127.0.0.1:${peerPort}`,
+    `--initial-cluster=${name}=http://127.0.0.1:${peerPort}`, '--unsafe-no-fsync=true', '--log-level=warn',
+  ], logs.etcd);
+  save();
+  await waitFor(async () => ((await etcdHealthy(etcdUrl)) ? true : undefined), {
+    timeoutMs: START_TIMEOUT_MS, intervalMs: 100, describe: () => `etcd at ${etcdUrl}/health`,
+  }).catch((e) => failed('etcd', logs.etcd, e));
+
+  progress(`starting kube-apiserver on ${apiServerUrl}`);
+  cp.pids.apiserver = startDetached(binaries.kubeApiserver, [
+    `--etcd-servers=${etcdUrl}`, '--bind-address=127.0.0.1', `--secure-port=${apiPort}`,
+    `--cert-dir=${join(dir, 'pki')}`, `--tls-cert-file=${pki.servingCert}`, `--tls-private-key-file=${pki.servingKey}`,
+    `--client-ca-file=${pki.caCert}`, '--authorization-mode=RBAC', '--allow-privileged=true',
+    `--service-cluster-ip-range=${SERVICE_CIDR}`, '--disable-admission-plugins=ServiceAccount',
+    `--service-account-issuer=${apiServerUrl}/`, `--service-account-key-file=${pki.serviceAccountPub}`,
+    `--service-account-signing-key-file=${pki.serviceAccountKey}`, `--api-audiences=${apiServerUrl}/`,
+    '--max-requests-inflight=2000', '--max-mutating-requests-inflight=1000', '--v=1',
+  ], logs.apiserver);
+  save();
+  await waitFor(async () => ((await apiGet(cp, '/readyz')).status === 200 ? true : undefined), {
+    timeoutMs: START_TIMEOUT_MS, intervalMs: 250, describe: () => `kube-apiserver at ${apiServerUrl}/readyz`,
+  }).catch((e) => failed('kube-apiserver', logs.apiserver, e));
+  await waitFor(async () => ((await apiGet(cp, '/api/v1/namespaces/default')).status === 200 ? true : undefined), {
+    timeoutMs: START_TIMEOUT_MS, describe: () => 'namespace "default" to exist',
+  }).catch((e) => failed('kube-apiserver', logs.apiserver, e));
+  cp.version = (JSON.parse((await apiGet(cp, '/version')).body) as { gitVersion: string }).gitVersion;
+
+  if (logs.controllerManager && binaries.kubeControllerManager) {
+    progress('starting kube-controller-manager');
+    cp.pids.controllerManager = startDetached(binaries.kubeControllerManager, [
+      `--kubeconfig=${cp.kubeconfig}`, '--leader-elect=false', '--secure-port=0',
+      `--service-account-private-key-file=${pki.serviceAccountKey}`, `--root-ca-file=${pki.caCert}`,
+      `--service-cluster-ip-range=${SERVICE_CIDR}`, '--use-service-account-credentials=false',
+      // Only the controllers a Service/ConfigMap operator's tests lean on; endpoint and workload controllers
+      // would just burn the two cores reacting to thousands of benchmark Services.
+      '--controllers=serviceaccount-controller,serviceaccount-token-controller,namespace-controller,' +
+        'garbage-collector-controller,clusterrole-aggregation-controller,root-ca-certificate-publisher-controller',
+      '--v=1',
+    ], logs.controllerManager);
+    save();
+    await waitFor(
+      async () => ((await apiGet(cp, '/api/v1/namespaces/default/serviceaccounts/default')).status === 200 ? true : undefined),
+      { timeoutMs: START_TIMEOUT_MS, intervalMs: 250, describe: () => 'kube-controller-manager to create ServiceAccount default/default' },
+    ).catch((e) => failed('kube-controller-manager', logs.controllerManager ?? '', e));
+  }
+  save();
+  return { ...cp, reused: false };
+}
+
+/** Stops the named control plane; returns false when there was none. */
+export async function down(name = 'default'): Promise<boolean> {
+  const cp = readState(name);
+  if (!cp) {
+    rmSync(join(runRoot(), name), { recursive: true, force: true });
+    return false;
+  }
+  await teardown(cp);
+  return true;
+}

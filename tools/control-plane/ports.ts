@@ -1,0 +1,16 @@
+import { createServer } from 'node:net';
+
+/** Asks the kernel for a free loopback port. The tiny race until the caller binds it is accepted, as envtest does. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => {
+        if (address && typeof address === 'object') resolve(address.port);
+        else reject(new Error('no port assigned'));
+      });
+    });
+  });
+}
