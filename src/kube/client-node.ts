@@ -186,6 +186,7 @@ export class ClientNodeKube implements KubeClient {
       metadata: {
         name: cm.name,
         namespace: cm.namespace,
+        ...(cm.resourceVersion ? { resourceVersion: cm.resourceVersion } : {}),
         ...(cm.labels ? { labels: cm.labels } : {}),
         ...(cm.annotations ? { annotations: cm.annotations } : {}),
       },

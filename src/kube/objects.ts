@@ -39,6 +39,8 @@ export interface ConfigMap {
 export interface ConfigMapApply {
   name: string;
   namespace: string;
+  /** When set, the API server refuses the write (409) if the object changed since it was read. */
+  resourceVersion?: string;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
   data?: Record<string, string>;

@@ -1,0 +1,77 @@
+import { asyncScheduler, Observable } from 'rxjs';
+import type { OperatorFunction, SchedulerLike, Subscription } from 'rxjs';
+
+/** Long enough to coalesce the handful of watch events one `kubectl apply` produces. */
+export const DEFAULT_QUIET_MS = 500;
+/** Short enough that the toolset never lags a busy cluster by more than a few seconds. */
+export const DEFAULT_MAX_DELAY_MS = 5000;
+
+/**
+ * Emits the latest value once the source has been quiet for `quietMs`, and at the latest `maxDelayMs` after the first
+ * value of the burst. A plain debounce would let a steady storm of events (a flapping Pod, a busy namespace) postpone
+ * the emission forever. After each emission the next value starts a new burst; on completion a pending value is
+ * flushed at once; an error drops the pending value and propagates.
+ */
+export function debounceWithMaxDelay<T>(
+  quietMs: number,
+  maxDelayMs: number,
+  scheduler: SchedulerLike = asyncScheduler,
+): OperatorFunction<T, T> {
+  if (!isPositive(quietMs)) throw new RangeError(`quietMs must be a positive number of milliseconds, got ${quietMs}`);
+  if (!isPositive(maxDelayMs) || maxDelayMs < quietMs) {
+    throw new RangeError(`maxDelayMs must be a number of milliseconds of at least quietMs (${quietMs}), got ${maxDelayMs}`);
+  }
+
+  return (source) =>
+    new Observable<T>((subscriber) => {
+      // Boxed so that `undefined` stays a value like any other.
+      let pending: { value: T } | undefined;
+      let burstStart = 0;
+      let quietTimer: Subscription | undefined;
+      let maxTimer: Subscription | undefined;
+
+      const cancelTimers = () => {
+        quietTimer?.unsubscribe();
+        maxTimer?.unsubscribe();
+        quietTimer = maxTimer = undefined;
+      };
+
+      const emit = () => {
+        cancelTimers();
+        if (!pending) return;
+        const { value } = pending;
+        // Cleared before next() so that a value fed back synchronously opens a fresh burst.
+        pending = undefined;
+        subscriber.next(value);
+      };
+
+      const subscription = source.subscribe({
+        next: (value) => {
+          // An event arriving at the very instant of the deadline may be delivered before the deadline's own timer;
+          // closing the burst here keeps its window [start, start + max) whatever order the scheduler picks.
+          if (pending && scheduler.now() - burstStart >= maxDelayMs) emit();
+          if (!pending) {
+            burstStart = scheduler.now();
+            maxTimer = scheduler.schedule(emit, maxDelayMs);
+          }
+          pending = { value };
+          quietTimer?.unsubscribe();
+          quietTimer = scheduler.schedule(emit, quietMs);
+        },
+        error: (error: unknown) => subscriber.error(error),
+        complete: () => {
+          emit();
+          subscriber.complete();
+        },
+      });
+
+      return () => {
+        subscription.unsubscribe();
+        cancelTimers();
+      };
+    });
+}
+
+function isPositive(ms: number): boolean {
+  return Number.isFinite(ms) && ms > 0;
+}

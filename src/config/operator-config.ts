@@ -1,0 +1,56 @@
+/** Everything the operator can be told, already validated and in base units (milliseconds, bytes). */
+export interface OperatorConfig {
+  clusterDomain: string;
+  namespaces: {
+    /** Watch only these namespaces (one watch each); empty means all namespaces. */
+    include: string[];
+    exclude: string[];
+  };
+  /** Applied to the Service list and watch alike. */
+  labelSelector?: string;
+  autoDetect: boolean;
+  endpoints: { allowedHosts: string[] };
+  health: {
+    enabled: boolean;
+    timeoutMs: number;
+    concurrency: number;
+    failureThreshold: number;
+    /** Every candidate is checked again this often, besides resyncs and changes. */
+    intervalMs: number;
+    /** PEM bundle trusted for https targets in addition to the system CAs. */
+    caFile?: string;
+  };
+  reconcile: {
+    quietMs: number;
+    maxDelayMs: number;
+    /** Relist from the API server and re-check everything this often. */
+    resyncMs: number;
+  };
+  output: {
+    namespace: string;
+    name: string;
+    key: string;
+    adopt: boolean;
+    sizeBudgetBytes: number;
+  };
+  dryRun: boolean;
+}
+
+export function defaultConfig(env: NodeJS.ProcessEnv = process.env): OperatorConfig {
+  return {
+    clusterDomain: 'cluster.local',
+    namespaces: { include: [], exclude: [] },
+    autoDetect: false,
+    endpoints: { allowedHosts: [] },
+    health: { enabled: true, timeoutMs: 5_000, concurrency: 32, failureThreshold: 2, intervalMs: 60_000 },
+    reconcile: { quietMs: 500, maxDelayMs: 5_000, resyncMs: 300_000 },
+    output: {
+      namespace: env.POD_NAMESPACE || 'kubernaut-system',
+      name: 'kubernaut-toolset-config',
+      key: 'toolset.yaml',
+      adopt: false,
+      sizeBudgetBytes: 900 * 1024,
+    },
+    dryRun: false,
+  };
+}

@@ -1,0 +1,15 @@
+/** The Service annotations the operator reads (SPEC §2). */
+export const ANNOTATIONS = {
+  toolset: 'kubernaut.io/toolset',
+  type: 'kubernaut.io/toolset-type',
+  endpoint: 'kubernaut.io/toolset-endpoint',
+  port: 'kubernaut.io/toolset-port',
+  healthPath: 'kubernaut.io/toolset-health-path',
+  config: 'kubernaut.io/toolset-config',
+  priority: 'kubernaut.io/toolset-priority',
+  description: 'kubernaut.io/toolset-description',
+} as const;
+
+export const MAX_CONFIG_BYTES = 4096;
+export const MAX_DESCRIPTION_CHARS = 500;
+export const MAX_HEALTH_PATH_CHARS = 1024;

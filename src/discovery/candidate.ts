@@ -1,0 +1,56 @@
+import type { ShortType } from './toolset-types.ts';
+
+/** Which Service a candidate or rejection is about. */
+export interface ServiceRef {
+  namespace: string;
+  name: string;
+  uid: string;
+}
+
+/** A Service that asks to become (or was auto-detected as) a HolmesGPT toolset. */
+export interface Candidate {
+  service: ServiceRef;
+  /** namespace/name, the key used everywhere for this Service. */
+  key: string;
+  type: ShortType;
+  /** The key in HolmesGPT's toolsets map: a built-in name, or a generated custom name without dots. */
+  toolset: string;
+  builtin: boolean;
+  /** Base URL without a trailing slash. */
+  endpoint: string;
+  healthUrl: string;
+  /** Parsed kubernaut.io/toolset-config, merged into the toolset's config. */
+  config: Record<string, unknown>;
+  priority: number;
+  /** RFC 3339; older wins a tie on priority. */
+  createdAt: string;
+  description?: string;
+  autoDetected: boolean;
+}
+
+export type RejectionReason =
+  | 'InvalidToolsetAnnotation'
+  | 'MissingType'
+  | 'UnknownType'
+  | 'InvalidEndpoint'
+  | 'EndpointNotAllowed'
+  | 'InvalidPort'
+  | 'NoPort'
+  | 'InvalidHealthPath'
+  | 'InvalidConfig'
+  | 'InvalidPriority'
+  | 'InvalidDescription';
+
+export interface Rejection {
+  service: ServiceRef;
+  key: string;
+  reason: RejectionReason;
+  /** Names the annotation, the offending value (shortened) and what is allowed. */
+  message: string;
+}
+
+export type Detection =
+  | { kind: 'candidate'; candidate: Candidate }
+  | { kind: 'rejected'; rejection: Rejection }
+  /** Not opted in (or opted out): not a toolset, and nothing to report. */
+  | { kind: 'ignored' };

@@ -1,0 +1,59 @@
+/**
+ * Who may aim the operator's HTTP checks where (SPEC §6). By default only cluster-internal Service names
+ * (<name>.<namespace>.svc[.<cluster domain>]) are allowed; `allowedHosts` adds exact host names, `*.suffix`
+ * wildcards and IPv4 CIDR ranges.
+ */
+export interface EndpointPolicy {
+  clusterDomain: string;
+  allowedHosts: readonly string[];
+}
+
+const label = '[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?';
+
+function ipv4ToInt(ip: string): number | undefined {
+  const parts = ip.split('.');
+  if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255)) return undefined;
+  return parts.reduce((acc, p) => acc * 256 + Number(p), 0);
+}
+
+function inCidr(host: string, cidr: string): boolean {
+  const [base, bitsText] = cidr.split('/');
+  const ip = ipv4ToInt(host);
+  const net = ipv4ToInt(base ?? '');
+  const bits = Number(bitsText);
+  if (ip === undefined || net === undefined || !Number.isInteger(bits) || bits < 0 || bits > 32) return false;
+  const size = 2 ** (32 - bits);
+  return Math.floor(ip / size) === Math.floor(net / size);
+}
+
+function matches(host: string, pattern: string): boolean {
+  const p = pattern.toLowerCase();
+  if (p.includes('/')) return inCidr(host, p);
+  if (p.startsWith('*.')) return host.endsWith(p.slice(1)) && host.length > p.length - 1;
+  return host === p;
+}
+
+export function isClusterServiceHost(host: string, clusterDomain: string): boolean {
+  const domain = clusterDomain.toLowerCase().replaceAll('.', '\\.');
+  return new RegExp(`^${label}\\.${label}\\.svc(\\.${domain})?$`).test(host);
+}
+
+/** Host names in URLs are compared lower-case, without IPv6 brackets. */
+export function endpointAllowed(url: URL, policy: EndpointPolicy): boolean {
+  const host = url.hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  return isClusterServiceHost(host, policy.clusterDomain) || policy.allowedHosts.some((p) => matches(host, p));
+}
+
+/** Rejects patterns that would not mean what the user expects, for configuration validation. */
+export function invalidHostPattern(pattern: string): string | undefined {
+  if (pattern.includes('/')) {
+    const [base, bits] = pattern.split('/');
+    return ipv4ToInt(base ?? '') !== undefined && /^\d{1,2}$/.test(bits ?? '') && Number(bits) <= 32
+      ? undefined
+      : 'a CIDR range must be an IPv4 address and a prefix length of 0-32, e.g. 10.0.0.0/8';
+  }
+  const body = pattern.startsWith('*.') ? pattern.slice(2) : pattern;
+  return /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(body) && !body.includes('..')
+    ? undefined
+    : 'use a host name, *.domain, or an IPv4 CIDR range';
+}

@@ -1,0 +1,340 @@
+/**
+ * HTTP health checks of observability targets (SPEC §3), on Node's own HTTP client.
+ *
+ * One check is one GET, bounded in every dimension:
+ * - time: a single deadline timer covers DNS, connect, TLS, response headers and body draining;
+ * - memory: the body is never buffered, at most `maxBodyBytes` of it are read (and discarded);
+ * - sockets: no agent pool (`agent: false`), and every path ends by destroying the request and its socket.
+ *
+ * The promise never rejects: every failure is a verdict with a reason and a human-readable message.
+ */
+import http from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import https from 'node:https';
+import { performance } from 'node:perf_hooks';
+import tls from 'node:tls';
+
+export interface HealthCheckOptions {
+  /** The whole request: DNS, connect, TLS, headers and body draining. Default 5000. */
+  timeoutMs: number;
+  /** Read (and discard) at most this many body bytes, then close the connection. Default 64 KiB. */
+  maxBodyBytes?: number;
+  /** Extra CA bundle (PEM) trusted in addition to Node's default CAs for https targets; TLS is always verified. */
+  ca?: string | Buffer;
+  /** External cancellation (the pipeline aborts on its own timeout). */
+  signal?: AbortSignal;
+}
+
+export type HealthFailureReason =
+  | 'Timeout'
+  | 'HttpStatus'
+  | 'Redirect'
+  | 'ConnectionFailed'
+  | 'DnsFailure'
+  | 'TlsError'
+  | 'InvalidUrl'
+  | 'Aborted';
+
+export type HealthVerdict =
+  | { healthy: true; status: number; durationMs: number }
+  | { healthy: false; status?: number; reason: HealthFailureReason; message: string; durationMs: number };
+
+export const DEFAULT_HEALTH_TIMEOUT_MS = 5_000;
+export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+export const HEALTH_USER_AGENT = 'kubernaut-toolset';
+
+/** setTimeout cannot wait longer than this; larger values would fire after 1 ms. */
+const MAX_TIMER_MS = 2_147_483_647;
+const MAX_ECHOED_CHARS = 300;
+
+/**
+ * GET `url` and judge it: healthy means a 2xx status line within `timeoutMs`. Redirects are reported, never followed.
+ *
+ * The verdict is decided on the status line and the promise resolves right then. The body is then drained in the
+ * background up to `maxBodyBytes` (or until the deadline or an abort, whichever comes first) and the socket is
+ * destroyed, so a streaming or stalled body can neither delay the verdict nor hold a socket past the deadline.
+ */
+export function checkHealth(url: string, options: HealthCheckOptions): Promise<HealthVerdict> {
+  const started = performance.now();
+  const elapsed = () => Math.round(performance.now() - started);
+  const timeoutMs = positiveOr(options.timeoutMs, DEFAULT_HEALTH_TIMEOUT_MS, MAX_TIMER_MS);
+  const maxBodyBytes = nonNegativeOr(options.maxBodyBytes, DEFAULT_MAX_BODY_BYTES);
+
+  let target: URL;
+  try {
+    target = new URL(url);
+  } catch {
+    // Even an unparseable URL may carry credentials; never echo them.
+    return Promise.resolve(invalid(`GET ${echo(url.replace(/\/\/[^/?#]*@/, '//'))}: invalid URL`, elapsed()));
+  }
+  const shown = displayUrl(target);
+  if (target.protocol !== 'http:' && target.protocol !== 'https:') {
+    return Promise.resolve(
+      invalid(`GET ${shown}: unsupported protocol "${echo(target.protocol)}" (only http: and https: are checked)`, elapsed()),
+    );
+  }
+  const signal = options.signal;
+  if (signal?.aborted) {
+    return Promise.resolve(failure('Aborted', `GET ${shown}: ${abortedMessage(signal)}`, elapsed()));
+  }
+
+  return new Promise<HealthVerdict>((resolve) => {
+    let settled = false;
+    let finished = false;
+    let req: http.ClientRequest | undefined;
+    let res: IncomingMessage | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = started + timeoutMs;
+
+    const settle = (verdict: HealthVerdict) => {
+      if (settled) return;
+      settled = true;
+      resolve(verdict);
+    };
+    const fail = (reason: HealthFailureReason, detail: string, status?: number) =>
+      settle(failure(reason, `GET ${shown}: ${detail}`, elapsed(), status));
+
+    /** Releases everything: the timer, the abort listener, the response and the socket. Idempotent. */
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      if (timer) clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      res?.destroy();
+      req?.destroy();
+    };
+
+    const onTimer = () => {
+      // Timers may fire a hair early against performance.now(); never report a timeout before it is one.
+      const remaining = deadline - performance.now();
+      if (remaining > 0) {
+        timer = setTimeout(onTimer, Math.ceil(remaining));
+        return;
+      }
+      fail('Timeout', `timed out after ${timeoutMs} ms`);
+      finish();
+    };
+    function onAbort() {
+      if (signal) fail('Aborted', abortedMessage(signal));
+      finish();
+    }
+
+    timer = setTimeout(onTimer, timeoutMs);
+    signal?.addEventListener('abort', onAbort, { once: true });
+
+    try {
+      req = request(target, options.ca);
+    } catch (error) {
+      fail('InvalidUrl', `cannot build the request: ${errorMessage(error)}`);
+      finish();
+      return;
+    }
+
+    // Errors after the verdict (e.g. the reset caused by our own destroy while draining) are expected and ignored.
+    req.on('error', (error) => {
+      const { reason, detail } = classify(error);
+      fail(reason, detail);
+      finish();
+    });
+
+    req.on('response', (response) => {
+      res = response;
+      response.on('error', () => finish());
+      response.on('close', finish);
+      settle(judge(response, shown, elapsed()));
+      drain(response, maxBodyBytes, finish);
+    });
+
+    req.end();
+  });
+}
+
+function request(target: URL, ca: string | Buffer | undefined): http.ClientRequest {
+  const common: http.RequestOptions = {
+    protocol: target.protocol,
+    hostname: target.hostname.startsWith('[') ? target.hostname.slice(1, -1) : target.hostname,
+    port: target.port || undefined,
+    path: `${target.pathname || '/'}${target.search}`,
+    method: 'GET',
+    headers: { 'User-Agent': HEALTH_USER_AGENT, Accept: '*/*', Connection: 'close' },
+    // No pooling: each check owns its socket, which is destroyed when the check ends.
+    agent: false,
+  };
+  if (target.username || target.password) {
+    common.auth = `${decodeURIComponent(target.username)}:${decodeURIComponent(target.password)}`;
+  }
+  if (target.protocol === 'http:') return http.request(common);
+  const tlsOptions: https.RequestOptions = {
+    ...common,
+    // Explicit, so that NODE_TLS_REJECT_UNAUTHORIZED=0 in the environment cannot turn verification off.
+    rejectUnauthorized: true,
+  };
+  // Node's `ca` option replaces its default trust store; an extra bundle must be added to it, not substituted.
+  if (ca !== undefined) tlsOptions.ca = [...defaultCaCertificates(), ca];
+  return https.request(tlsOptions);
+}
+
+let defaultCas: string[] | undefined;
+function defaultCaCertificates(): string[] {
+  defaultCas ??= tls.getCACertificates('default');
+  return defaultCas;
+}
+
+function judge(res: IncomingMessage, shown: string, durationMs: number): HealthVerdict {
+  const status = res.statusCode ?? 0;
+  if (status >= 200 && status <= 299) return { healthy: true, status, durationMs };
+  const statusLine = `HTTP ${status}${reasonPhrase(res)}`;
+  if (status >= 300 && status <= 399) {
+    const location = res.headers.location;
+    const where = location ? `redirect to ${echo(location)} not followed` : 'redirect (no Location header) not followed';
+    return failure('Redirect', `GET ${shown}: ${statusLine}, ${where}`, durationMs, status);
+  }
+  return failure('HttpStatus', `GET ${shown}: ${statusLine}`, durationMs, status);
+}
+
+/** Reads and discards the body until it ends or `maxBodyBytes` were read, then calls `done` to close the socket. */
+function drain(res: IncomingMessage, maxBodyBytes: number, done: () => void): void {
+  if (maxBodyBytes === 0) return done();
+  let read = 0;
+  res.on('data', (chunk: Buffer) => {
+    read += chunk.length;
+    if (read >= maxBodyBytes) done();
+  });
+  res.on('end', done);
+}
+
+function reasonPhrase(res: IncomingMessage): string {
+  const phrase = (res.statusMessage ?? '').trim() || http.STATUS_CODES[res.statusCode ?? 0] || '';
+  return phrase ? ` ${echo(phrase)}` : '';
+}
+
+const X509_VERIFY_CODES = new Set([
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_CRL',
+  'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
+  'UNABLE_TO_DECRYPT_CRL_SIGNATURE',
+  'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY',
+  'CERT_SIGNATURE_FAILURE',
+  'CRL_SIGNATURE_FAILURE',
+  'CERT_NOT_YET_VALID',
+  'CERT_HAS_EXPIRED',
+  'CRL_NOT_YET_VALID',
+  'CRL_HAS_EXPIRED',
+  'ERROR_IN_CERT_NOT_BEFORE_FIELD',
+  'ERROR_IN_CERT_NOT_AFTER_FIELD',
+  'ERROR_IN_CRL_LAST_UPDATE_FIELD',
+  'ERROR_IN_CRL_NEXT_UPDATE_FIELD',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'CERT_CHAIN_TOO_LONG',
+  'CERT_REVOKED',
+  'INVALID_CA',
+  'PATH_LENGTH_EXCEEDED',
+  'INVALID_PURPOSE',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'HOSTNAME_MISMATCH',
+]);
+
+const DNS_CODES: Record<string, string> = {
+  ENOTFOUND: 'host not found (ENOTFOUND)',
+  EAI_NONAME: 'host not found (EAI_NONAME)',
+  EAI_NODATA: 'host has no address (EAI_NODATA)',
+  EAI_AGAIN: 'DNS lookup failed, temporary failure (EAI_AGAIN)',
+  EAI_FAIL: 'DNS lookup failed (EAI_FAIL)',
+};
+
+const CONNECTION_CODES: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset by peer',
+  ECONNABORTED: 'connection aborted',
+  EPIPE: 'connection closed by peer while sending the request (EPIPE)',
+  EHOSTUNREACH: 'host unreachable (EHOSTUNREACH)',
+  ENETUNREACH: 'network unreachable (ENETUNREACH)',
+  EHOSTDOWN: 'host is down (EHOSTDOWN)',
+  ETIMEDOUT: 'connection timed out (ETIMEDOUT)',
+  EADDRNOTAVAIL: 'address not available (EADDRNOTAVAIL)',
+};
+
+function classify(error: unknown): { reason: HealthFailureReason; detail: string } {
+  const code = errorCode(error);
+  const message = errorMessage(error);
+  if (code && DNS_CODES[code]) return { reason: 'DnsFailure', detail: DNS_CODES[code] };
+  if (code && (X509_VERIFY_CODES.has(code) || /^ERR_(SSL|TLS|OSSL)_/.test(code))) {
+    return { reason: 'TlsError', detail: `TLS error: ${message}` };
+  }
+  // Handshake failures surface as EPROTO & co. carrying an OpenSSL error string; keep only its reason.
+  const openssl = /SSL routines:[^:]*:([^:]+)/.exec(message);
+  if (openssl?.[1]) return { reason: 'TlsError', detail: `TLS error: ${openssl[1]}${code ? ` (${code})` : ''}` };
+  if (code && CONNECTION_CODES[code]) return { reason: 'ConnectionFailed', detail: CONNECTION_CODES[code] };
+  if (code?.startsWith('HPE_')) {
+    return { reason: 'ConnectionFailed', detail: `invalid HTTP response: ${message} (${code})` };
+  }
+  return { reason: 'ConnectionFailed', detail: code && !message.includes(code) ? `${message} (${code})` : message };
+}
+
+// Errors are inspected by shape, not with instanceof: they may come from another realm (e.g. a test VM context).
+function errorCode(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { code, errors } = error as { code?: unknown; errors?: unknown };
+  if (typeof code === 'string') return code;
+  // Happy-eyeballs connects report an AggregateError; its first attempt carries the code.
+  if (Array.isArray(errors)) return errorCode(errors[0]);
+  return undefined;
+}
+
+function errorMessage(error: unknown): string {
+  const raw =
+    typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string'
+      ? (error as { message: string }).message
+      : String(error);
+  // Node suggests a command-line flag for untrusted certificates; for this operator the remedy is the CA bundle.
+  const message = raw.replace(/; if the root CA is installed locally, try running Node\.js with --use-system-ca$/, '');
+  return echo(message.trim() || 'unknown error');
+}
+
+function abortedMessage(signal: AbortSignal): string {
+  const reason: unknown = signal.reason;
+  if (typeof reason === 'string') return reason ? `aborted: ${echo(reason)}` : 'aborted';
+  if (typeof reason !== 'object' || reason === null) return 'aborted';
+  const { name, message } = reason as { name?: unknown; message?: unknown };
+  // The default reason (a DOMException named AbortError) says nothing beyond "aborted".
+  if (name === 'AbortError' || typeof message !== 'string' || !message) return 'aborted';
+  return `aborted: ${echo(message)}`;
+}
+
+function failure(reason: HealthFailureReason, message: string, durationMs: number, status?: number): HealthVerdict {
+  return status === undefined
+    ? { healthy: false, reason, message, durationMs }
+    : { healthy: false, status, reason, message, durationMs };
+}
+
+function invalid(message: string, durationMs: number): HealthVerdict {
+  return failure('InvalidUrl', message, durationMs);
+}
+
+/** The URL as shown in messages: normalised, with any credentials removed. */
+function displayUrl(url: URL): string {
+  if (!url.username && !url.password) return url.href;
+  const copy = new URL(url.href);
+  copy.username = '';
+  copy.password = '';
+  return copy.href;
+}
+
+/** Text that came from outside (a URL, a header, a reason phrase): one line, bounded length. */
+function echo(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  const line = text.replace(/[\u0000-\u001f\u007f]+/g, ' ');
+  return line.length > MAX_ECHOED_CHARS ? `${line.slice(0, MAX_ECHOED_CHARS)}…` : line;
+}
+
+function positiveOr(value: number | undefined, fallback: number, max: number): number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.min(Math.ceil(value), max) : fallback;
+}
+
+function nonNegativeOr(value: number | undefined, fallback: number): number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.floor(value) : fallback;
+}

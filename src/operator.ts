@@ -1,0 +1,189 @@
+import { readFileSync } from 'node:fs';
+import { Subject, type Subscription } from 'rxjs';
+import { debounceWithMaxDelay, resyncTrigger } from '../operators/index.ts';
+import type { OperatorConfig } from './config/operator-config.ts';
+import { checkHealth } from './health/http-check.ts';
+import type { KubeClient } from './kube/client.ts';
+import type { ConfigMap, Service } from './kube/objects.ts';
+import type { CacheEvent, Reflector } from './kube/reflector.ts';
+import { EventRecorder } from './observe/events.ts';
+import type { Logger } from './observe/logger.ts';
+import type { Metrics } from './observe/metrics.ts';
+import { ConfigMapWriter } from './output/configmap-writer.ts';
+import { Reconciler, type HealthChecker } from './reconcile/reconciler.ts';
+import type { StatusSnapshot } from './reconcile/status.ts';
+import { backoffDelay } from './retry/backoff.ts';
+
+export interface OperatorDeps {
+  kube: KubeClient;
+  config: OperatorConfig;
+  metrics: Metrics;
+  log: Logger;
+  /** Replaces the HTTP checker (tests of the wiring); production uses checkHealth. */
+  check?: HealthChecker;
+}
+
+type Trigger = { kind: 'change'; at: number } | { kind: 'recheck' };
+
+/**
+ * Wires the pipeline of SPEC §1: informers mark the state dirty, a debounce with a maximum delay batches bursts,
+ * one reconcile at a time renders everything from the caches, and timers add relists and health re-checks.
+ */
+export class ToolsetOperator {
+  readonly #deps: OperatorDeps;
+  readonly #services: Reflector<Service>[];
+  readonly #configMaps: Reflector<ConfigMap>;
+  readonly #events: EventRecorder;
+  readonly #reconciler: Reconciler;
+  readonly #triggers = new Subject<Trigger>();
+  readonly #subscriptions: Subscription[] = [];
+  #running: Promise<void> | undefined;
+  #again = false;
+  #fullRecheck = true;
+  #firstEventAt: number | undefined;
+  #reconciled = false;
+  #stopping = false;
+  #retries = 0;
+  #retryTimer: NodeJS.Timeout | undefined;
+
+  constructor(deps: OperatorDeps) {
+    this.#deps = deps;
+    const { kube, config, metrics, log } = deps;
+    const { include } = config.namespaces;
+    const selector = config.labelSelector ? { labelSelector: config.labelSelector } : {};
+    this.#services = include.length > 0
+      ? include.map((namespace) => kube.watchServices({ namespace, ...selector }))
+      : [kube.watchServices(selector)];
+    this.#configMaps = kube.watchConfigMaps(config.output.namespace, config.output.name);
+    this.#events = new EventRecorder(kube, log, () => !config.dryRun);
+    const ca = config.health.caFile ? readFileSync(config.health.caFile) : undefined;
+    const check: HealthChecker = deps.check ?? ((url, signal) => checkHealth(url, { timeoutMs: config.health.timeoutMs, signal, ...(ca ? { ca } : {}) }));
+    this.#reconciler = new Reconciler(
+      {
+        services: () => this.#services.flatMap((r) => r.list()),
+        liveConfigMap: () => this.#configMaps.get(config.output.namespace, config.output.name),
+        writer: new ConfigMapWriter(kube, { ...config.output, dryRun: config.dryRun }),
+        check,
+        events: this.#events,
+        metrics,
+        log,
+      },
+      {
+        detection: { policy: { clusterDomain: config.clusterDomain, allowedHosts: config.endpoints.allowedHosts }, autoDetect: config.autoDetect },
+        health: config.health,
+        excludeNamespaces: config.namespaces.exclude,
+      },
+    );
+  }
+
+  /** Caches synced and the first reconcile done. */
+  get ready(): boolean {
+    return !this.#stopping && this.#reconciled && this.synced;
+  }
+
+  get synced(): boolean {
+    return this.#configMaps.synced && this.#services.every((r) => r.synced);
+  }
+
+  status(): StatusSnapshot {
+    return this.#reconciler.status();
+  }
+
+  reflectors(): Reflector<Service | ConfigMap>[] {
+    return [...this.#services, this.#configMaps] as Reflector<Service | ConfigMap>[];
+  }
+
+  /** Starts watching; resolves after the caches are synced and the first reconcile finished. */
+  async start(): Promise<void> {
+    const { config, log } = this.#deps;
+    for (const reflector of this.reflectors()) this.#observe(reflector, reflector === this.#configMaps ? 'configmaps' : 'services');
+    const { quietMs, maxDelayMs, resyncMs } = config.reconcile;
+    this.#subscriptions.push(
+      this.#triggers.pipe(debounceWithMaxDelay(quietMs, maxDelayMs)).subscribe(() => void this.#kick()),
+      resyncTrigger(resyncMs).subscribe(() => {
+        log.info('resync: relisting from the API server and re-checking every candidate');
+        this.#fullRecheck = true;
+        for (const r of this.reflectors()) r.restart('relist');
+      }),
+      resyncTrigger(config.health.intervalMs).subscribe(() => {
+        this.#fullRecheck = true;
+        this.#triggers.next({ kind: 'recheck' });
+      }),
+    );
+    log.info('watching', { services: this.#services.map((r) => r.description), configMap: this.#configMaps.description });
+    await Promise.all(this.reflectors().map((r) => r.start()));
+    await this.#kick();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    clearTimeout(this.#retryTimer);
+    for (const s of this.#subscriptions) s.unsubscribe();
+    await Promise.all(this.reflectors().map((r) => r.stop()));
+    await this.#running;
+    await this.#events.flush();
+  }
+
+  #observe(reflector: Reflector<Service | ConfigMap>, resource: string): void {
+    const { metrics, log } = this.#deps;
+    this.#subscriptions.push(
+      reflector.events$.subscribe((event: CacheEvent<Service | ConfigMap>) => {
+        switch (event.type) {
+          case 'added':
+          case 'modified':
+          case 'deleted':
+            metrics.watchEvents.inc({ resource, type: event.type });
+            this.#firstEventAt ??= Date.now();
+            this.#triggers.next({ kind: 'change', at: Date.now() });
+            break;
+          case 'synced':
+            this.#triggers.next({ kind: 'change', at: Date.now() });
+            break;
+          case 'restarted':
+            metrics.watchRestarts.inc({ resource, reason: event.reason });
+            log.info('watch restarted', { watch: reflector.description, reason: event.reason });
+            break;
+          case 'error':
+            metrics.watchErrors.inc({ resource, status: String(event.error.status) });
+            log.warn('list/watch failed; retrying', { watch: reflector.description, error: event.error.message, retryInMs: event.retryInMs });
+            break;
+        }
+      }),
+    );
+  }
+
+  /** Runs a reconcile now, or once more right after the one in flight: never two at once, never a lost trigger. */
+  #kick(): Promise<void> {
+    if (this.#running) {
+      this.#again = true;
+      return this.#running;
+    }
+    this.#running = (async () => {
+      do {
+        this.#again = false;
+        if (this.#stopping || !this.synced) break;
+        const fullRecheck = this.#fullRecheck;
+        const firstEventAt = this.#firstEventAt;
+        this.#fullRecheck = false;
+        this.#firstEventAt = undefined;
+        try {
+          const report = await this.#reconciler.reconcile({ fullRecheck, ...(firstEventAt !== undefined ? { firstEventAt } : {}) });
+          this.#reconciled = true;
+          if (report.write && !report.write.ok && report.write.result !== 'refused') this.#retryLater();
+          else this.#retries = 0;
+        } catch {
+          this.#fullRecheck ||= fullRecheck;
+          this.#retryLater();
+        }
+      } while (this.#again);
+      this.#running = undefined;
+    })();
+    return this.#running;
+  }
+
+  #retryLater(): void {
+    this.#retries += 1;
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = setTimeout(() => this.#triggers.next({ kind: 'recheck' }), backoffDelay(this.#retries));
+  }
+}

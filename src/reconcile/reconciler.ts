@@ -1,0 +1,245 @@
+import { from, lastValueFrom, toArray } from 'rxjs';
+import { boundedFanOut } from '../../operators/index.ts';
+import type { Candidate, Rejection } from '../discovery/candidate.ts';
+import { resolveClaims } from '../discovery/claims.ts';
+import { detect, type DetectionOptions } from '../discovery/detect.ts';
+import { nextRecord, needsCheck, type HealthRecord } from '../health/hysteresis.ts';
+import type { HealthVerdict } from '../health/http-check.ts';
+import type { ConfigMap, ObjectReference, Service } from '../kube/objects.ts';
+import type { EventRecorder } from '../observe/events.ts';
+import type { Logger } from '../observe/logger.ts';
+import type { Metrics } from '../observe/metrics.ts';
+import { OVERRIDES_KEY, type ConfigMapWriter, type WriteOutcome } from '../output/configmap-writer.ts';
+import { contentHash, toolsetDocument } from '../toolset/document.ts';
+import { applyOverrides, parseOverrides } from '../toolset/overrides.ts';
+import { renderToolsets } from '../toolset/render.ts';
+import type { ServiceStatus, StatusSnapshot } from './status.ts';
+
+export type HealthChecker = (url: string, signal: AbortSignal) => Promise<HealthVerdict>;
+
+export interface ReconcilerDeps {
+  /** The Services in scope, from the informer cache. */
+  services: () => Service[];
+  /** The output ConfigMap as last seen by its informer. */
+  liveConfigMap: () => ConfigMap | undefined;
+  writer: ConfigMapWriter;
+  check: HealthChecker;
+  events: EventRecorder;
+  metrics: Metrics;
+  log: Logger;
+  now?: () => Date;
+}
+
+export interface ReconcilerOptions {
+  detection: DetectionOptions;
+  health: { enabled: boolean; timeoutMs: number; concurrency: number; failureThreshold: number };
+  excludeNamespaces: readonly string[];
+}
+
+export interface ReconcileRequest {
+  /** Check every candidate again, not only changed ones (resync, health interval). */
+  fullRecheck: boolean;
+  /** When the first change of this burst was seen, for the event-to-applied latency. */
+  firstEventAt?: number;
+}
+
+export interface ReconcileReport {
+  write?: WriteOutcome;
+  toolsets: string[];
+  checked: number;
+}
+
+const serviceRef = (c: { service: { namespace: string; name: string; uid: string } }): ObjectReference => ({
+  kind: 'Service', apiVersion: 'v1', namespace: c.service.namespace, name: c.service.name, uid: c.service.uid,
+});
+
+/**
+ * One reconcile renders the whole output from the cache snapshot (level-triggered): detect every Service, check
+ * health where inputs changed, pick one Service per toolset, render, merge overrides, and write if different.
+ */
+export class Reconciler {
+  readonly #deps: ReconcilerDeps;
+  readonly #options: ReconcilerOptions;
+  readonly #health = new Map<string, HealthRecord>();
+  #status: StatusSnapshot;
+
+  constructor(deps: ReconcilerDeps, options: ReconcilerOptions) {
+    this.#deps = deps;
+    this.#options = options;
+    const { namespace, name, key } = deps.writer.target;
+    this.#status = { toolsets: [], output: { namespace, name, key }, services: [] };
+  }
+
+  status(): StatusSnapshot {
+    return this.#status;
+  }
+
+  async reconcile(request: ReconcileRequest): Promise<ReconcileReport> {
+    const { metrics, log } = this.#deps;
+    const now = this.#deps.now ?? (() => new Date());
+    const started = performance.now();
+    try {
+      const report = await this.#reconcile(request, now);
+      const durationMs = performance.now() - started;
+      metrics.reconciles.inc({ result: 'success' });
+      metrics.reconcileDuration.observe(durationMs / 1000);
+      metrics.lastSuccessfulReconcile.set(now().getTime() / 1000);
+      this.#status = { ...this.#status, lastReconcile: { at: now().toISOString(), durationMs: Math.round(durationMs), ok: true } };
+      return report;
+    } catch (error) {
+      const durationMs = performance.now() - started;
+      metrics.reconciles.inc({ result: 'error' });
+      metrics.reconcileDuration.observe(durationMs / 1000);
+      const message = (error as Error).message;
+      log.error('reconcile failed', { error: message });
+      this.#status = { ...this.#status, lastReconcile: { at: now().toISOString(), durationMs: Math.round(durationMs), ok: false, error: message } };
+      throw error;
+    }
+  }
+
+  async #reconcile(request: ReconcileRequest, now: () => Date): Promise<ReconcileReport> {
+    const { metrics, events } = this.#deps;
+    const excluded = new Set(this.#options.excludeNamespaces);
+    const candidates: Candidate[] = [];
+    const rejections: Rejection[] = [];
+    for (const svc of this.#deps.services()) {
+      if (excluded.has(svc.metadata.namespace)) continue;
+      const d = detect(svc, this.#options.detection);
+      if (d.kind === 'candidate') candidates.push(d.candidate);
+      else if (d.kind === 'rejected') rejections.push(d.rejection);
+    }
+
+    const checked = await this.#checkHealth(candidates, request.fullRecheck, now);
+    const eligible = candidates.filter((c) => this.#health.get(c.key)?.included);
+    const { winners, shadowed } = resolveClaims(eligible);
+    const { toolsets, invalid } = renderToolsets(winners);
+    rejections.push(...invalid);
+    const invalidKeys = new Set(invalid.map((r) => r.key));
+
+    const live = this.#deps.liveConfigMap();
+    const write = await this.#write(toolsets, live, request);
+
+    // Status and Events, from the same decisions the output was made from.
+    const statuses: ServiceStatus[] = [];
+    const seen = new Set<string>();
+    const shadowedBy = new Map(shadowed.map((s) => [s.candidate.key, s.by]));
+    const written = new Set(Object.keys(toolsets));
+    metrics.toolsets.reset();
+    for (const c of candidates) {
+      if (invalidKeys.has(c.key)) continue;
+      seen.add(c.key);
+      const record = this.#health.get(c.key);
+      const base = { namespace: c.service.namespace, name: c.service.name, type: c.type, toolset: c.toolset, endpoint: c.endpoint, healthUrl: c.healthUrl };
+      const health = record ? { lastCheck: record.lastCheckedAt, consecutiveFailures: record.consecutiveFailures } : {};
+      let status: ServiceStatus;
+      if (!record) {
+        status = { ...base, verdict: 'pending', reason: 'NotChecked', message: 'not checked yet' };
+      } else if (!record.included) {
+        const v = record.lastVerdict;
+        status = { ...base, ...health, verdict: 'unhealthy', reason: v.healthy ? 'Healthy' : v.reason, message: v.healthy ? 'healthy' : v.message };
+        events.report(c.key, { regarding: serviceRef(c), type: 'Warning', reason: 'ToolsetUnhealthy', message: `${c.toolset}: ${status.message}` });
+      } else if (shadowedBy.has(c.key)) {
+        const by = shadowedBy.get(c.key) ?? '';
+        status = { ...base, ...health, verdict: 'shadowed', reason: 'Shadowed', message: `${c.toolset} is provided by Service ${by} (higher priority, older, or first by name)` };
+        events.report(c.key, { regarding: serviceRef(c), type: 'Warning', reason: 'ToolsetShadowed', message: status.message });
+      } else {
+        const v = record.lastVerdict;
+        const failing = !v.healthy ? ` (last check failed: ${v.message}; ${record.consecutiveFailures} of ${this.#options.health.failureThreshold} failures before removal)` : '';
+        status = { ...base, ...health, verdict: 'included', reason: 'Healthy', message: `written as ${c.toolset}${failing}` };
+        if (written.has(c.toolset)) {
+          events.report(c.key, { regarding: serviceRef(c), type: 'Normal', reason: 'ToolsetDiscovered', message: `${c.toolset} at ${c.endpoint}` });
+        }
+      }
+      metrics.toolsets.inc({ type: c.type, verdict: status.verdict });
+      statuses.push(status);
+    }
+    metrics.rejectedServices.reset();
+    for (const r of rejections) {
+      seen.add(r.key);
+      const isNew = events.report(r.key, { regarding: serviceRef(r), type: 'Warning', reason: 'ToolsetRejected', message: `${r.reason}: ${r.message}` });
+      if (isNew) {
+        metrics.annotationRejections.inc({ reason: r.reason });
+        this.#deps.log.warn('Service rejected', { service: r.key, reason: r.reason, detail: r.message });
+      }
+      metrics.rejectedServices.inc({ reason: r.reason });
+      statuses.push({ namespace: r.service.namespace, name: r.service.name, verdict: 'rejected', reason: r.reason, message: r.message });
+    }
+    for (const key of events.keys()) if (key.includes('/') && !seen.has(key)) events.forget(key);
+    for (const key of this.#health.keys()) if (!candidates.some((c) => c.key === key)) this.#health.delete(key);
+
+    statuses.sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
+    this.#status = { ...this.#status, toolsets: Object.keys(toolsets).sort(), services: statuses };
+    return { ...(write ? { write } : {}), toolsets: Object.keys(toolsets).sort(), checked };
+  }
+
+  async #checkHealth(candidates: Candidate[], fullRecheck: boolean, now: () => Date): Promise<number> {
+    const { enabled, timeoutMs, concurrency, failureThreshold } = this.#options.health;
+    const due = candidates.filter((c) => needsCheck(this.#health.get(c.key), c.healthUrl, fullRecheck));
+    if (!enabled) {
+      for (const c of due) this.#health.set(c.key, nextRecord(undefined, c.healthUrl, { healthy: true, status: 0, durationMs: 0 }, failureThreshold, now()));
+      return 0;
+    }
+    if (due.length === 0) return 0;
+    const { metrics, check } = this.#deps;
+    const settled = await lastValueFrom(
+      // The fan-out's own timeout is a backstop a little past the checker's, which reports timeouts precisely.
+      from(due).pipe(boundedFanOut((c: Candidate, signal) => check(c.healthUrl, signal), { concurrency, timeoutMs: timeoutMs + 1_000 }), toArray()),
+    );
+    for (const s of settled) {
+      const verdict: HealthVerdict = s.ok
+        ? s.value
+        : { healthy: false, reason: s.timedOut ? 'Timeout' : 'ConnectionFailed', message: s.error.message, durationMs: s.durationMs };
+      metrics.healthChecks.inc({ type: s.item.type, result: verdict.healthy ? 'healthy' : verdict.reason });
+      metrics.healthCheckDuration.observe({ type: s.item.type }, verdict.durationMs / 1000);
+      this.#health.set(s.item.key, nextRecord(this.#health.get(s.item.key), s.item.healthUrl, verdict, failureThreshold, now()));
+    }
+    return due.length;
+  }
+
+  async #write(generated: Record<string, Record<string, unknown>>, live: ConfigMap | undefined, request: ReconcileRequest): Promise<WriteOutcome | undefined> {
+    const { writer, metrics, events, log } = this.#deps;
+    const { namespace, name, key } = writer.target;
+    const cmRef: ObjectReference = { kind: 'ConfigMap', apiVersion: 'v1', namespace, name, ...(live ? { uid: live.metadata.uid } : {}) };
+    const keep = (problem: string, reason: string) => {
+      this.#status = { ...this.#status, output: { ...this.#status.output, problem } };
+      events.report(`configmap:${reason}`, { regarding: cmRef, type: 'Warning', reason, message: problem });
+    };
+
+    const overrides = parseOverrides(live?.data[OVERRIDES_KEY]);
+    const merged = overrides.ok ? applyOverrides(generated, overrides.toolsets) : overrides;
+    if (!merged.ok) {
+      metrics.overridesInvalid.inc();
+      log.warn('overrides.yaml invalid; keeping the last good output', { error: merged.error });
+      keep(`${merged.error}; the last good output is kept`, 'OverridesInvalid');
+      return undefined;
+    }
+    events.forget('configmap:OverridesInvalid');
+
+    const content = toolsetDocument(merged.toolsets);
+    const hash = contentHash(content);
+    metrics.outputBytes.set(Buffer.byteLength(content));
+    const outcome = await writer.write(content, hash, live);
+    metrics.configMapWrites.inc({ result: outcome.result });
+    const at = new Date().toISOString();
+    if (!outcome.ok) {
+      log.error('ConfigMap not written; the last good output is kept', { result: outcome.result, error: outcome.message });
+      const reason = outcome.result === 'refused' ? 'ToolsetConfigRefused' : 'ToolsetConfigWriteFailed';
+      keep(outcome.message, reason);
+      this.#status = { ...this.#status, output: { ...this.#status.output, lastWrite: { result: outcome.result, at, message: outcome.message } } };
+      return outcome;
+    }
+    events.forget('configmap:ToolsetConfigRefused');
+    events.forget('configmap:ToolsetConfigWriteFailed');
+    const { problem: _resolved, ...output } = this.#status.output;
+    this.#status = { ...this.#status, output: { ...output, hash, bytes: Buffer.byteLength(content), ...(outcome.result !== 'unchanged' || !output.lastWrite ? { lastWrite: { result: outcome.result, at } } : {}) } };
+    if (outcome.result !== 'unchanged') {
+      if (request.firstEventAt !== undefined) metrics.eventToApplied.observe((Date.now() - request.firstEventAt) / 1000);
+      log.info(outcome.dryRun ? 'dry run: ConfigMap would be written' : 'ConfigMap written', {
+        result: outcome.result, configMap: `${namespace}/${name}`, hash, bytes: Buffer.byteLength(content), toolsets: Object.keys(merged.toolsets).sort(),
+        ...(outcome.dryRun ? { content } : {}),
+      });
+      events.report(`configmap:updated:${hash}`, { regarding: { ...cmRef, ...(outcome.stored ? { uid: outcome.stored.metadata.uid } : {}) }, type: 'Normal', reason: 'ToolsetConfigUpdated', message: `${key} ${outcome.result}: ${Object.keys(merged.toolsets).length} toolsets, sha256 ${hash.slice(0, 12)}` });
+    }
+    return outcome;
+  }
+}

@@ -1,0 +1,37 @@
+import type { WriteResult } from '../output/configmap-writer.ts';
+
+export type ServiceVerdict = 'included' | 'unhealthy' | 'pending' | 'shadowed' | 'rejected';
+
+/** One Service in /status: what it is, what became of it, and why. */
+export interface ServiceStatus {
+  namespace: string;
+  name: string;
+  verdict: ServiceVerdict;
+  /** Machine-readable cause: a rejection or health failure reason, Shadowed, or Healthy. */
+  reason: string;
+  message: string;
+  type?: string;
+  toolset?: string;
+  endpoint?: string;
+  healthUrl?: string;
+  lastCheck?: string;
+  consecutiveFailures?: number;
+}
+
+export interface OutputStatus {
+  namespace: string;
+  name: string;
+  key: string;
+  hash?: string;
+  bytes?: number;
+  lastWrite?: { result: WriteResult; at: string; message?: string };
+  /** Set while the last good output is kept because the new one could not be written. */
+  problem?: string;
+}
+
+export interface StatusSnapshot {
+  lastReconcile?: { at: string; durationMs: number; ok: boolean; error?: string };
+  toolsets: string[];
+  output: OutputStatus;
+  services: ServiceStatus[];
+}

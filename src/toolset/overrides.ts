@@ -1,0 +1,49 @@
+import { load } from 'js-yaml';
+import type { ToolsetsMap } from './render.ts';
+import { toolsetsMapErrors } from './validate.ts';
+
+export type OverridesResult = { ok: true; toolsets: ToolsetsMap } | { ok: false; error: string };
+
+/** Parses the user-owned `overrides.yaml`: a document with a `toolsets:` map (empty text means no overrides). */
+export function parseOverrides(text: string | undefined): OverridesResult {
+  if (text === undefined || text.trim() === '') return { ok: true, toolsets: {} };
+  let doc: unknown;
+  try {
+    doc = load(text);
+  } catch (error) {
+    return { ok: false, error: `overrides.yaml is not valid YAML: ${(error as Error).message.split('\n')[0]}` };
+  }
+  if (doc === null || doc === undefined) return { ok: true, toolsets: {} };
+  if (typeof doc !== 'object' || Array.isArray(doc)) return { ok: false, error: 'overrides.yaml must be a mapping with a "toolsets" key' };
+  const unknown = Object.keys(doc).filter((k) => k !== 'toolsets');
+  if (unknown.length > 0) return { ok: false, error: `overrides.yaml: unknown top-level key(s) ${unknown.join(', ')}; only "toolsets" is read` };
+  const toolsets = (doc as { toolsets?: unknown }).toolsets ?? {};
+  if (typeof toolsets !== 'object' || toolsets === null || Array.isArray(toolsets)) {
+    return { ok: false, error: 'overrides.yaml: "toolsets" must be a mapping of toolset name to settings' };
+  }
+  for (const [name, value] of Object.entries(toolsets)) {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      return { ok: false, error: `overrides.yaml: toolsets.${name} must be a mapping (HolmesGPT rejects null or scalar entries)` };
+    }
+  }
+  return { ok: true, toolsets: toolsets as ToolsetsMap };
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Deep merge where `over` wins: objects merge key by key, anything else (lists included) is replaced. */
+export function deepMerge(base: unknown, over: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(over)) return over;
+  const merged: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) merged[k] = k in base ? deepMerge(base[k], v) : v;
+  return merged;
+}
+
+/** Generated toolsets with the user's overrides on top; the merged map must still pass the schema. */
+export function applyOverrides(generated: ToolsetsMap, overrides: ToolsetsMap): { ok: true; toolsets: ToolsetsMap } | { ok: false; error: string } {
+  const merged = deepMerge(generated, overrides) as ToolsetsMap;
+  const errors = toolsetsMapErrors(merged);
+  return errors.length === 0 ? { ok: true, toolsets: merged } : { ok: false, error: `overrides.yaml makes the toolsets invalid: ${errors.join('; ')}` };
+}

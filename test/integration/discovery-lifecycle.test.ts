@@ -1,0 +1,165 @@
+// The earlier implementation's end-to-end scenarios (discovery lifecycle, ConfigMap updates, namespace filtering),
+// on the real API server with real HTTP targets, asserting on parsed YAML.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import type { CoreV1Api } from '@kubernetes/client-node';
+import { toolsetFileErrors } from '../../src/toolset/validate.ts';
+import { waitFor } from '../../tools/control-plane/wait.ts';
+import { HttpTarget } from '../support/http-target.ts';
+import { fixtureApi, freshNamespace } from '../support/kube.ts';
+import { outputWhere, readOutput, startOperator, testConfig, type RunningOperator } from '../support/operator-harness.ts';
+import { annotate, createServices } from '../support/services.ts';
+
+describe('discovery lifecycle on the real API server', () => {
+  let core: CoreV1Api;
+  let target: HttpTarget;
+  let running: RunningOperator | undefined;
+  let ns: string;
+
+  beforeAll(async () => {
+    core = fixtureApi().core;
+    target = await HttpTarget.start('healthy');
+  });
+  afterEach(async () => {
+    await running?.stop();
+    running = undefined;
+  });
+  afterAll(async () => target.close());
+
+  async function operatorIn(prefix: string) {
+    ns = await freshNamespace(core, prefix);
+    running = await startOperator(testConfig(ns));
+    return running;
+  }
+
+  it('1. a new annotated Service appears in the toolset file with its endpoint', async () => {
+    await operatorIn('new-svc');
+    await createServices(core, ns, [{ name: 'prometheus', type: 'prometheus', endpoint: target.url }]);
+    const out = await outputWhere(core, ns, (o) => 'prometheus/metrics' in o.toolsets, 'prometheus/metrics');
+    expect(out.toolsets['prometheus/metrics']).toEqual({ enabled: true, config: { prometheus_url: target.url } });
+  });
+
+  it('2. several Services of different types all appear', async () => {
+    await operatorIn('multi');
+    await createServices(core, ns, [
+      { name: 'prometheus', type: 'prometheus', endpoint: target.url },
+      { name: 'grafana', type: 'grafana', endpoint: target.url },
+      { name: 'tools', type: 'custom', endpoint: target.url, annotations: { 'kubernaut.io/toolset-description': 'Team tools' } },
+    ]);
+    const out = await outputWhere(core, ns, (o) => Object.keys(o.toolsets).length === 3, 'three toolsets');
+    expect(Object.keys(out.toolsets).sort()).toEqual([`custom/${ns}/tools`, 'grafana/dashboards', 'prometheus/metrics']);
+    expect(out.toolsets[`custom/${ns}/tools`]).toMatchObject({ enabled: true, description: 'Team tools' });
+  });
+
+  it('3. a deleted Service disappears from the toolset file', async () => {
+    await operatorIn('deletion');
+    await createServices(core, ns, [{ name: 'prometheus', type: 'prometheus', endpoint: target.url }]);
+    await outputWhere(core, ns, (o) => 'prometheus/metrics' in o.toolsets, 'prometheus/metrics');
+    await core.deleteNamespacedService({ namespace: ns, name: 'prometheus' });
+    const out = await outputWhere(core, ns, (o) => !('prometheus/metrics' in o.toolsets), 'no prometheus/metrics');
+    expect(out.toolsets).toEqual({});
+  });
+
+  it('4. a Service without annotations is ignored while an annotated neighbour is written', async () => {
+    await operatorIn('no-annotations');
+    await createServices(core, ns, [
+      { name: 'prometheus-unannotated', optIn: false, ports: [{ name: 'web', port: 9090 }] },
+      { name: 'grafana', type: 'grafana', endpoint: target.url },
+    ]);
+    const out = await outputWhere(core, ns, (o) => 'grafana/dashboards' in o.toolsets, 'grafana/dashboards');
+    expect(Object.keys(out.toolsets)).toEqual(['grafana/dashboards']);
+    expect(running?.operator.status().services.map((s) => s.name)).toEqual(['grafana']);
+  });
+
+  it('5. a custom type becomes a custom toolset with tools, named without dots', async () => {
+    await operatorIn('custom');
+    await createServices(core, ns, [{ name: 'team-api', type: 'custom', endpoint: target.url }]);
+    const name = `custom/${ns}/team-api`;
+    const out = await outputWhere(core, ns, (o) => name in o.toolsets, name);
+    const entry = out.toolsets[name] as { tools: { name: string; command: string }[] };
+    expect(entry.tools.map((t) => t.name)).toEqual([`custom_${ns.replaceAll('-', '_')}_team_api_get`]);
+    expect(entry.tools[0]?.command).toContain(target.url);
+    expect(name).not.toContain('.');
+  });
+
+  it('6. rapid create/delete cycles leave none of the short-lived Services behind', async () => {
+    await operatorIn('rapid');
+    await createServices(core, ns, [{ name: 'anchor', type: 'grafana', endpoint: target.url }]);
+    for (let i = 0; i < 3; i++) {
+      await createServices(core, ns, [{ name: `rapid-${i}`, type: 'custom', endpoint: target.url }]);
+      await core.deleteNamespacedService({ namespace: ns, name: `rapid-${i}` });
+    }
+    // The anchor proves a reconcile ran after the churn; the rapid ones must not be in that output.
+    const out = await outputWhere(core, ns, (o) => 'grafana/dashboards' in o.toolsets, 'the anchor');
+    await waitFor(async () => ((await readOutput(core, ns))?.text === out.text && running?.operator.status().services.length === 1 ? true : undefined), {
+      timeoutMs: 10_000, describe: () => 'the output to settle on the anchor alone',
+    });
+    expect(Object.keys((await readOutput(core, ns))?.toolsets ?? {})).toEqual(['grafana/dashboards']);
+  });
+
+  it('7. an annotation change (new endpoint) updates the toolset config', async () => {
+    await operatorIn('endpoint-change');
+    const other = await HttpTarget.start('healthy');
+    try {
+      await createServices(core, ns, [{ name: 'prometheus', type: 'prometheus', endpoint: target.url }]);
+      await outputWhere(core, ns, (o) => (o.toolsets['prometheus/metrics']?.config as { prometheus_url?: string })?.prometheus_url === target.url, 'the first endpoint');
+      await annotate(core, ns, 'prometheus', { 'kubernaut.io/toolset-endpoint': `${other.url}/prom` });
+      const out = await outputWhere(core, ns, (o) => (o.toolsets['prometheus/metrics']?.config as { prometheus_url?: string })?.prometheus_url === `${other.url}/prom`, 'the new endpoint');
+      expect(out.toolsets['prometheus/metrics']).toEqual({ enabled: true, config: { prometheus_url: `${other.url}/prom` } });
+      expect(other.hits).toBeGreaterThan(0);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('8. deleting one of three Services keeps the other two', async () => {
+    await operatorIn('concurrent');
+    await createServices(core, ns, [
+      { name: 'prometheus', type: 'prometheus', endpoint: target.url },
+      { name: 'grafana', type: 'grafana', endpoint: target.url },
+      { name: 'jaeger', type: 'jaeger', endpoint: target.url },
+    ]);
+    await outputWhere(core, ns, (o) => Object.keys(o.toolsets).length === 3, 'three toolsets');
+    await core.deleteNamespacedService({ namespace: ns, name: 'grafana' });
+    const out = await outputWhere(core, ns, (o) => !('grafana/dashboards' in o.toolsets), 'no grafana');
+    expect(Object.keys(out.toolsets).sort()).toEqual([`jaeger/${ns}/jaeger`, 'prometheus/metrics']);
+  });
+
+  it('9. a deleted ConfigMap is re-created with the same content', async () => {
+    await operatorIn('recreate');
+    await createServices(core, ns, [{ name: 'prometheus', type: 'prometheus', endpoint: target.url }]);
+    const before = await outputWhere(core, ns, (o) => 'prometheus/metrics' in o.toolsets, 'prometheus/metrics');
+    await core.deleteNamespacedConfigMap({ namespace: ns, name: 'kubernaut-toolset-config' });
+    const after = await outputWhere(core, ns, (o) => o.resourceVersion !== before.resourceVersion, 'a re-created ConfigMap');
+    expect(after.text).toBe(before.text);
+  });
+
+  it('10. the output is a valid HolmesGPT custom toolset file with hash annotation and managed-by label', async () => {
+    await operatorIn('valid');
+    await createServices(core, ns, [
+      { name: 'prometheus', type: 'prometheus', endpoint: target.url },
+      { name: 'loki', type: 'loki', endpoint: target.url },
+      { name: 'jaeger', type: 'jaeger', endpoint: target.url },
+    ]);
+    const out = await outputWhere(core, ns, (o) => Object.keys(o.toolsets).length === 4, 'three toolsets and kubernetes/logs');
+    expect(toolsetFileErrors({ toolsets: out.toolsets })).toEqual([]);
+    expect(out.toolsets['kubernetes/logs']).toEqual({ enabled: false });
+    expect(out.labels['app.kubernetes.io/managed-by']).toBe('kubernaut-toolset');
+    const { createHash } = await import('node:crypto');
+    expect(out.annotations['kubernaut.io/toolset-hash']).toBe(createHash('sha256').update(out.text).digest('hex'));
+    expect(out.text.startsWith('# Generated by kubernaut-toolset')).toBe(true);
+  });
+
+  it('11-13. only configured namespaces are watched, and the ConfigMap lives in the output namespace only', async () => {
+    const watched = await freshNamespace(core, 'watched');
+    const other = await freshNamespace(core, 'other');
+    const output = await freshNamespace(core, 'output');
+    running = await startOperator(testConfig(watched, { output: { namespace: output } }));
+    await createServices(core, other, [{ name: 'prometheus', type: 'prometheus', endpoint: target.url }]);
+    await createServices(core, watched, [{ name: 'grafana', type: 'grafana', endpoint: target.url }]);
+    const out = await outputWhere(core, output, (o) => 'grafana/dashboards' in o.toolsets, 'grafana/dashboards');
+    expect(Object.keys(out.toolsets)).toEqual(['grafana/dashboards']);
+    expect(await readOutput(core, watched)).toBeUndefined();
+    expect(await readOutput(core, other)).toBeUndefined();
+    expect(running.operator.status().services.map((s) => `${s.namespace}/${s.name}`)).toEqual([`${watched}/grafana`]);
+  });
+});

@@ -1,0 +1,85 @@
+import type { CoreV1Api } from '@kubernetes/client-node';
+import { load } from 'js-yaml';
+import { defaultConfig, type OperatorConfig } from '../../src/config/operator-config.ts';
+import { ClientNodeKube } from '../../src/kube/client-node.ts';
+import { createLogger } from '../../src/observe/logger.ts';
+import { Metrics } from '../../src/observe/metrics.ts';
+import { ToolsetOperator } from '../../src/operator.ts';
+import { waitFor } from '../../tools/control-plane/wait.ts';
+import { testCluster } from './cluster-info.ts';
+
+export type ConfigPatch = {
+  [K in keyof OperatorConfig]?: OperatorConfig[K] extends object ? Partial<OperatorConfig[K]> : OperatorConfig[K];
+};
+
+/** Test defaults: one namespace in and out, loopback targets allowed, short quiet window. */
+export function testConfig(namespace: string, patch: ConfigPatch = {}): OperatorConfig {
+  const d = defaultConfig({});
+  return {
+    ...d,
+    ...patch,
+    namespaces: { ...d.namespaces, include: [namespace], ...patch.namespaces },
+    endpoints: { allowedHosts: ['127.0.0.1'], ...patch.endpoints },
+    health: { ...d.health, timeoutMs: 1_000, ...patch.health },
+    reconcile: { ...d.reconcile, quietMs: 100, maxDelayMs: 1_000, ...patch.reconcile },
+    output: { ...d.output, namespace, ...patch.output },
+  };
+}
+
+export interface RunningOperator {
+  operator: ToolsetOperator;
+  metrics: Metrics;
+  config: OperatorConfig;
+  stop(): Promise<void>;
+}
+
+/** Runs the real operator in this process against the test control plane. */
+export async function startOperator(config: OperatorConfig): Promise<RunningOperator> {
+  const metrics = new Metrics({ processMetrics: false });
+  const log = createLogger({ silent: process.env.KUBERNAUT_TEST_LOGS !== '1', pretty: true, level: 'debug' });
+  const operator = new ToolsetOperator({ kube: ClientNodeKube.fromFile(testCluster().kubeconfig), config, metrics, log });
+  await operator.start();
+  return { operator, metrics, config, stop: () => operator.stop() };
+}
+
+export interface OutputSnapshot {
+  toolsets: Record<string, Record<string, unknown>>;
+  text: string;
+  resourceVersion: string;
+  annotations: Record<string, string>;
+  labels: Record<string, string>;
+  data: Record<string, string>;
+}
+
+export async function readOutput(core: CoreV1Api, namespace: string, name = 'kubernaut-toolset-config', key = 'toolset.yaml'): Promise<OutputSnapshot | undefined> {
+  try {
+    const cm = await core.readNamespacedConfigMap({ namespace, name });
+    const text = cm.data?.[key] ?? '';
+    const doc = (load(text) ?? {}) as { toolsets?: Record<string, Record<string, unknown>> };
+    return {
+      toolsets: doc.toolsets ?? {}, text, resourceVersion: cm.metadata?.resourceVersion ?? '',
+      annotations: cm.metadata?.annotations ?? {}, labels: cm.metadata?.labels ?? {}, data: cm.data ?? {},
+    };
+  } catch (error) {
+    if ((error as { code?: number }).code === 404) return undefined;
+    throw error;
+  }
+}
+
+/** Polls the output ConfigMap until `accept` holds; fails with the last content seen. */
+export async function outputWhere(
+  core: CoreV1Api,
+  namespace: string,
+  accept: (out: OutputSnapshot) => boolean,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<OutputSnapshot> {
+  let last: OutputSnapshot | undefined;
+  return waitFor(
+    async () => {
+      last = await readOutput(core, namespace);
+      return last && accept(last) ? last : undefined;
+    },
+    { timeoutMs, intervalMs: 100, describe: () => `output ConfigMap in ${namespace} to have ${what}; last seen:\n${last?.text ?? '(no ConfigMap)'}` },
+  );
+}
