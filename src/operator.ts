@@ -45,6 +45,8 @@ export class ToolsetOperator {
   #stopping = false;
   #retries = 0;
   #retryTimer: NodeJS.Timeout | undefined;
+  /** What the last write returned; trusted over the informer until the informer has seen that version. */
+  #lastStored: ConfigMap | undefined;
 
   constructor(deps: OperatorDeps) {
     this.#deps = deps;
@@ -61,7 +63,8 @@ export class ToolsetOperator {
     this.#reconciler = new Reconciler(
       {
         services: () => this.#services.flatMap((r) => r.list()),
-        liveConfigMap: () => this.#configMaps.get(config.output.namespace, config.output.name),
+        liveConfigMap: () => this.#lastStored ?? this.#configMaps.get(config.output.namespace, config.output.name),
+        onStored: (stored) => (this.#lastStored = stored),
         writer: new ConfigMapWriter(kube, { ...config.output, dryRun: config.dryRun }),
         check,
         events: this.#events,
@@ -76,9 +79,9 @@ export class ToolsetOperator {
     );
   }
 
-  /** Caches synced and the first reconcile done. */
+  /** Caches synced, the first reconcile done, and the output ConfigMap ours to write. */
   get ready(): boolean {
-    return !this.#stopping && this.#reconciled && this.synced;
+    return !this.#stopping && this.#reconciled && this.synced && !this.#reconciler.outputNotOwned;
   }
 
   get synced(): boolean {
@@ -133,10 +136,15 @@ export class ToolsetOperator {
           case 'modified':
           case 'deleted':
             metrics.watchEvents.inc({ resource, type: event.type });
+            // Watch events arrive in order: once our own write (or a deletion) shows up, the cache is the truth again.
+            if (reflector === this.#configMaps && (event.type === 'deleted' || event.object.metadata.resourceVersion === this.#lastStored?.metadata.resourceVersion)) {
+              this.#lastStored = undefined;
+            }
             this.#firstEventAt ??= Date.now();
             this.#triggers.next({ kind: 'change', at: Date.now() });
             break;
           case 'synced':
+            if (reflector === this.#configMaps) this.#lastStored = undefined;
             this.#triggers.next({ kind: 'change', at: Date.now() });
             break;
           case 'restarted':
@@ -158,7 +166,7 @@ export class ToolsetOperator {
       this.#again = true;
       return this.#running;
     }
-    this.#running = (async () => {
+    const loop = async () => {
       do {
         this.#again = false;
         if (this.#stopping || !this.synced) break;
@@ -176,8 +184,13 @@ export class ToolsetOperator {
           this.#retryLater();
         }
       } while (this.#again);
+    };
+    // Cleared in a later microtask, never inside loop(): a loop that ends synchronously must not leave a stale
+    // promise behind that would swallow every later trigger.
+    this.#running = loop().finally(() => {
       this.#running = undefined;
-    })();
+      if (this.#again && !this.#stopping) void this.#kick();
+    });
     return this.#running;
   }
 

@@ -20,8 +20,10 @@ export type HealthChecker = (url: string, signal: AbortSignal) => Promise<Health
 export interface ReconcilerDeps {
   /** The Services in scope, from the informer cache. */
   services: () => Service[];
-  /** The output ConfigMap as last seen by its informer. */
+  /** The output ConfigMap as last seen by its informer (or as last written, while the informer lags). */
   liveConfigMap: () => ConfigMap | undefined;
+  /** Told about every ConfigMap the API server returned from a write. */
+  onStored?: (stored: ConfigMap) => void;
   writer: ConfigMapWriter;
   check: HealthChecker;
   events: EventRecorder;
@@ -62,6 +64,7 @@ export class Reconciler {
   readonly #options: ReconcilerOptions;
   readonly #health = new Map<string, HealthRecord>();
   #status: StatusSnapshot;
+  #notOwned = false;
 
   constructor(deps: ReconcilerDeps, options: ReconcilerOptions) {
     this.#deps = deps;
@@ -74,6 +77,11 @@ export class Reconciler {
     return this.#status;
   }
 
+  /** The output ConfigMap belongs to someone else: the operator cannot do its job, so it must not report ready. */
+  get outputNotOwned(): boolean {
+    return this.#notOwned;
+  }
+
   async reconcile(request: ReconcileRequest): Promise<ReconcileReport> {
     const { metrics, log } = this.#deps;
     const now = this.#deps.now ?? (() => new Date());
@@ -81,6 +89,7 @@ export class Reconciler {
     try {
       const report = await this.#reconcile(request, now);
       const durationMs = performance.now() - started;
+      log.debug('reconciled', { durationMs: Math.round(durationMs), checked: report.checked, toolsets: report.toolsets.length, write: report.write?.result ?? 'skipped' });
       metrics.reconciles.inc({ result: 'success' });
       metrics.reconcileDuration.observe(durationMs / 1000);
       metrics.lastSuccessfulReconcile.set(now().getTime() / 1000);
@@ -165,7 +174,8 @@ export class Reconciler {
       statuses.push({ namespace: r.service.namespace, name: r.service.name, verdict: 'rejected', reason: r.reason, message: r.message });
     }
     for (const key of events.keys()) if (key.includes('/') && !seen.has(key)) events.forget(key);
-    for (const key of this.#health.keys()) if (!candidates.some((c) => c.key === key)) this.#health.delete(key);
+    const current = new Set(candidates.map((c) => c.key));
+    for (const key of this.#health.keys()) if (!current.has(key)) this.#health.delete(key);
 
     statuses.sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
     this.#status = { ...this.#status, toolsets: Object.keys(toolsets).sort(), services: statuses };
@@ -219,6 +229,8 @@ export class Reconciler {
     const hash = contentHash(content);
     metrics.outputBytes.set(Buffer.byteLength(content));
     const outcome = await writer.write(content, hash, live);
+    this.#notOwned = outcome.result === 'refused' && outcome.reason === 'NotOwned';
+    if (outcome.ok && outcome.stored && !outcome.dryRun) this.#deps.onStored?.(outcome.stored);
     metrics.configMapWrites.inc({ result: outcome.result });
     const at = new Date().toISOString();
     if (!outcome.ok) {

@@ -1,0 +1,190 @@
+// How the operator writes: only on change, never touching keys it does not own, restoring drift, refusing what it
+// must not write, and keeping the last good output when the new one cannot be written.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import type { CoreV1Api } from '@kubernetes/client-node';
+import { waitFor } from '../../tools/control-plane/wait.ts';
+import { HttpTarget } from '../support/http-target.ts';
+import { fixtureApi, freshNamespace } from '../support/kube.ts';
+import { metricValue } from '../support/metrics.ts';
+import { outputWhere, readOutput, startOperator, testConfig, type ConfigPatch, type RunningOperator } from '../support/operator-harness.ts';
+import { createServices } from '../support/services.ts';
+
+const CM = 'kubernaut-toolset-config';
+
+describe('writing the output ConfigMap', () => {
+  let core: CoreV1Api;
+  let target: HttpTarget;
+  let running: RunningOperator | undefined;
+  let ns: string;
+
+  beforeAll(async () => {
+    core = fixtureApi().core;
+    target = await HttpTarget.start('healthy');
+  });
+  afterEach(async () => {
+    await running?.stop();
+    running = undefined;
+  });
+  afterAll(async () => target.close());
+
+  async function operatorIn(prefix: string, patch: ConfigPatch = {}) {
+    ns = await freshNamespace(core, prefix);
+    running = await startOperator(testConfig(ns, patch));
+    return running;
+  }
+
+  async function events(reason: string, name = CM): Promise<string[]> {
+    const list = await core.listNamespacedEvent({ namespace: ns, fieldSelector: `involvedObject.name=${name},reason=${reason}` });
+    return list.items.map((e) => e.message ?? '');
+  }
+
+  async function setKey(key: string, value: string): Promise<void> {
+    const { setHeaderOptions, PatchStrategy } = await import('@kubernetes/client-node');
+    await core.patchNamespacedConfigMap({ namespace: ns, name: CM, body: { data: { [key]: value } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+  }
+
+  it('writes nothing in steady state: through three relists and repeated health re-checks the ConfigMap is untouched', async () => {
+    const { metrics, operator } = await operatorIn('steady', { health: { intervalMs: 200 } });
+    await createServices(core, ns, [{ name: 'prometheus', type: 'prometheus', endpoint: target.url }]);
+    const first = await outputWhere(core, ns, (o) => 'prometheus/metrics' in o.toolsets, 'prometheus/metrics');
+    const writes = async () => (await metricValue(metrics, 'kubernaut_toolset_configmap_writes_total', { result: 'created' })) +
+      (await metricValue(metrics, 'kubernaut_toolset_configmap_writes_total', { result: 'updated' }));
+    const writesBefore = await writes();
+    const hitsBefore = target.hits;
+    for (let i = 1; i <= 3; i++) {
+      const relists = await metricValue(metrics, 'kubernaut_toolset_watch_restarts_total', { reason: 'relist' });
+      for (const r of operator.reflectors()) r.restart('relist');
+      await waitFor(async () => ((await metricValue(metrics, 'kubernaut_toolset_watch_restarts_total', { reason: 'relist' })) >= relists + 2 ? true : undefined), {
+        timeoutMs: 10_000, describe: () => `relist #${i}`,
+      });
+    }
+    // The relists caused reconciles (each ended "unchanged"), but no write.
+    await waitFor(async () => ((await metricValue(metrics, 'kubernaut_toolset_configmap_writes_total', { result: 'unchanged' })) >= 3 ? true : undefined), {
+      timeoutMs: 10_000, describe: () => 'three unchanged reconciles',
+    });
+    expect(await writes()).toBe(writesBefore);
+    await waitFor(() => (target.hits >= hitsBefore + 3 ? true : undefined), { timeoutMs: 10_000, describe: () => 'three more health checks' });
+    expect(await writes()).toBe(writesBefore);
+    expect((await readOutput(core, ns))?.resourceVersion).toBe(first.resourceVersion);
+  });
+
+  it('merges overrides.yaml over the generated toolsets and never changes the user-owned key', async () => {
+    await operatorIn('overrides');
+    await createServices(core, ns, [
+      { name: 'prometheus', type: 'prometheus', endpoint: target.url },
+      { name: 'grafana', type: 'grafana', endpoint: target.url },
+    ]);
+    await outputWhere(core, ns, (o) => Object.keys(o.toolsets).length === 2, 'two toolsets');
+    const overrides = [
+      'toolsets:',
+      '  prometheus/metrics:',
+      '    config:',
+      '      headers:',
+      '        Authorization: "Bearer {{ env.PROM_TOKEN }}"',
+      '  grafana/dashboards:',
+      '    enabled: false',
+      '  kubernetes/core:',
+      '    enabled: true',
+      '',
+    ].join('\n');
+    await setKey('overrides.yaml', overrides);
+    const out = await outputWhere(core, ns, (o) => 'kubernetes/core' in o.toolsets, 'the overrides merged');
+    expect(out.toolsets['prometheus/metrics']).toEqual({
+      enabled: true,
+      config: { prometheus_url: target.url, headers: { Authorization: 'Bearer {{ env.PROM_TOKEN }}' } },
+    });
+    expect(out.toolsets['grafana/dashboards']).toEqual({ enabled: false, config: { url: target.url } });
+    expect(out.data['overrides.yaml']).toBe(overrides);
+  });
+
+  it('keeps the last good output when overrides.yaml is invalid, with an Event and a metric, and recovers', async () => {
+    const { metrics, operator } = await operatorIn('bad-overrides');
+    await createServices(core, ns, [{ name: 'prometheus', type: 'prometheus', endpoint: target.url }]);
+    const good = await outputWhere(core, ns, (o) => 'prometheus/metrics' in o.toolsets, 'prometheus/metrics');
+    await setKey('overrides.yaml', 'toolsets:\n  - not a map\n');
+    await waitFor(async () => ((await metricValue(metrics, 'kubernaut_toolset_overrides_invalid_total')) > 0 ? true : undefined), {
+      timeoutMs: 10_000, describe: () => 'the invalid overrides to be noticed',
+    });
+    await createServices(core, ns, [{ name: 'grafana', type: 'grafana', endpoint: target.url }]);
+    const warnings = await waitFor(async () => {
+      const found = await events('OverridesInvalid');
+      return found.length > 0 ? found : undefined;
+    }, { timeoutMs: 10_000, describe: () => 'a Warning Event OverridesInvalid' });
+    expect(warnings[0]).toMatch(/"toolsets" must be a mapping/);
+    expect(operator.status().output.problem).toMatch(/last good output is kept/);
+    expect((await readOutput(core, ns))?.data['toolset.yaml']).toBe(good.text);
+
+    await setKey('overrides.yaml', 'toolsets: {}\n');
+    const recovered = await outputWhere(core, ns, (o) => 'grafana/dashboards' in o.toolsets, 'grafana after the fix');
+    expect(Object.keys(recovered.toolsets).sort()).toEqual(['grafana/dashboards', 'prometheus/metrics']);
+    expect(operator.status().output.problem).toBeUndefined();
+  });
+
+  it('restores a hand-edited generated key', async () => {
+    await operatorIn('drift');
+    await createServices(core, ns, [{ name: 'prometheus', type: 'prometheus', endpoint: target.url }]);
+    const good = await outputWhere(core, ns, (o) => 'prometheus/metrics' in o.toolsets, 'prometheus/metrics');
+    await setKey('toolset.yaml', 'toolsets:\n  hacked: {}\n');
+    const restored = await outputWhere(core, ns, (o) => o.text === good.text && o.resourceVersion !== good.resourceVersion, 'the generated content back');
+    expect(restored.toolsets).toEqual(good.toolsets);
+  });
+
+  it('leaves a ConfigMap it does not manage alone: Warning Event, refused metric, not ready; adopts it only when told', async () => {
+    ns = await freshNamespace(core, 'foreign');
+    await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: CM, labels: { owner: 'someone-else' } }, data: { 'toolset.yaml': 'theirs\n' } } });
+    await createServices(core, ns, [{ name: 'prometheus', type: 'prometheus', endpoint: target.url }]);
+    running = await startOperator(testConfig(ns));
+    expect(running.operator.ready).toBe(false);
+    expect(await metricValue(running.metrics, 'kubernaut_toolset_configmap_writes_total', { result: 'refused' })).toBeGreaterThan(0);
+    const refused = await waitFor(async () => {
+      const found = await events('ToolsetConfigRefused');
+      return found.length > 0 ? found : undefined;
+    }, { timeoutMs: 10_000, describe: () => 'a ToolsetConfigRefused Event' });
+    expect(refused[0]).toMatch(/not managed by kubernaut-toolset .*output\.adopt/);
+    expect((await readOutput(core, ns))?.data).toEqual({ 'toolset.yaml': 'theirs\n' });
+    await running.stop();
+
+    running = await startOperator(testConfig(ns, { output: { adopt: true } }));
+    const adopted = await outputWhere(core, ns, (o) => 'prometheus/metrics' in o.toolsets, 'the adopted ConfigMap rewritten');
+    expect(adopted.labels).toMatchObject({ owner: 'someone-else', 'app.kubernetes.io/managed-by': 'kubernaut-toolset' });
+    expect(running.operator.ready).toBe(true);
+  });
+
+  it('never writes output over the size budget: the last good output stays, with an Event and a metric', async () => {
+    const { metrics } = await operatorIn('size', { output: { sizeBudgetBytes: 2048 } });
+    await createServices(core, ns, [{ name: 'prometheus', type: 'prometheus', endpoint: target.url }]);
+    const good = await outputWhere(core, ns, (o) => 'prometheus/metrics' in o.toolsets, 'prometheus/metrics');
+    await createServices(core, ns, [1, 2, 3, 4].map((i) => ({ name: `tools-${i}`, type: 'custom', endpoint: target.url })));
+    const refused = await waitFor(async () => {
+      const found = await events('ToolsetConfigRefused');
+      return found.length > 0 ? found : undefined;
+    }, { timeoutMs: 10_000, describe: () => 'a ToolsetConfigRefused Event for the size' });
+    expect(refused[0]).toMatch(/toolset\.yaml would be \d+ bytes, over the 2048-byte budget/);
+    expect(await metricValue(metrics, 'kubernaut_toolset_configmap_writes_total', { result: 'refused' })).toBeGreaterThan(0);
+    expect(await metricValue(metrics, 'kubernaut_toolset_output_bytes')).toBeGreaterThan(2048);
+    expect((await readOutput(core, ns))?.text).toBe(good.text);
+  });
+
+  it('converges while another writer keeps changing its own key, keeps overrides, and does not loop writing', async () => {
+    const { metrics } = await operatorIn('second-writer');
+    await createServices(core, ns, [{ name: 'prometheus', type: 'prometheus', endpoint: target.url }]);
+    await outputWhere(core, ns, (o) => 'prometheus/metrics' in o.toolsets, 'prometheus/metrics');
+    await setKey('overrides.yaml', 'toolsets:\n  kubernetes/core:\n    enabled: true\n');
+    const storm = Promise.all(Array.from({ length: 30 }, (_, i) => setKey('other-writer', String(i))));
+    await createServices(core, ns, [{ name: 'grafana', type: 'grafana', endpoint: target.url }]);
+    await storm;
+    const out = await outputWhere(core, ns, (o) => 'grafana/dashboards' in o.toolsets && 'kubernetes/core' in o.toolsets, 'grafana and the override');
+    expect(out.data['overrides.yaml']).toBe('toolsets:\n  kubernetes/core:\n    enabled: true\n');
+    const settled = out.resourceVersion;
+    // Once converged, the other writer's churn only causes "unchanged" reconciles.
+    const writes = await metricValue(metrics, 'kubernaut_toolset_configmap_writes_total', { result: 'updated' });
+    for (let i = 0; i < 5; i++) await setKey('other-writer', `after-${i}`);
+    await waitFor(async () => ((await readOutput(core, ns))?.data['other-writer'] === 'after-4' ? true : undefined), { timeoutMs: 5_000, describe: () => 'the last foreign write' });
+    const unchangedBefore = await metricValue(metrics, 'kubernaut_toolset_configmap_writes_total', { result: 'unchanged' });
+    await waitFor(async () => ((await metricValue(metrics, 'kubernaut_toolset_configmap_writes_total', { result: 'unchanged' })) > unchangedBefore ? true : undefined), {
+      timeoutMs: 10_000, describe: () => 'a reconcile after the foreign writes',
+    });
+    expect(await metricValue(metrics, 'kubernaut_toolset_configmap_writes_total', { result: 'updated' })).toBe(writes);
+    expect(settled).not.toBe('');
+  });
+});

@@ -1,0 +1,107 @@
+// Edge cases of the plan: no Services at all, more than a thousand, and discovery failing then recovering.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { KubeConfig, RbacAuthorizationV1Api, type CoreV1Api } from '@kubernetes/client-node';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ClientNodeKube } from '../../src/kube/client-node.ts';
+import { createLogger } from '../../src/observe/logger.ts';
+import { Metrics } from '../../src/observe/metrics.ts';
+import { ToolsetOperator } from '../../src/operator.ts';
+import { waitFor } from '../../tools/control-plane/wait.ts';
+import { testCluster } from '../support/cluster-info.ts';
+import { HttpTarget } from '../support/http-target.ts';
+import { fixtureApi, freshNamespace } from '../support/kube.ts';
+import { metricValue } from '../support/metrics.ts';
+import { outputWhere, startOperator, testConfig, type RunningOperator } from '../support/operator-harness.ts';
+import { annotatedService } from '../support/services.ts';
+
+describe('scale and recovery', () => {
+  let core: CoreV1Api;
+  let kc: KubeConfig;
+  let target: HttpTarget;
+  let running: RunningOperator | undefined;
+
+  beforeAll(async () => {
+    ({ core, kc } = fixtureApi());
+    target = await HttpTarget.start('healthy');
+  });
+  afterEach(async () => {
+    await running?.stop();
+    running = undefined;
+  });
+  afterAll(async () => target.close());
+
+  it('with no Services it still writes a valid, empty toolsets map and becomes ready', async () => {
+    const ns = await freshNamespace(core, 'empty');
+    running = await startOperator(testConfig(ns));
+    const out = await outputWhere(core, ns, () => true, 'a ConfigMap');
+    expect(out.toolsets).toEqual({});
+    expect(out.text).toMatch(/^toolsets: \{\}$/m);
+    expect(running.operator.ready).toBe(true);
+  });
+
+  it('writes 1,200 annotated Services (health-checked) into one ConfigMap', async () => {
+    const ns = await freshNamespace(core, 'thousand');
+    const count = 1_200;
+    const names = Array.from({ length: count }, (_, i) => `svc-${String(i).padStart(4, '0')}`);
+    for (let i = 0; i < names.length; i += 100) {
+      await Promise.all(names.slice(i, i + 100).map((name) =>
+        core.createNamespacedService({ namespace: ns, body: annotatedService(ns, { name, type: 'custom', endpoint: target.url }) })));
+    }
+    const hitsBefore = target.hits;
+    running = await startOperator(testConfig(ns, { output: { sizeBudgetBytes: 1_048_576 } }));
+    const out = await outputWhere(core, ns, (o) => Object.keys(o.toolsets).length === count, `${count} toolsets`, 60_000);
+    expect(Object.keys(out.toolsets).sort()).toEqual(names.map((n) => `custom/${ns}/${n}`));
+    expect(target.hits - hitsBefore).toBeGreaterThanOrEqual(count);
+    expect(running.operator.status().services.filter((s) => s.verdict === 'included')).toHaveLength(count);
+  });
+
+  it('keeps retrying while it may not list Services, reports it, and recovers once RBAC allows it', async () => {
+    const ns = await freshNamespace(core, 'rbac');
+    await core.createNamespacedServiceAccount({ namespace: ns, body: { metadata: { name: 'operator' } } });
+    const token = await core.createNamespacedServiceAccountToken({
+      namespace: ns, name: 'operator', body: { spec: { expirationSeconds: 3600, audiences: [] } },
+    });
+    const cp = testCluster();
+    const kubeconfig = join(tmpdir(), `kubernaut-rbac-${ns}.kubeconfig`);
+    const cluster = kc.getCurrentCluster();
+    writeFileSync(kubeconfig, JSON.stringify({
+      apiVersion: 'v1', kind: 'Config', 'current-context': 'sa',
+      clusters: [{ name: 'local', cluster: { server: cp.apiServerUrl, 'certificate-authority-data': cluster?.caData } }],
+      users: [{ name: 'sa', user: { token: token.status?.token } }],
+      contexts: [{ name: 'sa', context: { cluster: 'local', user: 'sa' } }],
+    }));
+    await core.createNamespacedService({ namespace: ns, body: annotatedService(ns, { name: 'prometheus', type: 'prometheus', endpoint: target.url }) });
+
+    const metrics = new Metrics({ processMetrics: false });
+    const operator = new ToolsetOperator({
+      kube: ClientNodeKube.fromFile(kubeconfig), config: testConfig(ns), metrics, log: createLogger({ silent: process.env.KUBERNAUT_TEST_LOGS !== '1', pretty: true }),
+    });
+    const started = operator.start();
+    running = { operator, metrics, config: testConfig(ns), stop: () => operator.stop() };
+    await waitFor(async () => ((await metricValue(metrics, 'kubernaut_toolset_watch_errors_total', { resource: 'services', status: '403' })) >= 2 ? true : undefined), {
+      timeoutMs: 15_000, describe: () => 'repeated 403s on the Service list',
+    });
+    expect(operator.ready).toBe(false);
+
+    const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
+    await rbac.createNamespacedRole({ namespace: ns, body: {
+      metadata: { name: 'operator' },
+      rules: [
+        { apiGroups: [''], resources: ['services', 'configmaps'], verbs: ['get', 'list', 'watch'] },
+        { apiGroups: [''], resources: ['configmaps'], verbs: ['create', 'patch', 'update'] },
+        { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
+      ],
+    } });
+    await rbac.createNamespacedRoleBinding({ namespace: ns, body: {
+      metadata: { name: 'operator' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'operator' },
+      subjects: [{ kind: 'ServiceAccount', name: 'operator', namespace: ns }],
+    } });
+    await started;
+    const out = await outputWhere(core, ns, (o) => 'prometheus/metrics' in o.toolsets, 'prometheus/metrics after the grant');
+    expect(out.toolsets['prometheus/metrics']).toEqual({ enabled: true, config: { prometheus_url: target.url } });
+    expect(operator.ready).toBe(true);
+  });
+});

@@ -1,0 +1,16 @@
+import type { Metrics } from '../../src/observe/metrics.ts';
+
+/** Sum of a metric's samples whose labels include `labels` (a counter's value across the other labels). */
+export async function metricValue(metrics: Metrics, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const metric = metrics.registry.getSingleMetric(name);
+  if (!metric) throw new Error(`no metric ${name}`);
+  const { values } = await metric.get();
+  return values
+    // Histograms list _bucket/_sum/_count samples under their own metricName; counters and gauges have none.
+    .filter((v) => {
+      const sample = (v as { metricName?: string }).metricName;
+      return sample === undefined || sample === name;
+    })
+    .filter((v) => Object.entries(labels).every(([k, want]) => String((v.labels as Record<string, unknown>)[k]) === want))
+    .reduce((sum, v) => sum + v.value, 0);
+}

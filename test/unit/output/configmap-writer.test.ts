@@ -1,0 +1,345 @@
+import { describe, expect, it } from '@jest/globals';
+import type { ApplyOptions, KubeClient } from '../../../src/kube/client.ts';
+import { KubeApiError } from '../../../src/kube/errors.ts';
+import type { ConfigMap, ConfigMapApply, EventRecord, Service } from '../../../src/kube/objects.ts';
+import type { Reflector } from '../../../src/kube/reflector.ts';
+import { ConfigMapWriter, FIELD_MANAGER, HASH_ANNOTATION, MANAGED_BY_LABEL, ownedBy, upToDate, type OutputTarget } from '../../../src/output/configmap-writer.ts';
+import { contentHash } from '../../../src/toolset/document.ts';
+
+type ApplyAnswer = ConfigMap | KubeApiError | Error;
+
+/** A scripted API server for the two calls the writer makes; everything else is out of scope and throws. */
+class FakeKube implements KubeClient {
+  readonly server = 'https://fake.invalid';
+  readonly applies: { configMap: ConfigMapApply; options: ApplyOptions }[] = [];
+  readonly gets: { namespace: string; name: string }[] = [];
+  /** Answers for applyConfigMap, in order; when empty, apply succeeds and stores the object. */
+  applyAnswers: ApplyAnswer[] = [];
+  /** What getConfigMap returns (the current object on the "server"). */
+  stored: ConfigMap | undefined;
+  getError: KubeApiError | undefined;
+  #rv = 100;
+
+  watchServices(): Reflector<Service> {
+    throw new Error('not used by the writer');
+  }
+
+  watchConfigMaps(): Reflector<ConfigMap> {
+    throw new Error('not used by the writer');
+  }
+
+  recordEvent(_event: EventRecord): Promise<void> {
+    return Promise.reject(new Error('not used by the writer'));
+  }
+
+  getConfigMap(namespace: string, name: string): Promise<ConfigMap | undefined> {
+    this.gets.push({ namespace, name });
+    if (this.getError) return Promise.reject(this.getError);
+    return Promise.resolve(this.stored && structuredClone(this.stored));
+  }
+
+  applyConfigMap(configMap: ConfigMapApply, options: ApplyOptions): Promise<ConfigMap> {
+    this.applies.push({ configMap: structuredClone(configMap), options: { ...options } });
+    const answer = this.applyAnswers.shift();
+    if (answer instanceof Error) return Promise.reject(answer);
+    if (answer) return Promise.resolve(answer);
+    this.#rv += 1;
+    const previous = this.stored;
+    const result: ConfigMap = {
+      metadata: {
+        name: configMap.name,
+        namespace: configMap.namespace,
+        uid: previous?.metadata.uid ?? 'cm-uid',
+        resourceVersion: String(this.#rv),
+        creationTimestamp: previous?.metadata.creationTimestamp ?? '2025-01-01T00:00:00Z',
+        labels: { ...previous?.metadata.labels, ...configMap.labels },
+        annotations: { ...previous?.metadata.annotations, ...configMap.annotations },
+      },
+      data: { ...previous?.data, ...configMap.data },
+    };
+    if (!options.dryRun) this.stored = result;
+    return Promise.resolve(structuredClone(result));
+  }
+}
+
+const target: OutputTarget = {
+  namespace: 'kubernaut-system',
+  name: 'kubernaut-toolset-config',
+  key: 'toolset.yaml',
+  adopt: false,
+  sizeBudgetBytes: 1024,
+  dryRun: false,
+};
+
+const CONTENT = 'toolsets:\n  kubernetes/logs:\n    enabled: false\n';
+const HASH = contentHash(CONTENT);
+const fast = { backoff: { initialMs: 0, maxMs: 0, jitter: 0 }, attempts: 3 };
+
+function liveConfigMap(input: { rv?: string; labels?: Record<string, string>; annotations?: Record<string, string>; data?: Record<string, string> } = {}): ConfigMap {
+  return {
+    metadata: {
+      name: target.name,
+      namespace: target.namespace,
+      uid: 'cm-uid',
+      resourceVersion: input.rv ?? '42',
+      creationTimestamp: '2025-01-01T00:00:00Z',
+      labels: input.labels ?? { [MANAGED_BY_LABEL]: FIELD_MANAGER },
+      annotations: input.annotations ?? {},
+    },
+    data: input.data ?? {},
+  };
+}
+
+const conflict = () => new KubeApiError('apply ConfigMap kubernaut-system/kubernaut-toolset-config', 409, 'Conflict', 'the object has been modified');
+
+describe('ConfigMapWriter.write', () => {
+  it('creates the ConfigMap when absent: no resourceVersion, only its key, label and hash annotation', async () => {
+    const kube = new FakeKube();
+    const outcome = await new ConfigMapWriter(kube, target, fast).write(CONTENT, HASH, undefined);
+    expect(outcome).toMatchObject({ ok: true, result: 'created', dryRun: false });
+    expect(kube.applies).toEqual([
+      {
+        configMap: {
+          namespace: 'kubernaut-system',
+          name: 'kubernaut-toolset-config',
+          labels: { 'app.kubernetes.io/managed-by': 'kubernaut-toolset' },
+          annotations: { 'kubernaut.io/toolset-hash': HASH },
+          data: { 'toolset.yaml': CONTENT },
+        },
+        options: { fieldManager: 'kubernaut-toolset', force: true, dryRun: false },
+      },
+    ]);
+    expect(kube.applies[0]?.configMap).not.toHaveProperty('resourceVersion');
+    expect(kube.gets).toEqual([]);
+  });
+
+  it('updates with the live resourceVersion and never sends the user-owned overrides key', async () => {
+    const kube = new FakeKube();
+    const live = liveConfigMap({ rv: '77', annotations: { [HASH_ANNOTATION]: 'old' }, data: { 'toolset.yaml': 'old', 'overrides.yaml': 'toolsets: {}\n' } });
+    kube.stored = live;
+    const outcome = await new ConfigMapWriter(kube, target, fast).write(CONTENT, HASH, live);
+    expect(outcome).toMatchObject({ ok: true, result: 'updated' });
+    expect(kube.applies).toHaveLength(1);
+    expect(kube.applies[0]?.configMap.resourceVersion).toBe('77');
+    expect(kube.applies[0]?.configMap.data).toEqual({ 'toolset.yaml': CONTENT });
+    if (outcome.ok) expect(outcome.stored?.data).toEqual({ 'toolset.yaml': CONTENT, 'overrides.yaml': 'toolsets: {}\n' });
+  });
+
+  it('is unchanged, with no API call, when the hash annotation and the key both match', async () => {
+    const kube = new FakeKube();
+    const live = liveConfigMap({ annotations: { [HASH_ANNOTATION]: HASH }, data: { 'toolset.yaml': CONTENT } });
+    const outcome = await new ConfigMapWriter(kube, target, fast).write(CONTENT, HASH, live);
+    expect(outcome).toEqual({ ok: true, result: 'unchanged', dryRun: false, stored: live });
+    expect(kube.applies).toEqual([]);
+    expect(kube.gets).toEqual([]);
+  });
+
+  it('rewrites a hand-edited key even though the hash annotation still matches', async () => {
+    const kube = new FakeKube();
+    const live = liveConfigMap({ rv: '50', annotations: { [HASH_ANNOTATION]: HASH }, data: { 'toolset.yaml': `${CONTENT}# edited by hand\n` } });
+    const outcome = await new ConfigMapWriter(kube, target, fast).write(CONTENT, HASH, live);
+    expect(outcome).toMatchObject({ ok: true, result: 'updated' });
+    expect(kube.applies).toHaveLength(1);
+    expect(kube.applies[0]?.configMap).toMatchObject({ resourceVersion: '50', data: { 'toolset.yaml': CONTENT } });
+  });
+
+  it('rewrites when the key matches but the hash annotation is missing', async () => {
+    const kube = new FakeKube();
+    const live = liveConfigMap({ data: { 'toolset.yaml': CONTENT } });
+    expect(await new ConfigMapWriter(kube, target, fast).write(CONTENT, HASH, live)).toMatchObject({ ok: true, result: 'updated' });
+    expect(kube.applies[0]?.configMap.annotations).toEqual({ [HASH_ANNOTATION]: HASH });
+  });
+
+  it('restores a deleted key', async () => {
+    const kube = new FakeKube();
+    const live = liveConfigMap({ annotations: { [HASH_ANNOTATION]: HASH }, data: { 'overrides.yaml': '' } });
+    expect(await new ConfigMapWriter(kube, target, fast).write(CONTENT, HASH, live)).toMatchObject({ ok: true, result: 'updated' });
+  });
+
+  it('refuses content over the size budget without calling the API', async () => {
+    const kube = new FakeKube();
+    const big = 'x'.repeat(1025);
+    const outcome = await new ConfigMapWriter(kube, target, fast).write(big, contentHash(big), undefined);
+    expect(outcome).toEqual({
+      ok: false,
+      result: 'refused',
+      reason: 'TooLarge',
+      message: 'toolset.yaml would be 1025 bytes, over the 1024-byte budget; keeping the last written content',
+    });
+    expect(kube.applies).toEqual([]);
+    expect(kube.gets).toEqual([]);
+  });
+
+  it('measures the budget in UTF-8 bytes', async () => {
+    const kube = new FakeKube();
+    const text = 'é'.repeat(600); // 600 characters, 1200 bytes
+    const outcome = await new ConfigMapWriter(kube, target, fast).write(text, contentHash(text), undefined);
+    expect(outcome).toMatchObject({ ok: false, result: 'refused', reason: 'TooLarge' });
+    expect(kube.applies).toEqual([]);
+  });
+
+  it('writes content of exactly the budget', async () => {
+    const kube = new FakeKube();
+    const text = 'y'.repeat(1024);
+    expect(await new ConfigMapWriter(kube, target, fast).write(text, contentHash(text), undefined)).toMatchObject({ ok: true, result: 'created' });
+  });
+
+  it.each([
+    ['another manager', { [MANAGED_BY_LABEL]: 'helm' }, 'helm'],
+    ['no managed-by label', {}, 'unset'],
+  ])('refuses a live ConfigMap labelled by %s', async (_title, labels, shown) => {
+    const kube = new FakeKube();
+    const live = liveConfigMap({ labels, data: { 'toolset.yaml': 'theirs' } });
+    const outcome = await new ConfigMapWriter(kube, target, fast).write(CONTENT, HASH, live);
+    expect(outcome).toEqual({
+      ok: false,
+      result: 'refused',
+      reason: 'NotOwned',
+      message: `ConfigMap kubernaut-system/kubernaut-toolset-config exists and is not managed by kubernaut-toolset (app.kubernetes.io/managed-by=${shown}); set output.adopt: true to take it over`,
+    });
+    expect(kube.applies).toEqual([]);
+  });
+
+  it('adopts a ConfigMap it does not manage when adopt is set, and labels it', async () => {
+    const kube = new FakeKube();
+    const live = liveConfigMap({ rv: '9', labels: { [MANAGED_BY_LABEL]: 'helm' }, data: { 'toolset.yaml': 'theirs' } });
+    const outcome = await new ConfigMapWriter(kube, { ...target, adopt: true }, fast).write(CONTENT, HASH, live);
+    expect(outcome).toMatchObject({ ok: true, result: 'updated' });
+    expect(kube.applies[0]?.configMap).toMatchObject({ resourceVersion: '9', labels: { [MANAGED_BY_LABEL]: FIELD_MANAGER } });
+  });
+
+  it('on a 409 re-reads the ConfigMap and retries with the new resourceVersion', async () => {
+    const kube = new FakeKube();
+    const live = liveConfigMap({ rv: '10', annotations: { [HASH_ANNOTATION]: 'old' }, data: { 'toolset.yaml': 'old' } });
+    kube.stored = liveConfigMap({ rv: '11', annotations: { [HASH_ANNOTATION]: 'old' }, data: { 'toolset.yaml': 'old', 'overrides.yaml': 'x: 1\n' } });
+    kube.applyAnswers = [conflict()];
+    const outcome = await new ConfigMapWriter(kube, target, fast).write(CONTENT, HASH, live);
+    expect(outcome).toMatchObject({ ok: true, result: 'updated' });
+    expect(kube.applies.map((a) => a.configMap.resourceVersion)).toEqual(['10', '11']);
+    expect(kube.gets).toEqual([{ namespace: 'kubernaut-system', name: 'kubernaut-toolset-config' }]);
+  });
+
+  it('after a 409 finds the content already written by another writer and reports unchanged', async () => {
+    const kube = new FakeKube();
+    const live = liveConfigMap({ rv: '10', data: { 'toolset.yaml': 'old' } });
+    kube.stored = liveConfigMap({ rv: '12', annotations: { [HASH_ANNOTATION]: HASH }, data: { 'toolset.yaml': CONTENT } });
+    kube.applyAnswers = [conflict()];
+    expect(await new ConfigMapWriter(kube, target, fast).write(CONTENT, HASH, live)).toMatchObject({ ok: true, result: 'unchanged' });
+    expect(kube.applies).toHaveLength(1);
+  });
+
+  it('after a 409 finds the ConfigMap deleted and creates it', async () => {
+    const kube = new FakeKube();
+    const live = liveConfigMap({ rv: '10', data: { 'toolset.yaml': 'old' } });
+    kube.stored = undefined;
+    kube.applyAnswers = [conflict()];
+    expect(await new ConfigMapWriter(kube, target, fast).write(CONTENT, HASH, live)).toMatchObject({ ok: true, result: 'created' });
+    expect(kube.applies[1]?.configMap).not.toHaveProperty('resourceVersion');
+  });
+
+  it('after a 409 finds that someone else took the ConfigMap over and refuses', async () => {
+    const kube = new FakeKube();
+    const live = liveConfigMap({ rv: '10', data: { 'toolset.yaml': 'old' } });
+    kube.stored = liveConfigMap({ rv: '13', labels: { [MANAGED_BY_LABEL]: 'argocd' } });
+    kube.applyAnswers = [conflict()];
+    expect(await new ConfigMapWriter(kube, target, fast).write(CONTENT, HASH, live)).toMatchObject({ ok: false, result: 'refused', reason: 'NotOwned' });
+    expect(kube.applies).toHaveLength(1);
+  });
+
+  it('gives up after `attempts` conflicts with result conflict', async () => {
+    const kube = new FakeKube();
+    kube.stored = liveConfigMap({ rv: '20', data: { 'toolset.yaml': 'old' } });
+    kube.applyAnswers = [conflict(), conflict(), conflict(), conflict()];
+    const outcome = await new ConfigMapWriter(kube, target, fast).write(CONTENT, HASH, kube.stored);
+    expect(outcome).toEqual({
+      ok: false,
+      result: 'conflict',
+      attempts: 3,
+      message: 'apply ConfigMap kubernaut-system/kubernaut-toolset-config: HTTP 409 Conflict: the object has been modified',
+    });
+    expect(kube.applies).toHaveLength(3);
+    expect(kube.gets).toHaveLength(2);
+  });
+
+  it.each([
+    ['a 500', 500],
+    ['a 503', 503],
+    ['a 429', 429],
+    ['no response', 0],
+  ])('retries after %s and succeeds', async (_title, status) => {
+    const kube = new FakeKube();
+    kube.applyAnswers = [new KubeApiError('apply', status, 'Oops', 'try later')];
+    const outcome = await new ConfigMapWriter(kube, target, fast).write(CONTENT, HASH, undefined);
+    expect(outcome).toMatchObject({ ok: true, result: 'created' });
+    expect(kube.applies).toHaveLength(2);
+  });
+
+  it.each([
+    ['403 Forbidden', 403, 'Forbidden'],
+    ['422 Invalid', 422, 'Invalid'],
+    ['404 NotFound', 404, 'NotFound'],
+  ])('does not retry a %s (result error, attempts 1)', async (_title, status, reason) => {
+    const kube = new FakeKube();
+    kube.applyAnswers = [new KubeApiError('apply ConfigMap kubernaut-system/kubernaut-toolset-config', status, reason, 'no')];
+    const outcome = await new ConfigMapWriter(kube, target, fast).write(CONTENT, HASH, undefined);
+    expect(outcome).toEqual({
+      ok: false,
+      result: 'error',
+      attempts: 1,
+      message: `apply ConfigMap kubernaut-system/kubernaut-toolset-config: HTTP ${status} ${reason}: no`,
+    });
+    expect(kube.applies).toHaveLength(1);
+    expect(kube.gets).toEqual([]);
+  });
+
+  it('a failing re-read keeps the last error and still retries', async () => {
+    const kube = new FakeKube();
+    kube.applyAnswers = [conflict()];
+    kube.getError = new KubeApiError('get ConfigMap', 503, 'ServiceUnavailable', 'etcd');
+    const outcome = await new ConfigMapWriter(kube, target, fast).write(CONTENT, HASH, undefined);
+    expect(outcome).toMatchObject({ ok: true, result: 'created' });
+    expect(kube.applies).toHaveLength(2);
+  });
+
+  it('an unexpected exception becomes an error result', async () => {
+    const kube = new FakeKube();
+    kube.applyAnswers = [new TypeError('socket hang up')];
+    expect(await new ConfigMapWriter(kube, target, fast).write(CONTENT, HASH, undefined)).toEqual({ ok: false, result: 'error', attempts: 1, message: 'socket hang up' });
+  });
+
+  it.each([true, false])('passes dryRun=%s through to apply and reports it', async (dryRun) => {
+    const kube = new FakeKube();
+    const outcome = await new ConfigMapWriter(kube, { ...target, dryRun }, fast).write(CONTENT, HASH, undefined);
+    expect(kube.applies[0]?.options).toEqual({ fieldManager: FIELD_MANAGER, force: true, dryRun });
+    expect(outcome).toMatchObject({ ok: true, result: 'created', dryRun });
+  });
+
+  it('uses the configured key', async () => {
+    const kube = new FakeKube();
+    await new ConfigMapWriter(kube, { ...target, key: 'custom_toolset.yaml' }, fast).write(CONTENT, HASH, undefined);
+    expect(kube.applies[0]?.configMap.data).toEqual({ 'custom_toolset.yaml': CONTENT });
+  });
+
+  it('exposes its target', () => {
+    expect(new ConfigMapWriter(new FakeKube(), target).target).toBe(target);
+  });
+});
+
+describe('ownedBy and upToDate', () => {
+  it('ownedBy: absent, ours, or adopt', () => {
+    expect(ownedBy(undefined, false)).toBe(true);
+    expect(ownedBy(liveConfigMap(), false)).toBe(true);
+    expect(ownedBy(liveConfigMap({ labels: {} }), false)).toBe(false);
+    expect(ownedBy(liveConfigMap({ labels: { [MANAGED_BY_LABEL]: 'Kubernaut-Toolset' } }), false)).toBe(false);
+    expect(ownedBy(liveConfigMap({ labels: {} }), true)).toBe(true);
+  });
+
+  it('upToDate needs the object, the hash and the exact key content', () => {
+    const live = liveConfigMap({ annotations: { [HASH_ANNOTATION]: HASH }, data: { 'toolset.yaml': CONTENT } });
+    expect(upToDate(live, 'toolset.yaml', CONTENT, HASH)).toBe(true);
+    expect(upToDate(undefined, 'toolset.yaml', CONTENT, HASH)).toBe(false);
+    expect(upToDate(live, 'toolset.yaml', CONTENT, 'other')).toBe(false);
+    expect(upToDate(live, 'toolset.yaml', `${CONTENT} `, HASH)).toBe(false);
+    expect(upToDate(live, 'other.yaml', CONTENT, HASH)).toBe(false);
+  });
+});

@@ -1,0 +1,70 @@
+import type { Candidate } from '../../../src/discovery/candidate.ts';
+import { detect, type DetectionOptions } from '../../../src/discovery/detect.ts';
+import type { Service } from '../../../src/kube/objects.ts';
+import { detectionOptions, optIn, service } from '../discovery/fixtures.ts';
+
+export function detected(services: readonly Service[], options: DetectionOptions = detectionOptions()): Candidate[] {
+  return services.map((svc) => {
+    const d = detect(svc, options);
+    if (d.kind !== 'candidate') throw new Error(`fixture ${svc.metadata.namespace}/${svc.metadata.name} is not a candidate: ${JSON.stringify(d)}`);
+    return d.candidate;
+  });
+}
+
+/** One Service of every type, as a platform team would annotate them; Loki and Elasticsearch replace kubernetes/logs. */
+export const allTypesServices: readonly Service[] = [
+  service({ namespace: 'monitoring', name: 'prometheus-server', annotations: optIn('prometheus'), ports: [{ name: 'web', port: 9090 }] }),
+  service({ namespace: 'monitoring', name: 'grafana', annotations: optIn('grafana'), ports: [{ name: 'service', port: 80 }] }),
+  service({ namespace: 'logging', name: 'loki', annotations: optIn('loki'), ports: [{ name: 'grpc', port: 9095 }, { name: 'http-metrics', port: 3100 }] }),
+  service({ namespace: 'tracing', name: 'tempo', annotations: optIn('tempo'), ports: [{ name: 'http', port: 3200 }] }),
+  service({ namespace: 'logging', name: 'elasticsearch', annotations: optIn('elasticsearch'), ports: [{ name: 'http', port: 9200 }, { name: 'transport', port: 9300 }] }),
+  service({ namespace: 'tracing', name: 'jaeger-query', annotations: optIn('jaeger'), ports: [{ name: 'query', port: 16686 }] }),
+  service({
+    namespace: 'shop',
+    name: 'orders-api',
+    annotations: optIn('custom', { 'kubernaut.io/toolset-description': 'Orders API of the shop: order status, payments and refunds' }),
+    ports: [{ name: 'http', port: 8080 }],
+  }),
+];
+
+/** Services with configuration: endpoint overrides, https, env references, a metrics-only set (no logs toolset). */
+export const configuredServices: readonly Service[] = [
+  service({
+    namespace: 'monitoring',
+    name: 'thanos-query',
+    annotations: optIn('prometheus/metrics', {
+      'kubernaut.io/toolset-endpoint': 'http://thanos-query.monitoring.svc:10902/prometheus/',
+      'kubernaut.io/toolset-health-path': '/-/ready',
+      'kubernaut.io/toolset-config': JSON.stringify({
+        headers: { Authorization: 'Bearer {{ env.THANOS_TOKEN }}', 'X-Scope-OrgID': 'no' },
+        prometheus_ssl_enabled: false,
+        default_query_timeout_seconds: 30,
+        // The endpoint that was health-checked wins over this one.
+        prometheus_url: 'http://elsewhere.monitoring.svc:9090',
+      }),
+      'kubernaut.io/toolset-priority': '10',
+    }),
+  }),
+  service({
+    namespace: 'monitoring',
+    name: 'grafana',
+    annotations: optIn('grafana', { 'kubernaut.io/toolset-config': '{"api_key":"{{ env.GRAFANA_API_KEY }}","external_url":"https://grafana.example.com"}' }),
+    ports: [{ name: 'service', port: 3000, appProtocol: 'https' }],
+  }),
+  service({
+    namespace: 'tracing',
+    name: 'tempo',
+    annotations: optIn('tempo', { 'kubernaut.io/toolset-config': '{"labels":{"pod":"k8s_pod_name","service":"service_name"},"headers":{"X-Scope-OrgID":"tenant-1"}}' }),
+    ports: [{ name: 'http', port: 3200 }],
+  }),
+  service({
+    namespace: 'payments',
+    name: 'ledger',
+    annotations: optIn('custom', {
+      'kubernaut.io/toolset-description': '  Ledger: "balances" & transfers — yes, read-only  ',
+      'kubernaut.io/toolset-config': '{"owner":"team-payments","on":"off"}',
+      'kubernaut.io/toolset-port': 'api',
+    }),
+    ports: [{ name: 'metrics', port: 9102 }, { name: 'api', port: 443 }],
+  }),
+];

@@ -1,0 +1,75 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import type { ApplyOptions, KubeClient, ServiceScope } from '../../../src/kube/client.ts';
+import type { ConfigMap, ConfigMapApply, EventRecord, Service } from '../../../src/kube/objects.ts';
+import { Reflector, type ListResult, type ListWatchSource } from '../../../src/kube/reflector.ts';
+import { createLogger } from '../../../src/observe/logger.ts';
+import { Metrics } from '../../../src/observe/metrics.ts';
+import { ToolsetOperator } from '../../../src/operator.ts';
+import { defaultConfig } from '../../../src/config/operator-config.ts';
+import { waitFor } from '../../../tools/control-plane/wait.ts';
+
+function source<T>(items: () => Promise<T[]>): ListWatchSource<T> {
+  return {
+    description: 'fake',
+    convert: (raw) => raw as T,
+    list: async (): Promise<ListResult<T>> => ({ items: await items(), resourceVersion: '1' }),
+    // A watch that stays open until aborted.
+    watch: (_rv, _onEvent, onDone) => Promise.resolve({ abort: () => onDone() }),
+  };
+}
+
+const service: Service = {
+  metadata: {
+    name: 'prom', namespace: 'obs', uid: 'u1', resourceVersion: '1', creationTimestamp: '2026-01-01T00:00:00Z', labels: {},
+    annotations: { 'kubernaut.io/toolset': 'enabled', 'kubernaut.io/toolset-type': 'prometheus', 'kubernaut.io/toolset-endpoint': 'http://127.0.0.1:9' },
+  },
+  spec: { type: 'ClusterIP', ports: [{ name: 'web', port: 9090 }] },
+};
+
+/** A KubeClient whose Service list takes `listDelayMs`, so the ConfigMap cache syncs well before it. */
+class SlowListKube implements KubeClient {
+  readonly server = 'fake';
+  readonly applied: ConfigMapApply[] = [];
+  readonly listDelayMs: number;
+  constructor(listDelayMs: number) {
+    this.listDelayMs = listDelayMs;
+  }
+  watchServices(_scope: ServiceScope): Reflector<Service> {
+    return new Reflector(source<Service>(() => new Promise((r) => setTimeout(() => r([service]), this.listDelayMs))));
+  }
+  watchConfigMaps(): Reflector<ConfigMap> {
+    return new Reflector(source<ConfigMap>(() => Promise.resolve([])));
+  }
+  getConfigMap(): Promise<ConfigMap | undefined> {
+    return Promise.resolve(undefined);
+  }
+  applyConfigMap(cm: ConfigMapApply, _options: ApplyOptions): Promise<ConfigMap> {
+    this.applied.push(cm);
+    return Promise.resolve({
+      metadata: { name: cm.name, namespace: cm.namespace, uid: 'cm', resourceVersion: String(this.applied.length + 1), creationTimestamp: '', labels: cm.labels ?? {}, annotations: cm.annotations ?? {} },
+      data: cm.data ?? {},
+    });
+  }
+  recordEvent(_event: EventRecord): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+describe('ToolsetOperator wiring', () => {
+  let operator: ToolsetOperator | undefined;
+  afterEach(async () => operator?.stop());
+
+  it('reconciles once every cache is synced, even when a debounced trigger fired while one was still listing', async () => {
+    const kube = new SlowListKube(150);
+    const config = defaultConfig({});
+    config.reconcile = { quietMs: 5, maxDelayMs: 20, resyncMs: 600_000 };
+    config.health.enabled = false;
+    config.endpoints.allowedHosts = ['127.0.0.1'];
+    operator = new ToolsetOperator({ kube, config, metrics: new Metrics({ processMetrics: false }), log: createLogger({ silent: true }) });
+    await operator.start();
+    expect(operator.ready).toBe(true);
+    await waitFor(() => (kube.applied.length > 0 ? true : undefined), { timeoutMs: 2_000, describe: () => 'a write' });
+    expect(kube.applied[0]?.data?.['toolset.yaml']).toContain('prometheus/metrics');
+    expect(operator.status().toolsets).toEqual(['prometheus/metrics']);
+  });
+});
