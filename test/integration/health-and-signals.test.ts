@@ -84,7 +84,7 @@ describe('health, claims and signals', () => {
       return s?.verdict === 'unhealthy' ? true : undefined;
     }, { timeoutMs: 10_000, intervalMs: 20, describe: () => `loki to be dropped: ${JSON.stringify(operator.status().services[0])}` });
     // It stayed included through the first failures and left on the third.
-    expect(seen).toEqual(expect.arrayContaining([1, 2]) as unknown);
+    expect(seen).toEqual(expect.arrayContaining([1, 2]));
     expect(operator.status().services[0]?.consecutiveFailures).toBe(3);
     const out = await outputWhere(core, ns, (o) => !('grafana/loki' in o.toolsets), 'loki removed');
     expect(out.toolsets).toEqual({});

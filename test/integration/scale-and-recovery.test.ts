@@ -1,6 +1,7 @@
 // Edge cases of the plan: no Services at all, more than a thousand, and discovery failing then recovering.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { KubeConfig, RbacAuthorizationV1Api, type CoreV1Api } from '@kubernetes/client-node';
+import type { KubeConfig} from '@kubernetes/client-node';
+import { RbacAuthorizationV1Api, type CoreV1Api } from '@kubernetes/client-node';
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
