@@ -47,6 +47,8 @@ export class ToolsetOperator {
   #retryTimer: NodeJS.Timeout | undefined;
   /** What the last write returned; trusted over the informer until the informer has seen that version. */
   #lastStored: ConfigMap | undefined;
+  /** Versions of the output ConfigMap the informer has delivered, newest last (the write's may come first). */
+  readonly #seenVersions: string[] = [];
 
   constructor(deps: OperatorDeps) {
     this.#deps = deps;
@@ -64,7 +66,9 @@ export class ToolsetOperator {
       {
         services: () => this.#services.flatMap((r) => r.list()),
         liveConfigMap: () => this.#lastStored ?? this.#configMaps.get(config.output.namespace, config.output.name),
-        onStored: (stored) => (this.#lastStored = stored),
+        onStored: (stored) => {
+          if (!this.#seenVersions.includes(stored.metadata.resourceVersion)) this.#lastStored = stored;
+        },
         writer: new ConfigMapWriter(kube, { ...config.output, dryRun: config.dryRun }),
         check,
         events: this.#events,
@@ -137,8 +141,11 @@ export class ToolsetOperator {
           case 'deleted':
             metrics.watchEvents.inc({ resource, type: event.type });
             // Watch events arrive in order: once our own write (or a deletion) shows up, the cache is the truth again.
-            if (reflector === this.#configMaps && (event.type === 'deleted' || event.object.metadata.resourceVersion === this.#lastStored?.metadata.resourceVersion)) {
-              this.#lastStored = undefined;
+            if (reflector === this.#configMaps) {
+              const version = event.object.metadata.resourceVersion;
+              this.#seenVersions.push(version);
+              if (this.#seenVersions.length > 32) this.#seenVersions.shift();
+              if (event.type === 'deleted' || version === this.#lastStored?.metadata.resourceVersion) this.#lastStored = undefined;
             }
             this.#firstEventAt ??= Date.now();
             this.#triggers.next({ kind: 'change', at: Date.now() });

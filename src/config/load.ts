@@ -2,6 +2,7 @@ import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import { load } from 'js-yaml';
 import { readFileSync } from 'node:fs';
 import { invalidHostPattern } from '../discovery/endpoint-policy.ts';
+import { isBlankYaml } from '../toolset/overrides.ts';
 import { defaultConfig, type OperatorConfig } from './operator-config.ts';
 
 const schema = JSON.parse(readFileSync(new URL('./config.schema.json', import.meta.url), 'utf8')) as Record<string, unknown>;
@@ -93,6 +94,16 @@ export function configFromDocument(doc: unknown, env: NodeJS.ProcessEnv = proces
     dryRun: f.dryRun ?? d.dryRun,
   };
   const problems: string[] = [];
+  const durations: [string, number][] = [
+    ['health.timeout', config.health.timeoutMs], ['health.interval', config.health.intervalMs],
+    ['reconcile.quietWindow', config.reconcile.quietMs], ['reconcile.maxDelay', config.reconcile.maxDelayMs],
+    ['reconcile.resyncInterval', config.reconcile.resyncMs],
+  ];
+  for (const [field, ms] of durations) if (ms < 1) problems.push(`${field}: ${ms}ms is not allowed; it must be at least 1ms`);
+  if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(config.output.namespace)) {
+    const from = f.output?.namespace ? 'output.namespace' : 'POD_NAMESPACE';
+    problems.push(`${from}: ${JSON.stringify(config.output.namespace)} is not a valid namespace name`);
+  }
   for (const host of config.endpoints.allowedHosts) {
     const why = invalidHostPattern(host);
     if (why) problems.push(`endpoints.allowedHosts: ${JSON.stringify(host)} is not allowed; ${why}`);
@@ -116,7 +127,7 @@ export function loadConfigFile(path: string | undefined, env: NodeJS.ProcessEnv 
   }
   let doc: unknown;
   try {
-    doc = load(text);
+    doc = isBlankYaml(text) ? {} : load(text);
   } catch (error) {
     throw new ConfigError(`configuration file ${path} is not valid YAML: ${(error as Error).message.split('\n')[0]}`);
   }

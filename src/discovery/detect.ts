@@ -45,10 +45,10 @@ function autoDetectedType(svc: Service): ShortType | undefined {
   });
 }
 
-function typeOf(svc: Service, annotations: Record<string, string>, opted: OptIn): ShortType {
+function typeOf(svc: Service, annotations: Record<string, string>, opted: OptIn, autoDetect: boolean): ShortType {
   const raw = annotations[ANNOTATIONS.type];
   if (raw === undefined || raw.trim() === '') {
-    const auto = autoDetectedType(svc);
+    const auto = autoDetect ? autoDetectedType(svc) : undefined;
     if (auto) return auto;
     throw new Rejected(
       'MissingType',
@@ -57,7 +57,8 @@ function typeOf(svc: Service, annotations: Record<string, string>, opted: OptIn)
   }
   const value = raw.trim();
   if (isShortType(value)) return value;
-  const alias = BUILTIN_ALIASES[value];
+  // Own properties only: "constructor" or "__proto__" must be an unknown type, not Object.prototype's members.
+  const alias = Object.hasOwn(BUILTIN_ALIASES, value) ? BUILTIN_ALIASES[value] : undefined;
   if (alias) return alias;
   throw new Rejected(
     'UnknownType',
@@ -102,14 +103,31 @@ function isHttps(port: ServicePort | { port: number }): boolean {
   return p.name === 'https' || (p.name ?? '').startsWith('https-') || app === 'https' || app === 'kubernetes.io/https' || p.port === 443;
 }
 
-function builtEndpoint(svc: Service, spec: TypeSpec, requestedPort: string | undefined, clusterDomain: string): string {
+function externalHost(svc: Service, policy: EndpointPolicy): string {
+  const host = (svc.spec.externalName ?? '').replace(/\.$/, '').toLowerCase();
+  if (!isDnsName(host)) {
+    throw new Rejected('InvalidEndpoint', `ExternalName ${quote(svc.spec.externalName ?? '')} is not a DNS name`);
+  }
+  if (!endpointAllowed(new URL(`http://${host}`), policy)) {
+    throw new Rejected('EndpointNotAllowed', `ExternalName host ${quote(host)} is not allowed; only cluster Service names (*.svc) and endpoints.allowedHosts are`);
+  }
+  return host;
+}
+
+function builtEndpoint(svc: Service, spec: TypeSpec, requestedPort: string | undefined, policy: EndpointPolicy): string {
   const port = pickPort(svc, spec, requestedPort);
   const scheme = isHttps(port) ? 'https' : 'http';
-  const host = svc.spec.type === 'ExternalName' && svc.spec.externalName
-    ? svc.spec.externalName.replace(/\.$/, '')
-    : `${svc.metadata.name}.${svc.metadata.namespace}.svc.${clusterDomain}`;
+  const host = svc.spec.type === 'ExternalName'
+    ? externalHost(svc, policy)
+    : `${svc.metadata.name}.${svc.metadata.namespace}.svc.${policy.clusterDomain}`;
   const defaultPort = (scheme === 'https' && port.port === 443) || (scheme === 'http' && port.port === 80);
   return `${scheme}://${host}${defaultPort ? '' : `:${port.port}`}`;
+}
+
+const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+
+function isDnsName(host: string): boolean {
+  return DNS_NAME.test(host);
 }
 
 function annotatedEndpoint(raw: string, policy: EndpointPolicy): string {
@@ -127,6 +145,14 @@ function annotatedEndpoint(raw: string, policy: EndpointPolicy): string {
   }
   if (url.search || url.hash) {
     throw new Rejected('InvalidEndpoint', `${ANNOTATIONS.endpoint}=${quote(raw)} must not have a query or fragment`);
+  }
+  // The URL ends up in shell commands and in strings HolmesGPT expands ($VAR, {{ }}); only plain characters pass.
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (!isDnsName(host) && !/^[0-9a-f:.]+$/i.test(host)) {
+    throw new Rejected('InvalidEndpoint', `${ANNOTATIONS.endpoint}=${quote(raw)}: host ${quote(url.hostname)} is not a DNS name or IP address`);
+  }
+  if (!/^[A-Za-z0-9._~/%:@!*+,;=()-]*$/.test(url.pathname)) {
+    throw new Rejected('InvalidEndpoint', `${ANNOTATIONS.endpoint}=${quote(raw)}: the path may only contain letters, digits and . _ ~ / % : @ ! * + , ; = ( ) -`);
   }
   if (!endpointAllowed(url, policy)) {
     throw new Rejected(
@@ -217,12 +243,12 @@ export function detect(svc: Service, options: DetectionOptions): Detection {
     const opted = optIn(annotations[ANNOTATIONS.toolset]);
     if (opted === 'out') return { kind: 'ignored' };
     if (opted === 'unset' && (!options.autoDetect || autoDetectedType(svc) === undefined)) return { kind: 'ignored' };
-    const type = typeOf(svc, annotations, opted);
+    const type = typeOf(svc, annotations, opted, options.autoDetect);
     const spec = TYPE_SPECS[type];
     const endpointAnnotation = annotations[ANNOTATIONS.endpoint];
     const endpoint = endpointAnnotation !== undefined
       ? annotatedEndpoint(endpointAnnotation, options.policy)
-      : builtEndpoint(svc, spec, annotations[ANNOTATIONS.port], options.policy.clusterDomain);
+      : builtEndpoint(svc, spec, annotations[ANNOTATIONS.port], options.policy);
     const candidate: Candidate = {
       service,
       key,

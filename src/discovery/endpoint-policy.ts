@@ -46,8 +46,11 @@ export function endpointAllowed(url: URL, policy: EndpointPolicy): boolean {
 
 /** Rejects patterns that would not mean what the user expects, for configuration validation. */
 export function invalidHostPattern(pattern: string): string | undefined {
+  if (pattern.includes('://')) return 'give a host name, not a URL (drop the scheme and path)';
   if (pattern.includes('/')) {
-    const [base, bits] = pattern.split('/');
+    const parts = pattern.split('/');
+    if (parts.length !== 2) return 'a CIDR range must be an IPv4 address and a prefix length of 0-32, e.g. 10.0.0.0/8';
+    const [base, bits] = parts;
     return ipv4ToInt(base ?? '') !== undefined && /^\d{1,2}$/.test(bits ?? '') && Number(bits) <= 32
       ? undefined
       : 'a CIDR range must be an IPv4 address and a prefix length of 0-32, e.g. 10.0.0.0/8';

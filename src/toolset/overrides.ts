@@ -2,11 +2,16 @@ import { load } from 'js-yaml';
 import type { ToolsetsMap } from './render.ts';
 import { toolsetsMapErrors } from './validate.ts';
 
+/** Only blank lines and comments: js-yaml 5 refuses such text as "no document", users mean "nothing". */
+export function isBlankYaml(text: string): boolean {
+  return text.split('\n').every((line) => /^\s*(#.*)?$/.test(line));
+}
+
 export type OverridesResult = { ok: true; toolsets: ToolsetsMap } | { ok: false; error: string };
 
 /** Parses the user-owned `overrides.yaml`: a document with a `toolsets:` map (empty text means no overrides). */
 export function parseOverrides(text: string | undefined): OverridesResult {
-  if (text === undefined || text.trim() === '') return { ok: true, toolsets: {} };
+  if (text === undefined || isBlankYaml(text)) return { ok: true, toolsets: {} };
   let doc: unknown;
   try {
     doc = load(text);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Candidate } from '../discovery/candidate.ts';
 import { paramRef, shellQuote } from './shell.ts';
 
@@ -19,8 +20,18 @@ function curl(endpoint: string, pathAndQuery: string): string {
   return `curl -sS --fail-with-body --max-time 20 --max-filesize 5000000 ${shellQuote(endpoint)}"${pathAndQuery}"`;
 }
 
+/** LLM function names are commonly limited to 64 characters of [A-Za-z0-9_-]. */
+const MAX_TOOL_NAME = 64;
+const LONGEST_VERB = '_find_traces'.length;
+
+/**
+ * Tool names are global across HolmesGPT's toolsets. A readable part (type, namespace, name) is shortened to fit
+ * and a hash of namespace/name keeps two Services apart even when their names only differ in - versus _.
+ */
 function toolPrefix(c: Candidate): string {
-  return `${c.type}_${c.service.namespace}_${c.service.name}`.replaceAll('-', '_');
+  const hash = createHash('sha256').update(c.key).digest('hex').slice(0, 6);
+  const readable = `${c.type}_${c.service.namespace}_${c.service.name}`.replaceAll('-', '_');
+  return `${readable.slice(0, MAX_TOOL_NAME - LONGEST_VERB - hash.length - 1)}_${hash}`;
 }
 
 function param(description: string, required = true): ToolParameter {

@@ -76,7 +76,7 @@ describe('discovery lifecycle on the real API server', () => {
     const name = `custom/${ns}/team-api`;
     const out = await outputWhere(core, ns, (o) => name in o.toolsets, name);
     const entry = out.toolsets[name] as { tools: { name: string; command: string }[] };
-    expect(entry.tools.map((t) => t.name)).toEqual([`custom_${ns.replaceAll('-', '_')}_team_api_get`]);
+    expect(entry.tools.map((t) => t.name)).toEqual([expect.stringMatching(new RegExp(`^custom_${ns.replaceAll('-', '_')}_team_api_[0-9a-f]{6}_get$`))]);
     expect(entry.tools[0]?.command).toContain(target.url);
     expect(name).not.toContain('.');
   });

@@ -168,6 +168,10 @@ describe('configFromDocument: invalid documents', () => {
     ['maxDelay shorter than quietWindow', { reconcile: { quietWindow: '2s', maxDelay: '1s' } }, /^ {2}reconcile\.maxDelay: 1000ms is shorter than reconcile\.quietWindow \(2000ms\); it must be at least as long$/m],
     ['maxDelay shorter than the default quietWindow', { reconcile: { maxDelay: 100 } }, /^ {2}reconcile\.maxDelay: 100ms is shorter than reconcile\.quietWindow \(500ms\)/m],
     ['namespace both included and excluded', { namespaces: { include: ['a', 'b', 'c'], exclude: ['c', 'b'] } }, /^ {2}namespaces: b, c both included and excluded$/m],
+    ['zero duration string', { reconcile: { resyncInterval: '0s' } }, /^ {2}reconcile\.resyncInterval: 0ms is not allowed; it must be at least 1ms$/m],
+    ['sub-millisecond duration', { health: { timeout: '0.4ms' } }, /^ {2}health\.timeout: 0ms is not allowed; it must be at least 1ms$/m],
+    ['CIDR with two prefixes', { endpoints: { allowedHosts: ['10.0.0.0/8/8'] } }, /^ {2}endpoints\.allowedHosts: "10\.0\.0\.0\/8\/8" is not allowed; a CIDR range must be/m],
+    ['a URL in allowedHosts', { endpoints: { allowedHosts: ['https://grafana.example.com'] } }, /^ {2}endpoints\.allowedHosts: "https:\/\/grafana\.example\.com" is not allowed; give a host name, not a URL/m],
   ])('%s', (_title, doc, message) => {
     const error = errorOf(doc);
     expect(error).toBeInstanceOf(ConfigError);
@@ -224,6 +228,15 @@ describe('loadConfigFile', () => {
 
   it('a file holding a null document means defaults', () => {
     expect(loadConfigFile(file('null.yaml', '---\n'), {})).toEqual(defaultConfig({}));
+  });
+
+  it('a blank or comment-only file means defaults', () => {
+    expect(loadConfigFile(file('blank.yaml', ''), {})).toEqual(defaultConfig({}));
+    expect(loadConfigFile(file('comments.yaml', '# nothing set yet\n\n  # really\n'), {})).toEqual(defaultConfig({}));
+  });
+
+  it('an invalid POD_NAMESPACE is a ConfigError naming POD_NAMESPACE', () => {
+    expect(() => loadConfigFile(undefined, { POD_NAMESPACE: 'Bad_NS' })).toThrow(/POD_NAMESPACE: "Bad_NS" is not a valid namespace name/);
   });
 
   it('a missing file is a ConfigError naming the path', () => {

@@ -165,16 +165,19 @@ const valid: ValidRow[] = [
   {
     title: 'ExternalName Service uses its external host (trailing dot dropped) and the type\'s port number',
     svc: service({ annotations: optIn('prometheus'), type: 'ExternalName', externalName: 'prometheus.example.com.', ports: [] }),
+    options: detectionOptions({ allowedHosts: ['*.example.com'] }),
     expected: { endpoint: 'http://prometheus.example.com:9090', healthUrl: 'http://prometheus.example.com:9090/-/healthy' },
   },
   {
     title: 'ExternalName Service with an explicit port number',
     svc: service({ annotations: optIn('grafana', { 'kubernaut.io/toolset-port': '8080' }), type: 'ExternalName', externalName: 'grafana.example.com', ports: [] }),
+    options: detectionOptions({ allowedHosts: ['*.example.com'] }),
     expected: { endpoint: 'http://grafana.example.com:8080' },
   },
   {
     title: 'ExternalName Service with a declared https port',
     svc: service({ annotations: optIn('grafana'), type: 'ExternalName', externalName: 'grafana.example.com', ports: [{ name: 'https', port: 443 }] }),
+    options: detectionOptions({ allowedHosts: ['*.example.com'] }),
     expected: { endpoint: 'https://grafana.example.com' },
   },
 
@@ -537,6 +540,7 @@ const invalid: InvalidRow[] = [
   {
     title: 'custom ExternalName Service without ports (no default port number)',
     svc: service({ annotations: optIn('custom'), type: 'ExternalName', externalName: 'api.example.com', ports: [] }),
+    options: detectionOptions({ allowedHosts: ['*.example.com'] }),
     reason: 'NoPort',
     message: /^the Service has no TCP port/,
   },
@@ -617,6 +621,45 @@ const invalid: InvalidRow[] = [
     options: detectionOptions({ autoDetect: true }),
     reason: 'InvalidPriority',
     message: PRIORITY,
+  },
+  // Regressions: inherited object members, HolmesGPT expansions and hosts that are not plain DNS names.
+  ...['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf'].map((value): InvalidRow => ({
+    title: `type ${value} (an Object.prototype member)`,
+    annotations: optIn(value),
+    reason: 'UnknownType',
+    message: new RegExp(`^kubernaut\\.io/toolset-type="${value}" is not a known type`),
+  })),
+  {
+    title: 'endpoint path with $VAR (HolmesGPT would expand it to a secret)',
+    annotations: optIn('jaeger', { 'kubernaut.io/toolset-endpoint': 'http://attacker.team.svc:8080/$OPENAI_API_KEY' }),
+    reason: 'InvalidEndpoint',
+    message: /: the path may only contain letters, digits and /,
+  },
+  {
+    title: 'endpoint host with Jinja through a wildcard allowedHosts entry',
+    annotations: optIn('custom', { 'kubernaut.io/toolset-endpoint': 'http://{{lipsum.__globals__.os.popen("id").read()}}.example.com' }),
+    options: detectionOptions({ allowedHosts: ['*.example.com'] }),
+    reason: 'InvalidEndpoint',
+    message: /is not (a DNS name or IP address|an absolute URL)/,
+  },
+  {
+    title: 'type inferred from a label only when auto-detection is on',
+    svc: service({ labels: { app: 'prometheus' }, annotations: { 'kubernaut.io/toolset': 'enabled' } }),
+    reason: 'MissingType',
+    message: /^kubernaut\.io\/toolset-type is required; use one of /,
+  },
+  {
+    title: 'ExternalName host outside the endpoint policy',
+    svc: service({ annotations: optIn('prometheus'), type: 'ExternalName', externalName: 'evil.com', ports: [] }),
+    reason: 'EndpointNotAllowed',
+    message: /^ExternalName host "evil\.com" is not allowed/,
+  },
+  {
+    title: 'ExternalName that is not a DNS name',
+    svc: service({ annotations: optIn('prometheus'), type: 'ExternalName', externalName: 'a{{b}}.example.com', ports: [] }),
+    options: detectionOptions({ allowedHosts: ['*.example.com'] }),
+    reason: 'InvalidEndpoint',
+    message: /^ExternalName "a\{\{b\}\}\.example\.com" is not a DNS name$/,
   },
 ];
 

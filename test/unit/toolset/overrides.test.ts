@@ -7,6 +7,7 @@ describe('parseOverrides', () => {
     ['absent', undefined],
     ['empty', ''],
     ['blank', '  \n\t\n'],
+    ['only comments', '# add overrides here\n  # later\n'],
     ['a null document', 'null\n'],
     ['toolsets: with no value', 'toolsets:\n'],
     ['an empty toolsets map', 'toolsets: {}\n'],

@@ -195,14 +195,14 @@ describe('renderToolsets', () => {
     expect(jaeger).toMatchObject({ enabled: true, description: 'Jaeger traces from tracing/jaeger-query' });
     expect(jaeger).not.toHaveProperty('config');
     expect((jaeger?.tools as { name: string }[]).map((t) => t.name)).toEqual([
-      'jaeger_tracing_jaeger_query_services',
-      'jaeger_tracing_jaeger_query_operations',
-      'jaeger_tracing_jaeger_query_find_traces',
-      'jaeger_tracing_jaeger_query_get_trace',
+      'jaeger_tracing_jaeger_query_54a5e3_services',
+      'jaeger_tracing_jaeger_query_54a5e3_operations',
+      'jaeger_tracing_jaeger_query_54a5e3_find_traces',
+      'jaeger_tracing_jaeger_query_54a5e3_get_trace',
     ]);
     const custom = toolsets['custom/shop/orders-api'];
     expect(custom).toMatchObject({ enabled: true, description: 'Orders API of the shop: order status, payments and refunds' });
-    expect((custom?.tools as { name: string }[]).map((t) => t.name)).toEqual(['custom_shop_orders_api_get']);
+    expect((custom?.tools as { name: string }[]).map((t) => t.name)).toEqual(['custom_shop_orders_api_4e0619_get']);
 
     const withConfig = renderToolsets([candidate({ type: 'custom', namespace: 'a', name: 'b', config: { team: 'x' } })]).toolsets['custom/a/b'];
     expect(withConfig).toMatchObject({ description: 'HTTP API of Service a/b', config: { team: 'x' } });

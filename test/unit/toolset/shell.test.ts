@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Candidate } from '../../../src/discovery/candidate.ts';
 import { paramRef, shellQuote } from '../../../src/toolset/shell.ts';
 import { customTools, jaegerTools, type Tool } from '../../../src/toolset/tools.ts';
-import { detectionOptions, optIn, service } from '../discovery/fixtures.ts';
+import { optIn, service } from '../discovery/fixtures.ts';
 import { detected } from './scenarios.ts';
 
 /** Jinja's urlencode filter on a string: Python's urllib.parse.quote(value, safe='/') over UTF-8 bytes. */
@@ -113,12 +113,12 @@ const toolCases: [string, Candidate, Tool][] = [
 describe('tool commands', () => {
   it('jaeger has four read-only tools and custom one', () => {
     expect(jaegerTools(jaeger).map((t) => t.name)).toEqual([
-      'jaeger_tracing_jaeger_query_services',
-      'jaeger_tracing_jaeger_query_operations',
-      'jaeger_tracing_jaeger_query_find_traces',
-      'jaeger_tracing_jaeger_query_get_trace',
+      'jaeger_tracing_jaeger_query_54a5e3_services',
+      'jaeger_tracing_jaeger_query_54a5e3_operations',
+      'jaeger_tracing_jaeger_query_54a5e3_find_traces',
+      'jaeger_tracing_jaeger_query_54a5e3_get_trace',
     ]);
-    expect(customTools(custom).map((t) => t.name)).toEqual(['custom_shop_orders_api_get']);
+    expect(customTools(custom).map((t) => t.name)).toEqual(['custom_shop_orders_api_4e0619_get']);
   });
 
   it.each(toolCases)('%s: only {{ p | urlencode }} of declared parameters, and no $ for os.path.expandvars', (_name, _c, tool) => {
@@ -161,13 +161,21 @@ describe('tool commands', () => {
   });
 
   it('an endpoint with a quote in its path stays one literal argument', () => {
-    const [withQuote] = detected(
-      [service({ namespace: 'tracing', name: 'j', annotations: optIn('jaeger', { 'kubernaut.io/toolset-endpoint': "http://jaeger.tracing.svc:16686/it's/" }) })],
-      detectionOptions(),
-    ) as [Candidate];
-    expect(withQuote.endpoint).toBe("http://jaeger.tracing.svc:16686/it's");
+    // Detection rejects such endpoints; the renderer must still quote safely whatever it is given.
+    const withQuote: Candidate = { ...jaeger, endpoint: "http://jaeger.tracing.svc:16686/it's" };
     const tool = jaegerTools(withQuote)[0] as Tool;
     expect(argumentsOf(renderJinja(tool.command, {}))).toEqual([...CURL_FLAGS, "http://jaeger.tracing.svc:16686/it's/api/services"]);
+  });
+
+  it('tool names stay unique when names differ only in - and _, and never exceed 64 characters', () => {
+    const a: Candidate = { ...custom, key: 'a-b/c', service: { ...custom.service, namespace: 'a-b', name: 'c' } };
+    const b: Candidate = { ...custom, key: 'a/b-c', service: { ...custom.service, namespace: 'a', name: 'b-c' } };
+    expect(customTools(a)[0]?.name).not.toBe(customTools(b)[0]?.name);
+    const long: Candidate = { ...jaeger, key: `${'n'.repeat(63)}/${'s'.repeat(63)}`, service: { ...jaeger.service, namespace: 'n'.repeat(63), name: 's'.repeat(63) } };
+    for (const tool of [...jaegerTools(long), ...customTools(long)]) {
+      expect(tool.name.length).toBeLessThanOrEqual(64);
+      expect(tool.name).toMatch(/^[A-Za-z0-9_]+$/);
+    }
   });
 
   it('never follows redirects (no -L / --location)', () => {
