@@ -1,3 +1,5 @@
+import type { OutputTarget } from '../output/configmap-writer.ts';
+
 /** Everything the operator can be told, already validated and in base units (milliseconds, bytes). */
 export interface OperatorConfig {
   clusterDomain: string;
@@ -26,13 +28,7 @@ export interface OperatorConfig {
     /** Relist from the API server and re-check everything this often. */
     resyncMs: number;
   };
-  output: {
-    namespace: string;
-    name: string;
-    key: string;
-    adopt: boolean;
-    sizeBudgetBytes: number;
-  };
+  output: Omit<OutputTarget, 'dryRun'>;
   dryRun: boolean;
 }
 
