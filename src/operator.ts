@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Subject, type Subscription } from 'rxjs';
 import { debounceWithMaxDelay, resyncTrigger } from '../operators/index.ts';
 import type { OperatorConfig } from './config/operator-config.ts';
+import { HealthMonitor, type HealthChecker } from './health/health-monitor.ts';
 import { checkHealth } from './health/http-check.ts';
 import type { KubeClient } from './kube/client.ts';
 import type { ConfigMap, Service } from './kube/objects.ts';
@@ -10,7 +11,7 @@ import { EventRecorder } from './observe/events.ts';
 import type { Logger } from './observe/logger.ts';
 import type { Metrics } from './observe/metrics.ts';
 import { ConfigMapWriter } from './output/configmap-writer.ts';
-import { Reconciler, type HealthChecker } from './reconcile/reconciler.ts';
+import { Reconciler } from './reconcile/reconciler.ts';
 import type { StatusSnapshot } from './reconcile/status.ts';
 import { backoffDelay } from './retry/backoff.ts';
 
@@ -35,6 +36,9 @@ export class ToolsetOperator {
   readonly #configMaps: Reflector<ConfigMap>;
   readonly #events: EventRecorder;
   readonly #reconciler: Reconciler;
+  readonly #health: HealthMonitor;
+  /** The first round of health checks is in; until then nothing is written (it would drop every toolset). */
+  #healthPrimed = false;
   readonly #triggers = new Subject<Trigger>();
   readonly #subscriptions: Subscription[] = [];
   #running: Promise<void> | undefined;
@@ -59,9 +63,20 @@ export class ToolsetOperator {
       ? include.map((namespace) => kube.watchServices({ namespace, ...selector }))
       : [kube.watchServices(selector)];
     this.#configMaps = kube.watchConfigMaps(config.output.namespace, config.output.name);
-    this.#events = new EventRecorder(kube, log, () => !config.dryRun);
+    this.#events = new EventRecorder(kube, log, () => !config.dryRun, () => metrics.eventsDropped.inc());
     const ca = config.health.caFile ? readFileSync(config.health.caFile) : undefined;
     const check: HealthChecker = deps.check ?? ((url, signal) => checkHealth(url, { timeoutMs: config.health.timeoutMs, signal, ...(ca ? { ca } : {}) }));
+    this.#health = new HealthMonitor({
+      ...config.health,
+      check,
+      metrics,
+      // The last result of a round reconciles at once; earlier ones go through the debounce and coalesce.
+      onResult: (idle) => {
+        if (!this.#healthPrimed) return;
+        if (idle) void this.#kick();
+        else this.#triggers.next({ kind: 'recheck' });
+      },
+    });
     this.#reconciler = new Reconciler(
       {
         services: () => this.#services.flatMap((r) => r.list()),
@@ -70,14 +85,14 @@ export class ToolsetOperator {
           if (!this.#seenVersions.includes(stored.metadata.resourceVersion)) this.#lastStored = stored;
         },
         writer: new ConfigMapWriter(kube, { ...config.output, dryRun: config.dryRun }),
-        check,
+        health: this.#health,
         events: this.#events,
         metrics,
         log,
       },
       {
         detection: { policy: { clusterDomain: config.clusterDomain, allowedHosts: config.endpoints.allowedHosts }, autoDetect: config.autoDetect },
-        health: config.health,
+        health: { failureThreshold: config.health.failureThreshold },
         excludeNamespaces: config.namespaces.exclude,
       },
     );
@@ -120,12 +135,16 @@ export class ToolsetOperator {
     log.info('watching', { services: this.#services.map((r) => r.description), configMap: this.#configMaps.description });
     await Promise.all(this.reflectors().map((r) => r.start()));
     await this.#kick();
+    await this.#health.idle();
+    this.#healthPrimed = true;
+    await this.#kick();
   }
 
   async stop(): Promise<void> {
     this.#stopping = true;
     clearTimeout(this.#retryTimer);
     for (const s of this.#subscriptions) s.unsubscribe();
+    this.#health.stop();
     await Promise.all(this.reflectors().map((r) => r.stop()));
     await this.#running;
     await this.#events.flush();
@@ -182,8 +201,9 @@ export class ToolsetOperator {
         this.#fullRecheck = false;
         this.#firstEventAt = undefined;
         try {
-          const report = await this.#reconciler.reconcile({ fullRecheck, ...(firstEventAt !== undefined ? { firstEventAt } : {}) });
-          this.#reconciled = true;
+          const write = this.#healthPrimed;
+          const report = await this.#reconciler.reconcile({ fullRecheck, write, ...(firstEventAt !== undefined ? { firstEventAt } : {}) });
+          if (write) this.#reconciled = true;
           if (report.write && !report.write.ok && report.write.result !== 'refused') this.#retryLater();
           else this.#retries = 0;
         } catch {

@@ -3,6 +3,10 @@ import type { EventRecord } from '../kube/objects.ts';
 import type { Logger } from './logger.ts';
 
 export const REPORTING_CONTROLLER = 'kubernaut-toolset';
+/** Events sent at once: a start-up with a thousand Services must not flood the API server or the event loop. */
+const MAX_IN_FLIGHT = 4;
+/** Beyond this backlog new Events are dropped (and counted): they describe state, which /status also shows. */
+const MAX_QUEUED = 2_000;
 
 /**
  * Kubernetes Events for state changes only: an object gets a new Event when its reason or message changes, not on
@@ -12,13 +16,18 @@ export class EventRecorder {
   readonly #kube: KubeClient;
   readonly #log: Logger;
   readonly #mayWrite: () => boolean;
+  readonly #onDropped: () => void;
   readonly #last = new Map<string, string>();
+  readonly #queue: EventRecord[] = [];
   readonly #inFlight = new Set<Promise<void>>();
+  #idle = Promise.withResolvers<void>();
 
-  constructor(kube: KubeClient, log: Logger, mayWrite: () => boolean) {
+  constructor(kube: KubeClient, log: Logger, mayWrite: () => boolean, onDropped: () => void = () => {}) {
     this.#kube = kube;
     this.#log = log;
     this.#mayWrite = mayWrite;
+    this.#onDropped = onDropped;
+    this.#idle.resolve();
   }
 
   /** Records `event` unless the last one recorded for `key` said the same. Returns whether it was new. */
@@ -31,14 +40,33 @@ export class EventRecorder {
       this.#log.info('event not recorded (dry run or not leader)', context);
       return true;
     }
-    const pending = this.#kube
-      .recordEvent(event, REPORTING_CONTROLLER)
-      .catch((error: unknown) => {
-        this.#log.warn('could not record Event', { ...context, error: (error as Error).message });
-      })
-      .finally(() => this.#inFlight.delete(pending));
-    this.#inFlight.add(pending);
+    if (this.#queue.length >= MAX_QUEUED) {
+      this.#onDropped();
+      this.#log.warn('Event dropped: too many waiting to be recorded', context);
+      return true;
+    }
+    if (this.#queue.length === 0 && this.#inFlight.size === 0) this.#idle = Promise.withResolvers<void>();
+    this.#queue.push(event);
+    this.#pump();
     return true;
+  }
+
+  #pump(): void {
+    while (this.#inFlight.size < MAX_IN_FLIGHT && this.#queue.length > 0) {
+      const event = this.#queue.shift() as EventRecord;
+      const pending: Promise<void> = this.#kube
+        .recordEvent(event, REPORTING_CONTROLLER)
+        .catch((error: unknown) => {
+          const object = `${event.regarding.kind} ${event.regarding.namespace}/${event.regarding.name}`;
+          this.#log.warn('could not record Event', { reason: event.reason, object, error: (error as Error).message });
+        })
+        .finally(() => {
+          this.#inFlight.delete(pending);
+          this.#pump();
+          if (this.#inFlight.size === 0 && this.#queue.length === 0) this.#idle.resolve();
+        });
+      this.#inFlight.add(pending);
+    }
   }
 
   /** The object is gone or back to a state that needs no Event; a later problem is reported afresh. */
@@ -51,8 +79,8 @@ export class EventRecorder {
     return [...this.#last.keys()];
   }
 
-  /** Waits for Events still being sent (at shutdown). */
-  async flush(): Promise<void> {
-    await Promise.allSettled([...this.#inFlight]);
+  /** Waits until every queued Event has been sent (at shutdown; the caller bounds the wait). */
+  flush(): Promise<void> {
+    return this.#idle.promise;
   }
 }

@@ -60,6 +60,9 @@ export class Metrics {
     name: `${PREFIX}event_to_applied_seconds`, help: 'From the first change event of a burst to the ConfigMap write that reflects it.',
     buckets: [0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 7.5, 10, 30], registers: [this.registry],
   });
+  readonly eventsDropped = new Counter({
+    name: `${PREFIX}events_dropped_total`, help: 'Kubernetes Events not recorded because too many were waiting.', registers: [this.registry],
+  });
   readonly lastSuccessfulReconcile = new Gauge({
     name: `${PREFIX}last_successful_reconcile_timestamp_seconds`, help: 'Unix time of the last reconcile that finished without error.',
     registers: [this.registry],

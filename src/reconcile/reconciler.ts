@@ -1,10 +1,7 @@
-import { from, lastValueFrom, toArray } from 'rxjs';
-import { boundedFanOut } from '../../operators/index.ts';
 import type { Candidate, Rejection } from '../discovery/candidate.ts';
 import { resolveClaims } from '../discovery/claims.ts';
 import { detect, type DetectionOptions } from '../discovery/detect.ts';
-import { nextRecord, needsCheck, type HealthRecord } from '../health/hysteresis.ts';
-import type { HealthVerdict } from '../health/http-check.ts';
+import type { HealthMonitor } from '../health/health-monitor.ts';
 import type { ConfigMap, ObjectReference, Service } from '../kube/objects.ts';
 import type { EventRecorder } from '../observe/events.ts';
 import type { Logger } from '../observe/logger.ts';
@@ -15,8 +12,6 @@ import { applyOverrides, parseOverrides } from '../toolset/overrides.ts';
 import { renderToolsets } from '../toolset/render.ts';
 import type { ServiceStatus, StatusSnapshot } from './status.ts';
 
-export type HealthChecker = (url: string, signal: AbortSignal) => Promise<HealthVerdict>;
-
 export interface ReconcilerDeps {
   /** The Services in scope, from the informer cache. */
   services: () => Service[];
@@ -25,7 +20,7 @@ export interface ReconcilerDeps {
   /** Told about every ConfigMap the API server returned from a write. */
   onStored?: (stored: ConfigMap) => void;
   writer: ConfigMapWriter;
-  check: HealthChecker;
+  health: HealthMonitor;
   events: EventRecorder;
   metrics: Metrics;
   log: Logger;
@@ -34,7 +29,7 @@ export interface ReconcilerDeps {
 
 export interface ReconcilerOptions {
   detection: DetectionOptions;
-  health: { enabled: boolean; timeoutMs: number; concurrency: number; failureThreshold: number };
+  health: { failureThreshold: number };
   excludeNamespaces: readonly string[];
 }
 
@@ -43,11 +38,14 @@ export interface ReconcileRequest {
   fullRecheck: boolean;
   /** When the first change of this burst was seen, for the event-to-applied latency. */
   firstEventAt?: number;
+  /** False until the first round of health checks is in: writing earlier would drop every toolset. */
+  write: boolean;
 }
 
 export interface ReconcileReport {
   write?: WriteOutcome;
   toolsets: string[];
+  /** Health checks queued by this reconcile (they finish later). */
   checked: number;
 }
 
@@ -62,7 +60,6 @@ const serviceRef = (c: { service: { namespace: string; name: string; uid: string
 export class Reconciler {
   readonly #deps: ReconcilerDeps;
   readonly #options: ReconcilerOptions;
-  readonly #health = new Map<string, HealthRecord>();
   #status: StatusSnapshot;
   #notOwned = false;
 
@@ -87,7 +84,7 @@ export class Reconciler {
     const now = this.#deps.now ?? (() => new Date());
     const started = performance.now();
     try {
-      const report = await this.#reconcile(request, now);
+      const report = await this.#reconcile(request);
       const durationMs = performance.now() - started;
       log.debug('reconciled', { durationMs: Math.round(durationMs), checked: report.checked, toolsets: report.toolsets.length, write: report.write?.result ?? 'skipped' });
       metrics.reconciles.inc({ result: 'success' });
@@ -106,7 +103,7 @@ export class Reconciler {
     }
   }
 
-  async #reconcile(request: ReconcileRequest, now: () => Date): Promise<ReconcileReport> {
+  async #reconcile(request: ReconcileRequest): Promise<ReconcileReport> {
     const { metrics, events } = this.#deps;
     const excluded = new Set(this.#options.excludeNamespaces);
     const candidates: Candidate[] = [];
@@ -118,15 +115,25 @@ export class Reconciler {
       else if (d.kind === 'rejected') rejections.push(d.rejection);
     }
 
-    const checked = await this.#checkHealth(candidates, request.fullRecheck, now);
-    const eligible = candidates.filter((c) => this.#health.get(c.key)?.included);
+    const { health } = this.#deps;
+    const checked = health.schedule(candidates, request.fullRecheck);
+    // A toolset is written only for the URL that was checked; a changed endpoint waits for its own verdict.
+    const eligible = candidates.filter((c) => {
+      const record = health.record(c.key);
+      return record?.included && record.healthUrl === c.healthUrl;
+    });
+    // Hold the output while an included toolset's new endpoint is being verified, rather than drop it meanwhile.
+    const reverifying = candidates.some((c) => {
+      const record = health.record(c.key);
+      return record?.included && record.healthUrl !== c.healthUrl && health.checking(c.key);
+    });
     const { winners, shadowed } = resolveClaims(eligible);
     const { toolsets, invalid } = renderToolsets(winners);
     rejections.push(...invalid);
     const invalidKeys = new Set(invalid.map((r) => r.key));
 
     const live = this.#deps.liveConfigMap();
-    const write = await this.#write(toolsets, live, request);
+    const write = request.write && !reverifying ? await this.#write(toolsets, live, request) : undefined;
 
     // Status and Events, from the same decisions the output was made from.
     const statuses: ServiceStatus[] = [];
@@ -137,24 +144,24 @@ export class Reconciler {
     for (const c of candidates) {
       if (invalidKeys.has(c.key)) continue;
       seen.add(c.key);
-      const record = this.#health.get(c.key);
+      const record = health.record(c.key);
       const base = { namespace: c.service.namespace, name: c.service.name, type: c.type, toolset: c.toolset, endpoint: c.endpoint, healthUrl: c.healthUrl };
-      const health = record ? { lastCheck: record.lastCheckedAt, consecutiveFailures: record.consecutiveFailures } : {};
+      const checks = record ? { lastCheck: record.lastCheckedAt, consecutiveFailures: record.consecutiveFailures } : {};
       let status: ServiceStatus;
-      if (!record) {
-        status = { ...base, verdict: 'pending', reason: 'NotChecked', message: 'not checked yet' };
+      if (!record || (record.healthUrl !== c.healthUrl && !record.included)) {
+        status = { ...base, verdict: 'pending', reason: 'NotChecked', message: 'health check in progress' };
       } else if (!record.included) {
         const v = record.lastVerdict;
-        status = { ...base, ...health, verdict: 'unhealthy', reason: v.healthy ? 'Healthy' : v.reason, message: v.healthy ? 'healthy' : v.message };
+        status = { ...base, ...checks, verdict: 'unhealthy', reason: v.healthy ? 'Healthy' : v.reason, message: v.healthy ? 'healthy' : v.message };
         events.report(c.key, { regarding: serviceRef(c), type: 'Warning', reason: 'ToolsetUnhealthy', message: `${c.toolset}: ${status.message}` });
       } else if (shadowedBy.has(c.key)) {
         const by = shadowedBy.get(c.key) ?? '';
-        status = { ...base, ...health, verdict: 'shadowed', reason: 'Shadowed', message: `${c.toolset} is provided by Service ${by} (higher priority, older, or first by name)` };
+        status = { ...base, ...checks, verdict: 'shadowed', reason: 'Shadowed', message: `${c.toolset} is provided by Service ${by} (higher priority, older, or first by name)` };
         events.report(c.key, { regarding: serviceRef(c), type: 'Warning', reason: 'ToolsetShadowed', message: status.message });
       } else {
         const v = record.lastVerdict;
         const failing = !v.healthy ? ` (last check failed: ${v.message}; ${record.consecutiveFailures} of ${this.#options.health.failureThreshold} failures before removal)` : '';
-        status = { ...base, ...health, verdict: 'included', reason: 'Healthy', message: `written as ${c.toolset}${failing}` };
+        status = { ...base, ...checks, verdict: 'included', reason: 'Healthy', message: `written as ${c.toolset}${failing}` };
         if (written.has(c.toolset)) {
           events.report(c.key, { regarding: serviceRef(c), type: 'Normal', reason: 'ToolsetDiscovered', message: `${c.toolset} at ${c.endpoint}` });
         }
@@ -174,36 +181,10 @@ export class Reconciler {
       statuses.push({ namespace: r.service.namespace, name: r.service.name, verdict: 'rejected', reason: r.reason, message: r.message });
     }
     for (const key of events.keys()) if (key.includes('/') && !seen.has(key)) events.forget(key);
-    const current = new Set(candidates.map((c) => c.key));
-    for (const key of this.#health.keys()) if (!current.has(key)) this.#health.delete(key);
 
     statuses.sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
     this.#status = { ...this.#status, toolsets: Object.keys(toolsets).sort(), services: statuses };
     return { ...(write ? { write } : {}), toolsets: Object.keys(toolsets).sort(), checked };
-  }
-
-  async #checkHealth(candidates: Candidate[], fullRecheck: boolean, now: () => Date): Promise<number> {
-    const { enabled, timeoutMs, concurrency, failureThreshold } = this.#options.health;
-    const due = candidates.filter((c) => needsCheck(this.#health.get(c.key), c.healthUrl, fullRecheck));
-    if (!enabled) {
-      for (const c of due) this.#health.set(c.key, nextRecord(undefined, c.healthUrl, { healthy: true, status: 0, durationMs: 0 }, failureThreshold, now()));
-      return 0;
-    }
-    if (due.length === 0) return 0;
-    const { metrics, check } = this.#deps;
-    const settled = await lastValueFrom(
-      // The fan-out's own timeout is a backstop a little past the checker's, which reports timeouts precisely.
-      from(due).pipe(boundedFanOut((c: Candidate, signal) => check(c.healthUrl, signal), { concurrency, timeoutMs: timeoutMs + 1_000 }), toArray()),
-    );
-    for (const s of settled) {
-      const verdict: HealthVerdict = s.ok
-        ? s.value
-        : { healthy: false, reason: s.timedOut ? 'Timeout' : 'ConnectionFailed', message: s.error.message, durationMs: s.durationMs };
-      metrics.healthChecks.inc({ type: s.item.type, result: verdict.healthy ? 'healthy' : verdict.reason });
-      metrics.healthCheckDuration.observe({ type: s.item.type }, verdict.durationMs / 1000);
-      this.#health.set(s.item.key, nextRecord(this.#health.get(s.item.key), s.item.healthUrl, verdict, failureThreshold, now()));
-    }
-    return due.length;
   }
 
   async #write(generated: Record<string, Record<string, unknown>>, live: ConfigMap | undefined, request: ReconcileRequest): Promise<WriteOutcome | undefined> {

@@ -70,6 +70,17 @@ describe('health, claims and signals', () => {
     expect(await metricValue(metrics, 'kubernaut_toolset_toolsets', { type: 'tempo', verdict: 'unhealthy' })).toBe(1);
   });
 
+  it('a target whose check is still hanging does not hold back the others', async () => {
+    const hanging = await target('hang');
+    const { operator } = await operatorIn('not-blocking', { health: { timeoutMs: 30_000 } });
+    await createServices(core, ns, [{ name: 'slow', type: 'grafana', endpoint: hanging.url }]);
+    await waitFor(() => (hanging.hits > 0 ? true : undefined), { timeoutMs: 10_000, describe: () => 'the hanging check to start' });
+    await createServices(core, ns, [{ name: 'prometheus', type: 'prometheus', endpoint: healthy.url }]);
+    const out = await outputWhere(core, ns, (o) => 'prometheus/metrics' in o.toolsets, 'prometheus/metrics');
+    expect(Object.keys(out.toolsets)).toEqual(['prometheus/metrics']);
+    expect(operator.status().services.find((s) => s.name === 'slow')).toMatchObject({ verdict: 'pending', reason: 'NotChecked' });
+  });
+
   it('uses the annotated health path, and drops an included target only after failureThreshold failures', async () => {
     const flaky = await target('healthy');
     const { operator } = await operatorIn('hysteresis', { health: { intervalMs: 150, failureThreshold: 3 } });

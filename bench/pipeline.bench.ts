@@ -1,0 +1,198 @@
+// npm run bench: the reconcile pipeline measured end to end on the local control plane, with the operator as a
+// separate process (as in production) and a separate watcher on the output ConfigMap.
+import { CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions, Watch, type V1ConfigMap } from '@kubernetes/client-node';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { down, up } from '../tools/control-plane/control-plane.ts';
+import { waitFor } from '../tools/control-plane/wait.ts';
+
+const ANNOTATED = Number(process.env.BENCH_ANNOTATED ?? 1_000);
+const NOISE = Number(process.env.BENCH_NOISE ?? 10_000);
+const CHANGES = Number(process.env.BENCH_CHANGES ?? 60);
+const QUIET_MS = 500;
+const OUTPUT_NS = 'kubernaut-system';
+const CM = 'kubernaut-toolset-config';
+const root = join(import.meta.dirname, '..');
+
+const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+
+async function inBatches<T>(items: T[], size: number, work: (item: T) => Promise<unknown>): Promise<void> {
+  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(work));
+}
+
+function rssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) / 1024;
+}
+
+/** Keeps the latest output ConfigMap as a separate client sees it, and counts its modifications. */
+class OutputWatcher {
+  latest: V1ConfigMap | undefined;
+  modifications = 0;
+  #listeners = new Set<() => void>();
+  #abort: AbortController | undefined;
+
+  async start(kc: KubeConfig): Promise<void> {
+    this.#abort = await new Watch(kc).watch(
+      `/api/v1/namespaces/${OUTPUT_NS}/configmaps`,
+      { fieldSelector: `metadata.name=${CM}` },
+      (type: string, obj: V1ConfigMap) => {
+        if (type === 'MODIFIED') this.modifications += 1;
+        this.latest = type === 'DELETED' ? undefined : obj;
+        for (const l of this.#listeners) l();
+      },
+      () => {},
+    );
+  }
+
+  /** Resolves with the time the watcher saw content matching `accept`. */
+  when(accept: (text: string) => boolean, timeoutMs: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (accept(this.latest?.data?.['toolset.yaml'] ?? '')) {
+          clearTimeout(timer);
+          this.#listeners.delete(check);
+          resolve(performance.now());
+        }
+      };
+      const timer = setTimeout(() => {
+        this.#listeners.delete(check);
+        reject(new Error(`output did not reach the expected state within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.#listeners.add(check);
+      check();
+    });
+  }
+
+  stop(): void {
+    this.#abort?.abort();
+  }
+}
+
+function startOperator(kubeconfig: string, config: string, logFile: string): ChildProcess {
+  const args = ['--disable-warning=ExperimentalWarning', join(root, 'src/main.ts'), 'run', '--config', config, '--kubeconfig', kubeconfig, '--log-level', 'debug'];
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, POD_NAMESPACE: OUTPUT_NS },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const out: string[] = [];
+  child.stderr?.on('data', (chunk: Buffer) => out.push(chunk.toString()));
+  child.on('exit', () => writeFileSync(logFile, out.join('')));
+  (child as ChildProcess & { logLines: () => string }).logLines = () => out.join('');
+  return child;
+}
+
+async function stopOperator(child: ChildProcess): Promise<void> {
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+async function main(): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), 'kubernaut-bench-'));
+  await down('bench');
+  const cp = await up({ name: 'bench', controllerManager: false, progress: log });
+  const kc = new KubeConfig();
+  kc.loadFromFile(cp.kubeconfig);
+  const core = kc.makeApiClient(CoreV1Api);
+
+  const target = createServer((_req, res) => res.end('ok'));
+  await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
+  const targetUrl = `http://127.0.0.1:${(target.address() as AddressInfo).port}`;
+
+  for (const name of [OUTPUT_NS, 'bench-toolsets', 'bench-noise']) await core.createNamespace({ body: { metadata: { name } } });
+  let started = performance.now();
+  await inBatches(Array.from({ length: NOISE }, (_, i) => i), 250, (i) =>
+    core.createNamespacedService({ namespace: 'bench-noise', body: { metadata: { name: `noise-${i}` }, spec: { ports: [{ name: 'http', port: 8080 }] } } }));
+  await inBatches(Array.from({ length: ANNOTATED }, (_, i) => i), 250, (i) =>
+    core.createNamespacedService({
+      namespace: 'bench-toolsets',
+      body: {
+        metadata: {
+          name: `svc-${i}`,
+          annotations: { 'kubernaut.io/toolset': 'enabled', 'kubernaut.io/toolset-type': 'custom', 'kubernaut.io/toolset-endpoint': targetUrl },
+        },
+        spec: { ports: [{ name: 'http', port: 8080 }] },
+      },
+    }));
+  log(`created ${NOISE} unannotated and ${ANNOTATED} annotated Services in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+
+  const watcher = new OutputWatcher();
+  await watcher.start(kc);
+  const config = join(work, 'config.yaml');
+  writeFileSync(config, `endpoints:\n  allowedHosts: ["127.0.0.1"]\nreconcile:\n  quietWindow: ${QUIET_MS}ms\n  maxDelay: 5s\noutput:\n  sizeBudgetBytes: 1048576\n`);
+
+  // (b) start to first complete ConfigMap.
+  started = performance.now();
+  let operator = startOperator(cp.kubeconfig, config, join(work, 'operator-1.log'));
+  const complete = await watcher.when((text) => (text.match(/^ {2}custom\//gm)?.length ?? 0) === ANNOTATED, 120_000);
+  const firstComplete = (complete - started) / 1000;
+  log(`first complete ConfigMap after ${firstComplete.toFixed(2)} s`);
+
+  // (a) reaction latency: one annotation change at a time, until a separate watcher sees it in the output.
+  const latencies: number[] = [];
+  for (let i = 1; i <= CHANGES; i++) {
+    const marker = `bench-change-${i}`;
+    const sent = performance.now();
+    const seen = watcher.when((text) => text.includes(marker), 30_000);
+    await core.patchNamespacedService(
+      { namespace: 'bench-toolsets', name: 'svc-0', body: { metadata: { annotations: { 'kubernaut.io/toolset-description': marker } } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    latencies.push((await seen) - sent);
+  }
+  latencies.sort((a, b) => a - b);
+  // (d) RSS of the operator process at the end of the run.
+  const rss = operator.pid ? rssMiB(operator.pid) : NaN;
+  await stopOperator(operator);
+
+  // (c) writes over three resyncs with nothing changing: a second operator with a 3 s resync period.
+  writeFileSync(config, `endpoints:\n  allowedHosts: ["127.0.0.1"]\nreconcile:\n  quietWindow: ${QUIET_MS}ms\n  resyncInterval: 3s\noutput:\n  sizeBudgetBytes: 1048576\n`);
+  operator = startOperator(cp.kubeconfig, config, join(work, 'operator-2.log'));
+  const logs = () => (operator as ChildProcess & { logLines: () => string }).logLines();
+  await waitFor(() => (logs().includes('"message":"ready"') ? true : undefined), { timeoutMs: 120_000, describe: () => 'the second operator to be ready' });
+  const before = watcher.modifications;
+  await waitFor(() => ((logs().match(/resync: relisting/g)?.length ?? 0) >= 3 ? true : undefined), {
+    timeoutMs: 60_000, describe: () => 'three resyncs',
+  });
+  // Count only once the reconcile that follows the third resync has finished.
+  await waitFor(() => {
+    const text = logs();
+    const third = [...text.matchAll(/resync: relisting/g)][2]?.index ?? Infinity;
+    return text.indexOf('"message":"reconciled"', third) > third ? true : undefined;
+  }, { timeoutMs: 60_000, describe: () => 'the reconcile after the third resync' });
+  const resyncWrites = watcher.modifications - before;
+  await stopOperator(operator);
+  watcher.stop();
+  target.close();
+  await down('bench');
+
+  const rows: [string, string, string, string][] = [
+    ['(a) reaction latency p50', `${percentile(latencies, 50).toFixed(0)} ms`, `p99 <= ${QUIET_MS + 1000} ms`, ''],
+    ['(a) reaction latency p95', `${percentile(latencies, 95).toFixed(0)} ms`, '', ''],
+    ['(a) reaction latency p99', `${percentile(latencies, 99).toFixed(0)} ms`, `<= ${QUIET_MS + 1000} ms`, percentile(latencies, 99) <= QUIET_MS + 1000 ? 'met' : 'MISSED'],
+    [`(b) first complete ConfigMap (${ANNOTATED} of ${ANNOTATED + NOISE} Services)`, `${firstComplete.toFixed(2)} s`, '<= 10 s', firstComplete <= 10 ? 'met' : 'MISSED'],
+    ['(c) ConfigMap writes over 3 resyncs, no change', String(resyncWrites), '0', resyncWrites === 0 ? 'met' : 'MISSED'],
+    ['(d) operator RSS at the end', `${rss.toFixed(0)} MiB`, '<= 300 MB', rss * 1.048576 <= 300 ? 'met' : 'MISSED'],
+  ];
+  const width = rows.reduce((w, r) => Math.max(w, r[0].length), 0);
+  process.stdout.write(`\nreconcile pipeline, ${CHANGES} changes, quiet window ${QUIET_MS} ms, Kubernetes ${cp.version}, Node ${process.version}\n`);
+  process.stdout.write(`${'measure'.padEnd(width)}  ${'value'.padStart(10)}  ${'target'.padEnd(12)}  result\n`);
+  for (const [name, value, targetText, result] of rows) {
+    process.stdout.write(`${name.padEnd(width)}  ${value.padStart(10)}  ${targetText.padEnd(12)}  ${result}\n`);
+  }
+  process.stdout.write(`operator logs: ${work}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  },
+);
