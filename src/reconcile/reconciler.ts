@@ -86,7 +86,11 @@ export class Reconciler {
     try {
       const report = await this.#reconcile(request);
       const durationMs = performance.now() - started;
-      log.debug('reconciled', { durationMs: Math.round(durationMs), checked: report.checked, toolsets: report.toolsets.length, write: report.write?.result ?? 'skipped' });
+      const memory = process.memoryUsage();
+      log.debug('reconciled', {
+        durationMs: Math.round(durationMs), checked: report.checked, toolsets: report.toolsets.length, write: report.write?.result ?? 'skipped',
+        heapUsedMiB: Math.round(memory.heapUsed / 1048576), rssMiB: Math.round(memory.rss / 1048576),
+      });
       metrics.reconciles.inc({ result: 'success' });
       metrics.reconcileDuration.observe(durationMs / 1000);
       metrics.lastSuccessfulReconcile.set(now().getTime() / 1000);
