@@ -1,10 +1,14 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { Subject, type Subscription } from 'rxjs';
 import { debounceWithMaxDelay, resyncTrigger } from '../operators/index.ts';
 import type { OperatorConfig } from './config/operator-config.ts';
 import { HealthMonitor, type HealthChecker } from './health/health-monitor.ts';
 import { checkHealth } from './health/http-check.ts';
 import type { KubeClient } from './kube/client.ts';
+import { LeaseElector } from './leader/lease-elector.ts';
+import type { Check } from './observe/http-server.ts';
 import type { ConfigMap, Service } from './kube/objects.ts';
 import type { CacheEvent, Reflector } from './kube/reflector.ts';
 import { EventRecorder } from './observe/events.ts';
@@ -37,6 +41,9 @@ export class ToolsetOperator {
   readonly #events: EventRecorder;
   readonly #reconciler: Reconciler;
   readonly #health: HealthMonitor;
+  readonly #elector: LeaseElector | undefined;
+  readonly #identity: string;
+  #watchdog: NodeJS.Timeout | undefined;
   /** The first round of health checks is in; until then nothing is written (it would drop every toolset). */
   #healthPrimed = false;
   readonly #triggers = new Subject<Trigger>();
@@ -63,7 +70,21 @@ export class ToolsetOperator {
       ? include.map((namespace) => kube.watchServices({ namespace, ...selector }))
       : [kube.watchServices(selector)];
     this.#configMaps = kube.watchConfigMaps(config.output.namespace, config.output.name);
-    this.#events = new EventRecorder(kube, log, () => !config.dryRun, () => metrics.eventsDropped.inc());
+    this.#identity = `${process.env.POD_NAME || hostname()}_${randomBytes(3).toString('hex')}`;
+    const le = config.leaderElection;
+    // A dry run mutates nothing, not even a Lease; it computes like a leader and writes like nobody.
+    this.#elector = le.enabled && !config.dryRun
+      ? new LeaseElector(kube, log, {
+          namespace: config.output.namespace, name: le.leaseName, identity: this.#identity,
+          leaseDurationMs: le.leaseDurationMs, renewDeadlineMs: le.renewDeadlineMs, retryPeriodMs: le.retryPeriodMs,
+          onChange: (leading) => {
+            metrics.leader.set(leading ? 1 : 0);
+            if (leading) void this.#kick();
+          },
+        })
+      : undefined;
+    metrics.leader.set(this.#elector || config.dryRun ? 0 : 1);
+    this.#events = new EventRecorder(kube, log, () => this.mayWrite, () => metrics.eventsDropped.inc());
     const ca = config.health.caFile ? readFileSync(config.health.caFile) : undefined;
     const check: HealthChecker = deps.check ?? ((url, signal) => checkHealth(url, { timeoutMs: config.health.timeoutMs, signal, ...(ca ? { ca } : {}) }));
     this.#health = new HealthMonitor({
@@ -80,6 +101,7 @@ export class ToolsetOperator {
     this.#reconciler = new Reconciler(
       {
         services: () => this.#services.flatMap((r) => r.list()),
+        mayWrite: () => !this.#elector || this.#elector.leading,
         liveConfigMap: () => this.#lastStored ?? this.#configMaps.get(config.output.namespace, config.output.name),
         onStored: (stored) => {
           if (!this.#seenVersions.includes(stored.metadata.resourceVersion)) this.#lastStored = stored;
@@ -103,12 +125,47 @@ export class ToolsetOperator {
     return !this.#stopping && this.#reconciled && this.synced && !this.#reconciler.outputNotOwned;
   }
 
+  /** Only the leader writes (and records Events), and nobody does in a dry run. */
+  get mayWrite(): boolean {
+    return !this.#deps.config.dryRun && (!this.#elector || this.#elector.leading);
+  }
+
+  /** Liveness: fails when a watch stayed silent through the watchdog's restart and as long again. */
+  live(): Check {
+    const limit = 2 * this.#deps.config.watch.stallTimeoutMs;
+    const stalled = this.reflectors().filter((r) => Date.now() - r.lastActivity > limit);
+    return stalled.length === 0
+      ? { ok: true }
+      : { ok: false, reason: `watch stalled for more than ${limit / 1000}s: ${stalled.map((r) => r.description).join('; ')}` };
+  }
+
+  readiness(): Check {
+    if (this.#stopping) return { ok: false, reason: 'shutting down' };
+    if (!this.synced) return { ok: false, reason: `caches not synced: ${this.reflectors().filter((r) => !r.synced).map((r) => r.description).join('; ')}` };
+    if (!this.#reconciled) return { ok: false, reason: 'first reconcile not finished' };
+    if (this.#reconciler.outputNotOwned) return { ok: false, reason: this.status().output.problem ?? 'output ConfigMap not owned' };
+    return { ok: true };
+  }
+
+  get identity(): string {
+    return this.#identity;
+  }
+
+  get leading(): boolean {
+    return this.mayWrite;
+  }
+
   get synced(): boolean {
     return this.#configMaps.synced && this.#services.every((r) => r.synced);
   }
 
-  status(): StatusSnapshot {
-    return this.#reconciler.status();
+  status(): StatusSnapshot & { ready: boolean; leader: { election: boolean; leading: boolean; identity: string }; dryRun: boolean } {
+    return {
+      ready: this.ready,
+      dryRun: this.#deps.config.dryRun,
+      leader: { election: this.#elector !== undefined, leading: this.mayWrite, identity: this.#identity },
+      ...this.#reconciler.status(),
+    };
   }
 
   reflectors(): Reflector<Service | ConfigMap>[] {
@@ -133,6 +190,17 @@ export class ToolsetOperator {
       }),
     );
     log.info('watching', { services: this.#services.map((r) => r.description), configMap: this.#configMaps.description });
+    this.#elector?.start();
+    const stall = config.watch.stallTimeoutMs;
+    this.#watchdog = setInterval(() => {
+      for (const r of this.reflectors()) {
+        if (Date.now() - r.lastActivity > stall && r.synced) {
+          log.warn('watch silent for too long; restarting it', { watch: r.description, silentMs: Date.now() - r.lastActivity });
+          r.restart('stalled');
+        }
+      }
+    }, Math.max(250, Math.floor(stall / 4)));
+    this.#watchdog.unref();
     await Promise.all(this.reflectors().map((r) => r.start()));
     await this.#kick();
     await this.#health.idle();
@@ -143,11 +211,13 @@ export class ToolsetOperator {
   async stop(): Promise<void> {
     this.#stopping = true;
     clearTimeout(this.#retryTimer);
+    clearInterval(this.#watchdog);
     for (const s of this.#subscriptions) s.unsubscribe();
     this.#health.stop();
     await Promise.all(this.reflectors().map((r) => r.stop()));
     await this.#running;
     await this.#events.flush();
+    await this.#elector?.stop();
   }
 
   #observe(reflector: Reflector<Service | ConfigMap>, resource: string): void {

@@ -1,8 +1,9 @@
+import { loadConfigFile } from '../config/load.ts';
 import { ClientNodeKube } from '../kube/client-node.ts';
+import { OperatorHttp } from '../observe/http-server.ts';
 import { createLogger } from '../observe/logger.ts';
 import { Metrics } from '../observe/metrics.ts';
 import { ToolsetOperator } from '../operator.ts';
-import { loadConfigFile } from '../config/load.ts';
 
 export interface RunOptions {
   configFile?: string;
@@ -11,32 +12,55 @@ export interface RunOptions {
   logLevel?: string;
 }
 
-/** `kubernaut-toolset run`: the operator, until SIGTERM or SIGINT. */
+/**
+ * `kubernaut-toolset run`: the operator until SIGTERM or SIGINT. Shutdown reports not-ready first, stops the
+ * watches, lets an in-flight write finish (a server-side apply is atomic: it lands whole or not at all), hands
+ * the Lease back, closes the HTTP servers and exits 0; if that takes longer than the shutdown timeout it exits 1.
+ */
 export async function run(options: RunOptions): Promise<number> {
+  // Configuration errors surface here, before any connection to the cluster.
   const config = loadConfigFile(options.configFile);
   if (options.dryRun) config.dryRun = true;
   const log = createLogger({ ...(options.logLevel ? { level: options.logLevel } : {}) });
   const kube = options.kubeconfig ? ClientNodeKube.fromFile(options.kubeconfig) : ClientNodeKube.fromDefault();
   const metrics = new Metrics();
-  metrics.leader.set(1);
   const operator = new ToolsetOperator({ kube, config, metrics, log });
-  log.info('starting', { server: kube.server, output: `${config.output.namespace}/${config.output.name}`, dryRun: config.dryRun });
-
-  let stopping: Promise<void> | undefined;
-  const stop = (signal: string) => {
-    stopping ??= (async () => {
-      log.info('shutting down', { signal });
-      await operator.stop();
-      log.info('stopped');
-    })();
-    return stopping;
-  };
-  const done = new Promise<void>((resolve) => {
-    process.once('SIGTERM', () => void stop('SIGTERM').then(resolve));
-    process.once('SIGINT', () => void stop('SIGINT').then(resolve));
+  const http = new OperatorHttp();
+  await http.start(
+    {
+      live: () => operator.live(),
+      ready: () => operator.readiness(),
+      status: () => operator.status(),
+      metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
+    },
+    { host: config.http.address, serverPort: config.http.port, metricsPort: config.http.metricsPort },
+  );
+  log.info('starting', {
+    server: kube.server, output: `${config.output.namespace}/${config.output.name}`, dryRun: config.dryRun,
+    identity: operator.identity, http: http.ports,
   });
-  await operator.start();
-  log.info('ready', { toolsets: operator.status().toolsets });
-  await done;
+
+  const signalled = new Promise<string>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  void operator.start().then(
+    () => log.info('ready', { toolsets: operator.status().toolsets, leading: operator.leading }),
+    (error: unknown) => log.error('start failed', { error: (error as Error).message }),
+  );
+  const signal = await signalled;
+  log.info('shutting down', { signal, timeoutMs: config.shutdownTimeoutMs });
+  const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), config.shutdownTimeoutMs).unref());
+  const stopped = (async () => {
+    await operator.stop();
+    await http.stop();
+    return 'stopped' as const;
+  })();
+  const outcome = await Promise.race([stopped, timeout]);
+  if (outcome === 'timeout') {
+    log.error('shutdown did not finish within the timeout; exiting anyway', { timeoutMs: config.shutdownTimeoutMs });
+    return 1;
+  }
+  log.info('stopped');
   return 0;
 }

@@ -46,7 +46,7 @@ function explain(doc: unknown, errors: ErrorObject[]): string[] {
       if (e.keyword === 'additionalProperties') return `${field}: unknown setting`;
       const value = JSON.stringify(valueAt(doc, e.instancePath));
       const parent = e.instancePath.split('/').at(-1) ?? '';
-      const durationLike = ['timeout', 'interval', 'quietWindow', 'maxDelay', 'resyncInterval'].includes(parent);
+      const durationLike = ['timeout', 'interval', 'quietWindow', 'maxDelay', 'resyncInterval', 'stallTimeout', 'leaseDuration', 'renewDeadline', 'retryPeriod', 'shutdownTimeout'].includes(parent);
       const allowed = durationLike ? 'a duration such as 500ms, 5s, 2m or a number of milliseconds' : e.message ?? 'invalid';
       return `${field}: ${value} is not allowed; expected ${allowed}`;
     });
@@ -63,7 +63,15 @@ type FileConfig = {
   reconcile?: { quietWindow?: number | string; maxDelay?: number | string; resyncInterval?: number | string };
   output?: { namespace?: string; name?: string; key?: string; adopt?: boolean; sizeBudgetBytes?: number };
   dryRun?: boolean;
+  http?: { address?: string; port?: number; metricsPort?: number };
+  watch?: { stallTimeout?: number | string };
+  leaderElection?: { enabled?: boolean; leaseName?: string; leaseDuration?: number | string; renewDeadline?: number | string; retryPeriod?: number | string };
+  shutdownTimeout?: number | string;
 };
+
+function durationOr(value: number | string | undefined, fallback: number): number {
+  return value === undefined ? fallback : parseDuration(value);
+}
 
 /** Validates a parsed configuration document and lays it over the defaults. */
 export function configFromDocument(doc: unknown, env: NodeJS.ProcessEnv = process.env): OperatorConfig {
@@ -92,12 +100,24 @@ export function configFromDocument(doc: unknown, env: NodeJS.ProcessEnv = proces
     },
     output: { ...d.output, ...f.output },
     dryRun: f.dryRun ?? d.dryRun,
+    http: { ...d.http, ...f.http },
+    watch: { stallTimeoutMs: durationOr(f.watch?.stallTimeout, d.watch.stallTimeoutMs) },
+    leaderElection: {
+      enabled: f.leaderElection?.enabled ?? d.leaderElection.enabled,
+      leaseName: f.leaderElection?.leaseName ?? d.leaderElection.leaseName,
+      leaseDurationMs: durationOr(f.leaderElection?.leaseDuration, d.leaderElection.leaseDurationMs),
+      renewDeadlineMs: durationOr(f.leaderElection?.renewDeadline, d.leaderElection.renewDeadlineMs),
+      retryPeriodMs: durationOr(f.leaderElection?.retryPeriod, d.leaderElection.retryPeriodMs),
+    },
+    shutdownTimeoutMs: durationOr(f.shutdownTimeout, d.shutdownTimeoutMs),
   };
   const problems: string[] = [];
   const durations: [string, number][] = [
     ['health.timeout', config.health.timeoutMs], ['health.interval', config.health.intervalMs],
     ['reconcile.quietWindow', config.reconcile.quietMs], ['reconcile.maxDelay', config.reconcile.maxDelayMs],
-    ['reconcile.resyncInterval', config.reconcile.resyncMs],
+    ['reconcile.resyncInterval', config.reconcile.resyncMs], ['watch.stallTimeout', config.watch.stallTimeoutMs],
+    ['leaderElection.leaseDuration', config.leaderElection.leaseDurationMs], ['leaderElection.renewDeadline', config.leaderElection.renewDeadlineMs],
+    ['leaderElection.retryPeriod', config.leaderElection.retryPeriodMs], ['shutdownTimeout', config.shutdownTimeoutMs],
   ];
   for (const [field, ms] of durations) if (ms < 1) problems.push(`${field}: ${ms}ms is not allowed; it must be at least 1ms`);
   if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(config.output.namespace)) {
@@ -110,6 +130,13 @@ export function configFromDocument(doc: unknown, env: NodeJS.ProcessEnv = proces
   }
   if (config.reconcile.maxDelayMs < config.reconcile.quietMs) {
     problems.push(`reconcile.maxDelay: ${config.reconcile.maxDelayMs}ms is shorter than reconcile.quietWindow (${config.reconcile.quietMs}ms); it must be at least as long`);
+  }
+  const le = config.leaderElection;
+  if (le.renewDeadlineMs >= le.leaseDurationMs) {
+    problems.push(`leaderElection.renewDeadline: ${le.renewDeadlineMs}ms must be shorter than leaderElection.leaseDuration (${le.leaseDurationMs}ms), or two leaders could overlap`);
+  }
+  if (le.retryPeriodMs >= le.renewDeadlineMs) {
+    problems.push(`leaderElection.retryPeriod: ${le.retryPeriodMs}ms must be shorter than leaderElection.renewDeadline (${le.renewDeadlineMs}ms)`);
   }
   const both = config.namespaces.include.filter((n) => config.namespaces.exclude.includes(n));
   if (both.length > 0) problems.push(`namespaces: ${both.join(', ')} both included and excluded`);

@@ -30,6 +30,26 @@ export interface OperatorConfig {
   };
   output: Omit<OutputTarget, 'dryRun'>;
   dryRun: boolean;
+  http: {
+    address: string;
+    /** /healthz, /readyz, /status. */
+    port: number;
+    /** /metrics; the same number serves everything on one port. */
+    metricsPort: number;
+  };
+  watch: {
+    /** A watch silent for this long is restarted; twice this long and /healthz fails. */
+    stallTimeoutMs: number;
+  };
+  leaderElection: {
+    enabled: boolean;
+    /** The Lease lives in the output namespace. */
+    leaseName: string;
+    leaseDurationMs: number;
+    renewDeadlineMs: number;
+    retryPeriodMs: number;
+  };
+  shutdownTimeoutMs: number;
 }
 
 export function defaultConfig(env: NodeJS.ProcessEnv = process.env): OperatorConfig {
@@ -48,5 +68,9 @@ export function defaultConfig(env: NodeJS.ProcessEnv = process.env): OperatorCon
       sizeBudgetBytes: 900 * 1024,
     },
     dryRun: false,
+    http: { address: '0.0.0.0', port: 8080, metricsPort: 9090 },
+    watch: { stallTimeoutMs: 120_000 },
+    leaderElection: { enabled: true, leaseName: 'kubernaut-toolset', leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 },
+    shutdownTimeoutMs: 30_000,
   };
 }

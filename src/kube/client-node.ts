@@ -1,10 +1,13 @@
 import {
+  CoordinationV1Api,
   CoreV1Api,
   KubeConfig,
   KubernetesObjectApi,
   PatchStrategy,
+  V1MicroTime,
   Watch,
   type CoreV1Event,
+  type V1Lease,
   type V1ConfigMap,
   type V1ObjectMeta,
   type V1Service,
@@ -12,7 +15,7 @@ import {
 import { randomBytes } from 'node:crypto';
 import type { ApplyOptions, KubeClient, ServiceScope } from './client.ts';
 import { toKubeApiError } from './errors.ts';
-import type { ConfigMap, ConfigMapApply, EventRecord, ObjectMeta, Service } from './objects.ts';
+import type { ConfigMap, ConfigMapApply, EventRecord, Lease, ObjectMeta, Service } from './objects.ts';
 import { Reflector, type ListResult, type ListWatchSource, type WatchEventType } from './reflector.ts';
 
 /** Page size for lists: large clusters are listed in chunks instead of one huge response. */
@@ -81,12 +84,14 @@ async function listAllPages<R>(fetchPage: (cont: string | undefined) => Promise<
 export class ClientNodeKube implements KubeClient {
   readonly #kc: KubeConfig;
   readonly #core: CoreV1Api;
+  readonly #coordination: CoordinationV1Api;
   readonly #objects: KubernetesObjectApi;
   readonly #watch: Watch;
 
   constructor(kc: KubeConfig) {
     this.#kc = kc;
     this.#core = kc.makeApiClient(CoreV1Api);
+    this.#coordination = kc.makeApiClient(CoordinationV1Api);
     this.#objects = KubernetesObjectApi.makeApiClient(kc);
     this.#watch = new Watch(kc);
   }
@@ -233,4 +238,65 @@ export class ClientNodeKube implements KubeClient {
       throw toKubeApiError(`record Event ${event.reason} on ${regarding.kind} ${regarding.namespace}/${regarding.name}`, error);
     }
   }
+
+  async getLease(namespace: string, name: string): Promise<Lease | undefined> {
+    try {
+      return toLease(await this.#coordination.readNamespacedLease({ namespace, name }));
+    } catch (error) {
+      const e = toKubeApiError(`get Lease ${namespace}/${name}`, error);
+      if (e.notFound) return undefined;
+      throw e;
+    }
+  }
+
+  async createLease(lease: Lease): Promise<Lease> {
+    try {
+      return toLease(await this.#coordination.createNamespacedLease({ namespace: lease.namespace, body: fromLease(lease) }));
+    } catch (error) {
+      throw toKubeApiError(`create Lease ${lease.namespace}/${lease.name}`, error);
+    }
+  }
+
+  async updateLease(lease: Lease): Promise<Lease> {
+    try {
+      return toLease(await this.#coordination.replaceNamespacedLease({ namespace: lease.namespace, name: lease.name, body: fromLease(lease) }));
+    } catch (error) {
+      throw toKubeApiError(`update Lease ${lease.namespace}/${lease.name}`, error);
+    }
+  }
+}
+
+function microTime(value: unknown): string | undefined {
+  if (value instanceof Date) return value.toISOString();
+  return typeof value === 'string' ? value : undefined;
+}
+
+function toLease(raw: V1Lease): Lease {
+  const acquireTime = microTime(raw.spec?.acquireTime);
+  const renewTime = microTime(raw.spec?.renewTime);
+  return {
+    name: raw.metadata?.name ?? '',
+    namespace: raw.metadata?.namespace ?? '',
+    resourceVersion: raw.metadata?.resourceVersion ?? '',
+    holderIdentity: raw.spec?.holderIdentity ?? '',
+    leaseDurationSeconds: raw.spec?.leaseDurationSeconds ?? 0,
+    leaseTransitions: raw.spec?.leaseTransitions ?? 0,
+    ...(acquireTime ? { acquireTime } : {}),
+    ...(renewTime ? { renewTime } : {}),
+  };
+}
+
+function fromLease(lease: Lease): V1Lease {
+  return {
+    apiVersion: 'coordination.k8s.io/v1',
+    kind: 'Lease',
+    metadata: { name: lease.name, namespace: lease.namespace, ...(lease.resourceVersion ? { resourceVersion: lease.resourceVersion } : {}) },
+    spec: {
+      holderIdentity: lease.holderIdentity,
+      leaseDurationSeconds: lease.leaseDurationSeconds,
+      leaseTransitions: lease.leaseTransitions,
+      ...(lease.acquireTime ? { acquireTime: new V1MicroTime(lease.acquireTime) } : {}),
+      ...(lease.renewTime ? { renewTime: new V1MicroTime(lease.renewTime) } : {}),
+    },
+  };
 }

@@ -1,4 +1,4 @@
-import type { ConfigMap, ConfigMapApply, EventRecord, Service } from './objects.ts';
+import type { ConfigMap, ConfigMapApply, EventRecord, Lease, Service } from './objects.ts';
 import type { Reflector } from './reflector.ts';
 
 export interface ServiceScope {
@@ -30,4 +30,9 @@ export interface KubeClient {
   /** Server-side apply of the given fields; returns the object as stored. */
   applyConfigMap(configMap: ConfigMapApply, options: ApplyOptions): Promise<ConfigMap>;
   recordEvent(event: EventRecord, reportingController: string): Promise<void>;
+  getLease(namespace: string, name: string): Promise<Lease | undefined>;
+  /** Creates the Lease; a KubeApiError with status 409 when it already exists. */
+  createLease(lease: Lease): Promise<Lease>;
+  /** Replaces the Lease at `lease.resourceVersion`; a KubeApiError with status 409 when it changed since. */
+  updateLease(lease: Lease): Promise<Lease>;
 }

@@ -46,6 +46,20 @@ export interface ConfigMapApply {
   data?: Record<string, string>;
 }
 
+/** A coordination.k8s.io/v1 Lease, as leader election reads and writes it. */
+export interface Lease {
+  name: string;
+  namespace: string;
+  /** Empty when read; required for an update (optimistic concurrency). */
+  resourceVersion: string;
+  holderIdentity: string;
+  leaseDurationSeconds: number;
+  /** RFC 3339 with microseconds. */
+  acquireTime?: string;
+  renewTime?: string;
+  leaseTransitions: number;
+}
+
 export interface ObjectReference {
   kind: 'Service' | 'ConfigMap' | 'Deployment' | 'Lease';
   apiVersion: string;

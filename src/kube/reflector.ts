@@ -61,6 +61,9 @@ export class Reflector<T extends Keyed> {
   #firstSync: { promise: Promise<void>; resolve: () => void };
   #lastActivity = Date.now();
 
+  /** A list that has not answered in this long is abandoned and retried (a stopped API server never answers). */
+  listTimeoutMs = 60_000;
+
   constructor(source: ListWatchSource<T>, backoff: BackoffPolicy = defaultBackoff) {
     this.#source = source;
     this.#backoff = backoff;
@@ -122,7 +125,7 @@ export class Reflector<T extends Keyed> {
     while (!signal.aborted) {
       try {
         if (!resourceVersion) {
-          const listed = await this.#source.list();
+          const listed = await this.#listWithTimeout();
           if (signal.aborted) break;
           this.#replace(listed.items);
           resourceVersion = listed.resourceVersion;
@@ -149,6 +152,14 @@ export class Reflector<T extends Keyed> {
         if (!signal.aborted) this.#events.next({ type: 'restarted', reason: 'error' });
       }
     }
+  }
+
+  #listWithTimeout(): Promise<ListResult<T>> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new KubeApiError(`list ${this.#source.description}`, 0, 'Timeout', `no answer within ${this.listTimeoutMs} ms`)), this.listTimeoutMs);
+    });
+    return Promise.race([this.#source.list(), timeout]).finally(() => clearTimeout(timer));
   }
 
   /** Sleeps, but wakes early for stop() or restart(). */
@@ -204,6 +215,8 @@ export class Reflector<T extends Keyed> {
       };
       this.#source.watch(from, onEvent, onDone).then(
         (handle) => {
+          // The API server answered the watch: the connection is alive even if no object changes for a while.
+          this.#lastActivity = Date.now();
           this.#currentWatch = handle;
           if (this.#pendingRestart) handle.abort();
         },

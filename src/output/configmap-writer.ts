@@ -78,6 +78,8 @@ export class ConfigMapWriter {
         };
       }
       if (upToDate(current, key, content, hash)) return { ok: true, result: 'unchanged', dryRun: this.#target.dryRun, ...(current ? { stored: current } : {}) };
+      // A dry run stops here: not even a server-side dry-run request, so nothing mutating ever leaves the process.
+      if (this.#target.dryRun) return { ok: true, result: current ? 'updated' : 'created', dryRun: true };
       try {
         const stored = await this.#kube.applyConfigMap(
           {
@@ -88,7 +90,7 @@ export class ConfigMapWriter {
             data: { [key]: content },
           },
           // force: the key is ours even after someone edited it by hand; the resourceVersion still guards races.
-          { fieldManager: FIELD_MANAGER, force: true, dryRun: this.#target.dryRun },
+          { fieldManager: FIELD_MANAGER, force: true },
         );
         return { ok: true, result: current ? 'updated' : 'created', stored, dryRun: this.#target.dryRun };
       } catch (error) {

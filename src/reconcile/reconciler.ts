@@ -17,6 +17,8 @@ export interface ReconcilerDeps {
   services: () => Service[];
   /** The output ConfigMap as last seen by its informer (or as last written, while the informer lags). */
   liveConfigMap: () => ConfigMap | undefined;
+  /** False for a replica that is not the leader: it keeps everything computed but writes nothing. */
+  mayWrite?: () => boolean;
   /** Told about every ConfigMap the API server returned from a write. */
   onStored?: (stored: ConfigMap) => void;
   writer: ConfigMapWriter;
@@ -137,7 +139,8 @@ export class Reconciler {
     const invalidKeys = new Set(invalid.map((r) => r.key));
 
     const live = this.#deps.liveConfigMap();
-    const write = request.write && !reverifying ? await this.#write(toolsets, live, request) : undefined;
+    const mayWrite = this.#deps.mayWrite?.() ?? true;
+    const write = request.write && !reverifying && mayWrite ? await this.#write(toolsets, live, request) : undefined;
 
     // Status and Events, from the same decisions the output was made from.
     const statuses: ServiceStatus[] = [];

@@ -12,17 +12,31 @@ export type ConfigPatch = {
   [K in keyof OperatorConfig]?: OperatorConfig[K] extends object ? Partial<OperatorConfig[K]> : OperatorConfig[K];
 };
 
+/** Lays a partial section over a full one, ignoring keys the patch leaves undefined. */
+function merged<T extends object>(base: T, ...patches: (Partial<T> | undefined)[]): T {
+  const defined = patches.map((p) => Object.fromEntries(Object.entries(p ?? {}).filter(([, v]) => v !== undefined)));
+  return Object.assign({}, base, ...defined) as T;
+}
+
 /** Test defaults: one namespace in and out, loopback targets allowed, short quiet window. */
 export function testConfig(namespace: string, patch: ConfigPatch = {}): OperatorConfig {
   const d = defaultConfig({});
   return {
     ...d,
-    ...patch,
-    namespaces: { ...d.namespaces, include: [namespace], ...patch.namespaces },
-    endpoints: { allowedHosts: ['127.0.0.1'], ...patch.endpoints },
-    health: { ...d.health, timeoutMs: 1_000, ...patch.health },
-    reconcile: { ...d.reconcile, quietMs: 100, maxDelayMs: 1_000, ...patch.reconcile },
-    output: { ...d.output, namespace, ...patch.output },
+    ...(patch.clusterDomain ? { clusterDomain: patch.clusterDomain } : {}),
+    ...(patch.labelSelector ? { labelSelector: patch.labelSelector } : {}),
+    autoDetect: patch.autoDetect ?? d.autoDetect,
+    dryRun: patch.dryRun ?? d.dryRun,
+    shutdownTimeoutMs: patch.shutdownTimeoutMs ?? d.shutdownTimeoutMs,
+    namespaces: merged(d.namespaces, { include: [namespace] }, patch.namespaces),
+    endpoints: merged(d.endpoints, { allowedHosts: ['127.0.0.1'] }, patch.endpoints),
+    health: merged(d.health, { timeoutMs: 1_000 }, patch.health),
+    reconcile: merged(d.reconcile, { quietMs: 100, maxDelayMs: 1_000 }, patch.reconcile),
+    output: merged(d.output, { namespace }, patch.output),
+    // In-process operators serve no HTTP (the process-level tests do) and need no election unless a test asks.
+    http: merged(d.http, { port: 0, metricsPort: 0 }, patch.http),
+    watch: merged(d.watch, patch.watch),
+    leaderElection: merged(d.leaderElection, { enabled: false }, patch.leaderElection),
   };
 }
 

@@ -81,6 +81,7 @@ async function main(): Promise<number> {
   const config = defaultConfig({ POD_NAMESPACE: OUTPUT_NAMESPACE });
   config.endpoints.allowedHosts = ['127.0.0.1'];
   config.namespaces.include = [NAMESPACE];
+  config.leaderElection.enabled = false;
   const operator = new ToolsetOperator({
     kube: ClientNodeKube.fromFile(cp.kubeconfig), config, metrics: new Metrics({ processMetrics: false }), log: createLogger({ level: 'warn', pretty: true }),
   });
@@ -122,8 +123,9 @@ async function main(): Promise<number> {
 
 main().then(
   (code) => process.exit(code),
-  (error: unknown) => {
+  async (error: unknown) => {
     process.stderr.write(`demo failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    await down('demo').catch(() => undefined);
     process.exit(1);
   },
 );

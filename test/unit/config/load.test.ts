@@ -82,6 +82,10 @@ describe('configFromDocument: defaults (SPEC §3, §4)', () => {
         reconcile: { quietWindow: 250, maxDelay: '10s', resyncInterval: '10m' },
         output: { namespace: 'holmes', name: 'holmes-toolsets', key: 'custom_toolset.yaml', adopt: true, sizeBudgetBytes: 1_048_576 },
         dryRun: true,
+        http: { address: '127.0.0.1', port: 8081, metricsPort: 9091 },
+        watch: { stallTimeout: '3m' },
+        leaderElection: { enabled: false, leaseName: 'holmes-toolsets', leaseDuration: '20s', renewDeadline: '15s', retryPeriod: '3s' },
+        shutdownTimeout: '45s',
       },
       { POD_NAMESPACE: 'ignored' },
     );
@@ -95,6 +99,10 @@ describe('configFromDocument: defaults (SPEC §3, §4)', () => {
       reconcile: { quietMs: 250, maxDelayMs: 10_000, resyncMs: 600_000 },
       output: { namespace: 'holmes', name: 'holmes-toolsets', key: 'custom_toolset.yaml', adopt: true, sizeBudgetBytes: 1_048_576 },
       dryRun: true,
+      http: { address: '127.0.0.1', port: 8081, metricsPort: 9091 },
+      watch: { stallTimeoutMs: 180_000 },
+      leaderElection: { enabled: false, leaseName: 'holmes-toolsets', leaseDurationMs: 20_000, renewDeadlineMs: 15_000, retryPeriodMs: 3_000 },
+      shutdownTimeoutMs: 45_000,
     });
   });
 

@@ -1,16 +1,15 @@
 import { describe, expect, it } from '@jest/globals';
-import type { ApplyOptions, KubeClient } from '../../../src/kube/client.ts';
+import type { ApplyOptions } from '../../../src/kube/client.ts';
 import { KubeApiError } from '../../../src/kube/errors.ts';
-import type { ConfigMap, ConfigMapApply, EventRecord, Service } from '../../../src/kube/objects.ts';
-import type { Reflector } from '../../../src/kube/reflector.ts';
+import type { ConfigMap, ConfigMapApply } from '../../../src/kube/objects.ts';
 import { ConfigMapWriter, FIELD_MANAGER, HASH_ANNOTATION, MANAGED_BY_LABEL, ownedBy, upToDate, type OutputTarget } from '../../../src/output/configmap-writer.ts';
 import { contentHash } from '../../../src/toolset/document.ts';
+import { UnusedKube } from '../../support/unused-kube.ts';
 
 type ApplyAnswer = ConfigMap | KubeApiError | Error;
 
 /** A scripted API server for the two calls the writer makes; everything else is out of scope and throws. */
-class FakeKube implements KubeClient {
-  readonly server = 'https://fake.invalid';
+class FakeKube extends UnusedKube {
   readonly applies: { configMap: ConfigMapApply; options: ApplyOptions }[] = [];
   readonly gets: { namespace: string; name: string }[] = [];
   /** Answers for applyConfigMap, in order; when empty, apply succeeds and stores the object. */
@@ -20,25 +19,13 @@ class FakeKube implements KubeClient {
   getError: KubeApiError | undefined;
   #rv = 100;
 
-  watchServices(): Reflector<Service> {
-    throw new Error('not used by the writer');
-  }
-
-  watchConfigMaps(): Reflector<ConfigMap> {
-    throw new Error('not used by the writer');
-  }
-
-  recordEvent(_event: EventRecord): Promise<void> {
-    return Promise.reject(new Error('not used by the writer'));
-  }
-
-  getConfigMap(namespace: string, name: string): Promise<ConfigMap | undefined> {
+  override getConfigMap(namespace: string, name: string): Promise<ConfigMap | undefined> {
     this.gets.push({ namespace, name });
     if (this.getError) return Promise.reject(this.getError);
     return Promise.resolve(this.stored && structuredClone(this.stored));
   }
 
-  applyConfigMap(configMap: ConfigMapApply, options: ApplyOptions): Promise<ConfigMap> {
+  override applyConfigMap(configMap: ConfigMapApply, options: ApplyOptions): Promise<ConfigMap> {
     this.applies.push({ configMap: structuredClone(configMap), options: { ...options } });
     const answer = this.applyAnswers.shift();
     if (answer instanceof Error) return Promise.reject(answer);
@@ -106,7 +93,7 @@ describe('ConfigMapWriter.write', () => {
           annotations: { 'kubernaut.io/toolset-hash': HASH },
           data: { 'toolset.yaml': CONTENT },
         },
-        options: { fieldManager: 'kubernaut-toolset', force: true, dryRun: false },
+        options: { fieldManager: 'kubernaut-toolset', force: true },
       },
     ]);
     expect(kube.applies[0]?.configMap).not.toHaveProperty('resourceVersion');
@@ -307,11 +294,21 @@ describe('ConfigMapWriter.write', () => {
     expect(await new ConfigMapWriter(kube, target, fast).write(CONTENT, HASH, undefined)).toEqual({ ok: false, result: 'error', attempts: 1, message: 'socket hang up' });
   });
 
-  it.each([true, false])('passes dryRun=%s through to apply and reports it', async (dryRun) => {
+  it('in a dry run decides as usual but calls no API at all', async () => {
     const kube = new FakeKube();
-    const outcome = await new ConfigMapWriter(kube, { ...target, dryRun }, fast).write(CONTENT, HASH, undefined);
-    expect(kube.applies[0]?.options).toEqual({ fieldManager: FIELD_MANAGER, force: true, dryRun });
-    expect(outcome).toMatchObject({ ok: true, result: 'created', dryRun });
+    const live = liveConfigMap({ data: { 'toolset.yaml': 'old\n' } });
+    const outcome = await new ConfigMapWriter(kube, { ...target, dryRun: true }, fast).write(CONTENT, HASH, live);
+    expect(outcome).toEqual({ ok: true, result: 'updated', dryRun: true });
+    expect(kube.applies).toHaveLength(0);
+    expect(kube.gets).toHaveLength(0);
+    expect(await new ConfigMapWriter(kube, { ...target, dryRun: true }, fast).write(CONTENT, HASH, undefined)).toEqual({ ok: true, result: 'created', dryRun: true });
+    expect(kube.applies).toHaveLength(0);
+  });
+
+  it('a real write applies with the field manager and force, never as a server-side dry run', async () => {
+    const kube = new FakeKube();
+    await new ConfigMapWriter(kube, target, fast).write(CONTENT, HASH, undefined);
+    expect(kube.applies[0]?.options).toEqual({ fieldManager: FIELD_MANAGER, force: true });
   });
 
   it('uses the configured key', async () => {

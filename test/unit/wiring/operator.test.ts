@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import type { ApplyOptions, KubeClient, ServiceScope } from '../../../src/kube/client.ts';
+import type { ApplyOptions, ServiceScope } from '../../../src/kube/client.ts';
 import type { ConfigMap, ConfigMapApply, EventRecord, Service } from '../../../src/kube/objects.ts';
 import { Reflector, type ListResult, type ListWatchSource } from '../../../src/kube/reflector.ts';
 import { createLogger } from '../../../src/observe/logger.ts';
@@ -7,6 +7,7 @@ import { Metrics } from '../../../src/observe/metrics.ts';
 import { ToolsetOperator } from '../../../src/operator.ts';
 import { defaultConfig } from '../../../src/config/operator-config.ts';
 import { waitFor } from '../../../tools/control-plane/wait.ts';
+import { UnusedKube } from '../../support/unused-kube.ts';
 
 function source<T>(items: () => Promise<T[]>): ListWatchSource<T> {
   return {
@@ -27,30 +28,30 @@ const service: Service = {
 };
 
 /** A KubeClient whose Service list takes `listDelayMs`, so the ConfigMap cache syncs well before it. */
-class SlowListKube implements KubeClient {
-  readonly server = 'fake';
+class SlowListKube extends UnusedKube {
   readonly applied: ConfigMapApply[] = [];
   readonly listDelayMs: number;
   constructor(listDelayMs: number) {
+    super();
     this.listDelayMs = listDelayMs;
   }
-  watchServices(_scope: ServiceScope): Reflector<Service> {
+  override watchServices(_scope: ServiceScope): Reflector<Service> {
     return new Reflector(source<Service>(() => new Promise((r) => setTimeout(() => r([service]), this.listDelayMs))));
   }
-  watchConfigMaps(): Reflector<ConfigMap> {
+  override watchConfigMaps(): Reflector<ConfigMap> {
     return new Reflector(source<ConfigMap>(() => Promise.resolve([])));
   }
-  getConfigMap(): Promise<ConfigMap | undefined> {
+  override getConfigMap(): Promise<ConfigMap | undefined> {
     return Promise.resolve(undefined);
   }
-  applyConfigMap(cm: ConfigMapApply, _options: ApplyOptions): Promise<ConfigMap> {
+  override applyConfigMap(cm: ConfigMapApply, _options: ApplyOptions): Promise<ConfigMap> {
     this.applied.push(cm);
     return Promise.resolve({
       metadata: { name: cm.name, namespace: cm.namespace, uid: 'cm', resourceVersion: String(this.applied.length + 1), creationTimestamp: '', labels: cm.labels ?? {}, annotations: cm.annotations ?? {} },
       data: cm.data ?? {},
     });
   }
-  recordEvent(_event: EventRecord): Promise<void> {
+  override recordEvent(_event: EventRecord): Promise<void> {
     return Promise.resolve();
   }
 }
@@ -64,6 +65,7 @@ describe('ToolsetOperator wiring', () => {
     const config = defaultConfig({});
     config.reconcile = { quietMs: 5, maxDelayMs: 20, resyncMs: 600_000 };
     config.health.enabled = false;
+    config.leaderElection.enabled = false;
     config.endpoints.allowedHosts = ['127.0.0.1'];
     operator = new ToolsetOperator({ kube, config, metrics: new Metrics({ processMetrics: false }), log: createLogger({ silent: true }) });
     await operator.start();

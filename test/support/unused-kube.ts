@@ -1,0 +1,34 @@
+import type { ApplyOptions, KubeClient, ServiceScope } from '../../src/kube/client.ts';
+import type { ConfigMap, ConfigMapApply, EventRecord, Lease, Service } from '../../src/kube/objects.ts';
+import type { Reflector } from '../../src/kube/reflector.ts';
+
+const unused = (call: string) => new Error(`${call} is not part of this test's scripted API server`);
+
+/** A KubeClient whose every call fails loudly; unit-test fakes extend it and script only what they need. */
+export class UnusedKube implements KubeClient {
+  readonly server: string = 'https://fake.invalid';
+  watchServices(_scope: ServiceScope): Reflector<Service> {
+    throw unused('watchServices');
+  }
+  watchConfigMaps(_namespace: string, _name?: string): Reflector<ConfigMap> {
+    throw unused('watchConfigMaps');
+  }
+  getConfigMap(_namespace: string, _name: string): Promise<ConfigMap | undefined> {
+    return Promise.reject(unused('getConfigMap'));
+  }
+  applyConfigMap(_configMap: ConfigMapApply, _options: ApplyOptions): Promise<ConfigMap> {
+    return Promise.reject(unused('applyConfigMap'));
+  }
+  recordEvent(_event: EventRecord, _reportingController: string): Promise<void> {
+    return Promise.reject(unused('recordEvent'));
+  }
+  getLease(_namespace: string, _name: string): Promise<Lease | undefined> {
+    return Promise.reject(unused('getLease'));
+  }
+  createLease(_lease: Lease): Promise<Lease> {
+    return Promise.reject(unused('createLease'));
+  }
+  updateLease(_lease: Lease): Promise<Lease> {
+    return Promise.reject(unused('updateLease'));
+  }
+}
