@@ -1,65 +1,135 @@
 #!/usr/bin/env node
-import { parseArgs } from 'node:util';
-import { ConfigError } from './config/load.ts';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { render } from './cli/render.ts';
 import { run } from './cli/run.ts';
-import { VERSION as version } from './version.ts';
+import { readFileOrStdin, validate } from './cli/validate.ts';
+import { ConfigError, loadConfig } from './config/load.ts';
+import { SETTINGS } from './config/sources.ts';
+import { VERSION } from './version.ts';
 
-const usage = `kubernaut-toolset ${version}: keeps HolmesGPT's toolset configuration true to the annotated Services that are really running.
+const EXIT_CODES = `Exit codes: 0 success; 1 failure (run: shutdown timed out or a runtime error; render: the output would be
+invalid; validate: the file is invalid); 2 invalid configuration or usage (nothing was started).`;
+
+const settingsHelp = `Configuration (file < KUBERNAUT_* environment < flags; see README "Configuration"):
+${SETTINGS.map((s) => `  --${s.flag}${s.kind === 'boolean' ? '' : ` ${s.kind === 'list' ? 'A,B' : s.kind === 'duration' ? 'DURATION' : s.kind.toUpperCase()}`}`.padEnd(46) + s.env).join('\n')}`;
+
+const help: Record<string, string> = {
+  main: `kubernaut-toolset ${VERSION}: keeps HolmesGPT's toolset configuration true to the annotated Services that are running.
 
 Usage: kubernaut-toolset <command> [options]
 
 Commands:
-  run        run the operator against the current kubeconfig (or the in-cluster ServiceAccount)
+  run        run the operator (current kubeconfig, or the in-cluster ServiceAccount)
+  render     offline: Service manifests (files or stdin) in, the toolset file the operator would write out
+  validate   check a HolmesGPT custom toolset file against the schema
   version    print the version
 
-Options of run:
-  --config FILE       YAML configuration file (see README "Configuration")
-  --kubeconfig FILE   kubeconfig to use instead of $KUBECONFIG / ~/.kube/config / in-cluster
-  --dry-run           compute and log the ConfigMap it would write; never write anything
-  --log-level LEVEL   error, warn, info (default) or debug
-  -h, --help          this text
+kubernaut-toolset <command> --help describes each command.
 
-Exit codes: 0 success, 1 runtime failure, 2 invalid configuration or usage.
-`;
+${EXIT_CODES}
+`,
+  run: `Usage: kubernaut-toolset run [--config FILE] [--kubeconfig FILE] [--log-level LEVEL] [setting flags]
+
+Runs the operator until SIGTERM/SIGINT: /healthz, /readyz, /status on --http-port (8080), /metrics on
+--http-metrics-port (9090). --dry-run computes and logs the ConfigMap it would write and mutates nothing.
+
+  --config FILE       YAML configuration file
+  --kubeconfig FILE   instead of $KUBECONFIG / ~/.kube/config / in-cluster
+  --log-level LEVEL   error, warn, info (default) or debug
+
+${settingsHelp}
+
+${EXIT_CODES}
+`,
+  render: `Usage: kubernaut-toolset render [FILE...] [--config FILE] [--check-health] [--overrides FILE] [setting flags]
+
+Reads Service manifests (YAML or JSON; single Services or Lists such as "kubectl get svc -A -o yaml") from the
+files, or stdin when none or "-" is given, and prints the toolset file the operator would write for them.
+Without --check-health every candidate counts as healthy. Rejections and shadowed Services go to stderr.
+
+  --config FILE       the operator's configuration file (endpoint policy, namespaces, health settings)
+  --check-health      GET each candidate's health URL as the operator would
+  --overrides FILE    an overrides.yaml to merge, as the operator merges the ConfigMap's key
+
+${EXIT_CODES}
+`,
+  validate: `Usage: kubernaut-toolset validate FILE|-
+
+Checks a HolmesGPT custom toolset file (toolsets: / mcp_servers:) against the schema kubernaut-toolset writes
+with. Prints "valid" and exits 0, or lists every problem and exits 1.
+`,
+  version: 'Usage: kubernaut-toolset version\n',
+};
+
+const settingOptions: ParseArgsConfig['options'] = Object.fromEntries(
+  SETTINGS.map((s) => [s.flag, { type: s.kind === 'boolean' ? ('boolean' as const) : ('string' as const) }]),
+);
+
+const commandOptions: Record<string, ParseArgsConfig['options']> = {
+  run: { config: { type: 'string' }, kubeconfig: { type: 'string' }, 'log-level': { type: 'string' }, ...settingOptions },
+  render: { config: { type: 'string' }, 'check-health': { type: 'boolean' }, overrides: { type: 'string' }, ...settingOptions },
+  validate: {},
+  version: {},
+};
+
+function settingFlags(values: Record<string, string | boolean | undefined>): Record<string, string | boolean | undefined> {
+  return Object.fromEntries(SETTINGS.flatMap((s) => (values[s.flag] === undefined ? [] : [[s.flag, values[s.flag]]])));
+}
 
 async function main(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        config: { type: 'string' },
-        kubeconfig: { type: 'string' },
-        'dry-run': { type: 'boolean', default: false },
-        'log-level': { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    process.stderr.write(`kubernaut-toolset: ${(error as Error).message}\n\n${usage}`);
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(help.main ?? '');
+    return command ? 0 : 2;
+  }
+  const options = commandOptions[command];
+  if (!options) {
+    process.stderr.write(`kubernaut-toolset: unknown command "${command}"\n\n${help.main ?? ''}`);
     return 2;
   }
-  const { values, positionals } = parsed;
-  const [command] = positionals;
-  if (values.help || !command) {
-    process.stdout.write(usage);
-    return values.help ? 0 : 2;
+  let parsed;
+  try {
+    parsed = parseArgs({ args: rest, allowPositionals: true, allowNegative: true, options: { ...options, help: { type: 'boolean', short: 'h' } } });
+  } catch (error) {
+    process.stderr.write(`kubernaut-toolset ${command}: ${(error as Error).message}\n\n${help[command] ?? ''}`);
+    return 2;
   }
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  const { positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(help[command] ?? '');
+    return 0;
+  }
+  const str = (name: string) => {
+    const value = values[name];
+    return typeof value === 'string' ? value : undefined;
+  };
   switch (command) {
     case 'version':
-      process.stdout.write(`${version}\n`);
+      process.stdout.write(`${VERSION}\n`);
       return 0;
-    case 'run':
-      return run({
-        dryRun: values['dry-run'],
-        ...(values.config ? { configFile: values.config } : {}),
-        ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}),
-        ...(values['log-level'] ? { logLevel: values['log-level'] } : {}),
+    case 'validate': {
+      if (positionals.length !== 1) {
+        process.stderr.write(`kubernaut-toolset validate: give exactly one file (or - for stdin)\n\n${help.validate ?? ''}`);
+        return 2;
+      }
+      const write = (stream: NodeJS.WriteStream) => (text: string) => void stream.write(text);
+      return validate(positionals[0] ?? '-', readFileOrStdin, write(process.stdout), write(process.stderr));
+    }
+    case 'render': {
+      const config = loadConfig({ ...(str('config') ? { file: str('config') } : {}), flags: settingFlags(values) });
+      return render({
+        files: positionals, config, checkHealth: values['check-health'] === true,
+        ...(str('overrides') ? { overridesFile: str('overrides') } : {}),
+        stdin: () => readFileOrStdin('-'),
+        out: (t) => void process.stdout.write(t),
+        err: (t) => void process.stderr.write(t),
       });
-    default:
-      process.stderr.write(`kubernaut-toolset: unknown command "${command}"\n\n${usage}`);
-      return 2;
+    }
+    default: {
+      const config = loadConfig({ ...(str('config') ? { file: str('config') } : {}), flags: settingFlags(values) });
+      return run({ config, ...(str('kubeconfig') ? { kubeconfig: str('kubeconfig') } : {}), ...(str('log-level') ? { logLevel: str('log-level') } : {}) });
+    }
   }
 }
 

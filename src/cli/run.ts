@@ -1,4 +1,4 @@
-import { loadConfigFile } from '../config/load.ts';
+import type { OperatorConfig } from '../config/operator-config.ts';
 import { ClientNodeKube } from '../kube/client-node.ts';
 import { OperatorHttp } from '../observe/http-server.ts';
 import { createLogger } from '../observe/logger.ts';
@@ -6,9 +6,9 @@ import { Metrics } from '../observe/metrics.ts';
 import { ToolsetOperator } from '../operator.ts';
 
 export interface RunOptions {
-  configFile?: string;
+  /** Already validated: configuration errors are reported before anything starts. */
+  config: OperatorConfig;
   kubeconfig?: string;
-  dryRun: boolean;
   logLevel?: string;
 }
 
@@ -18,9 +18,7 @@ export interface RunOptions {
  * the Lease back, closes the HTTP servers and exits 0; if that takes longer than the shutdown timeout it exits 1.
  */
 export async function run(options: RunOptions): Promise<number> {
-  // Configuration errors surface here, before any connection to the cluster.
-  const config = loadConfigFile(options.configFile);
-  if (options.dryRun) config.dryRun = true;
+  const { config } = options;
   const log = createLogger({ ...(options.logLevel ? { level: options.logLevel } : {}) });
   const kube = options.kubeconfig ? ClientNodeKube.fromFile(options.kubeconfig) : ClientNodeKube.fromDefault();
   const metrics = new Metrics();

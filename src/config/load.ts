@@ -3,6 +3,7 @@ import { load } from 'js-yaml';
 import { readFileSync } from 'node:fs';
 import { invalidHostPattern } from '../discovery/endpoint-policy.ts';
 import { isBlankYaml } from '../toolset/overrides.ts';
+import { layered } from './sources.ts';
 import { defaultConfig, type OperatorConfig } from './operator-config.ts';
 
 const schema = JSON.parse(readFileSync(new URL('./config.schema.json', import.meta.url), 'utf8')) as Record<string, unknown>;
@@ -144,8 +145,19 @@ export function configFromDocument(doc: unknown, env: NodeJS.ProcessEnv = proces
   return config;
 }
 
+/** The configuration from a file (optional), KUBERNAUT_* environment variables and flags, in that precedence. */
+export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; flags?: Record<string, string | boolean | undefined> }): OperatorConfig {
+  const env = options.env ?? process.env;
+  const doc = options.file ? readConfigDocument(options.file) : {};
+  return configFromDocument(layered(doc ?? {}, env, options.flags ?? {}), env);
+}
+
 export function loadConfigFile(path: string | undefined, env: NodeJS.ProcessEnv = process.env): OperatorConfig {
   if (!path) return configFromDocument({}, env);
+  return configFromDocument(readConfigDocument(path), env);
+}
+
+function readConfigDocument(path: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -158,5 +170,5 @@ export function loadConfigFile(path: string | undefined, env: NodeJS.ProcessEnv 
   } catch (error) {
     throw new ConfigError(`configuration file ${path} is not valid YAML: ${(error as Error).message.split('\n')[0]}`);
   }
-  return configFromDocument(doc, env);
+  return doc;
 }

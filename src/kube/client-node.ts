@@ -9,58 +9,16 @@ import {
   type CoreV1Event,
   type V1Lease,
   type V1ConfigMap,
-  type V1ObjectMeta,
-  type V1Service,
 } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import type { ApplyOptions, KubeClient, ServiceScope } from './client.ts';
 import { toKubeApiError } from './errors.ts';
-import type { ConfigMap, ConfigMapApply, EventRecord, Lease, ObjectMeta, Service } from './objects.ts';
+import { toConfigMap, toService } from './convert.ts';
+import type { ConfigMap, ConfigMapApply, EventRecord, Lease, Service } from './objects.ts';
 import { Reflector, type ListResult, type ListWatchSource, type WatchEventType } from './reflector.ts';
 
 /** Page size for lists: large clusters are listed in chunks instead of one huge response. */
 const PAGE_SIZE = 500;
-
-function timestamp(value: unknown): string {
-  if (value instanceof Date) return value.toISOString().replace('.000Z', 'Z');
-  return typeof value === 'string' ? value : '';
-}
-
-function toMeta(meta: V1ObjectMeta | undefined): ObjectMeta {
-  return {
-    name: meta?.name ?? '',
-    namespace: meta?.namespace ?? '',
-    uid: meta?.uid ?? '',
-    resourceVersion: meta?.resourceVersion ?? '',
-    creationTimestamp: timestamp(meta?.creationTimestamp),
-    labels: meta?.labels ?? {},
-    annotations: meta?.annotations ?? {},
-  };
-}
-
-/** Accepts a typed list item or a raw watch object (same shape, but dates as strings). */
-export function toService(raw: unknown): Service {
-  const svc = raw as V1Service;
-  return {
-    metadata: toMeta(svc.metadata),
-    spec: {
-      type: svc.spec?.type ?? 'ClusterIP',
-      ports: (svc.spec?.ports ?? []).map((p) => ({
-        port: p.port,
-        ...(p.name ? { name: p.name } : {}),
-        ...(p.protocol ? { protocol: p.protocol } : {}),
-        ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}),
-      })),
-      ...(svc.spec?.externalName ? { externalName: svc.spec.externalName } : {}),
-      ...(svc.spec?.clusterIP ? { clusterIP: svc.spec.clusterIP } : {}),
-    },
-  };
-}
-
-export function toConfigMap(raw: unknown): ConfigMap {
-  const cm = raw as V1ConfigMap;
-  return { metadata: toMeta(cm.metadata), data: cm.data ?? {} };
-}
 
 interface Page<R> {
   items: R[];

@@ -1,15 +1,13 @@
-import type { Candidate, Rejection } from '../discovery/candidate.ts';
 import { resolveClaims } from '../discovery/claims.ts';
-import { detect, type DetectionOptions } from '../discovery/detect.ts';
+import type { DetectionOptions } from '../discovery/detect.ts';
 import type { HealthMonitor } from '../health/health-monitor.ts';
 import type { ConfigMap, ObjectReference, Service } from '../kube/objects.ts';
 import type { EventRecorder } from '../observe/events.ts';
 import type { Logger } from '../observe/logger.ts';
 import type { Metrics } from '../observe/metrics.ts';
 import { OVERRIDES_KEY, type ConfigMapWriter, type WriteOutcome } from '../output/configmap-writer.ts';
-import { contentHash, toolsetDocument } from '../toolset/document.ts';
-import { applyOverrides, parseOverrides } from '../toolset/overrides.ts';
 import { renderToolsets } from '../toolset/render.ts';
+import { detectServices, outputDocument } from './plan.ts';
 import type { ServiceStatus, StatusSnapshot } from './status.ts';
 
 export interface ReconcilerDeps {
@@ -111,15 +109,7 @@ export class Reconciler {
 
   async #reconcile(request: ReconcileRequest): Promise<ReconcileReport> {
     const { metrics, events } = this.#deps;
-    const excluded = new Set(this.#options.excludeNamespaces);
-    const candidates: Candidate[] = [];
-    const rejections: Rejection[] = [];
-    for (const svc of this.#deps.services()) {
-      if (excluded.has(svc.metadata.namespace)) continue;
-      const d = detect(svc, this.#options.detection);
-      if (d.kind === 'candidate') candidates.push(d.candidate);
-      else if (d.kind === 'rejected') rejections.push(d.rejection);
-    }
+    const { candidates, rejections } = detectServices(this.#deps.services(), this.#options.detection, this.#options.excludeNamespaces);
 
     const { health } = this.#deps;
     const checked = health.schedule(candidates, request.fullRecheck);
@@ -203,8 +193,7 @@ export class Reconciler {
       events.report(`configmap:${reason}`, { regarding: cmRef, type: 'Warning', reason, message: problem });
     };
 
-    const overrides = parseOverrides(live?.data[OVERRIDES_KEY]);
-    const merged = overrides.ok ? applyOverrides(generated, overrides.toolsets) : overrides;
+    const merged = outputDocument(generated, live?.data[OVERRIDES_KEY]);
     if (!merged.ok) {
       metrics.overridesInvalid.inc();
       log.warn('overrides.yaml invalid; keeping the last good output', { error: merged.error });
@@ -213,8 +202,7 @@ export class Reconciler {
     }
     events.forget('configmap:OverridesInvalid');
 
-    const content = toolsetDocument(merged.toolsets);
-    const hash = contentHash(content);
+    const { content, hash } = merged;
     metrics.outputBytes.set(Buffer.byteLength(content));
     const outcome = await writer.write(content, hash, live);
     this.#notOwned = outcome.result === 'refused' && outcome.reason === 'NotOwned';

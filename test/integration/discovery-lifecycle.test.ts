@@ -3,6 +3,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { CoreV1Api } from '@kubernetes/client-node';
 import { toolsetFileErrors } from '../../src/toolset/validate.ts';
+import { PLACEHOLDER_TOOLSET } from '../../src/reconcile/plan.ts';
 import { waitFor } from '../../tools/control-plane/wait.ts';
 import { HttpTarget } from '../support/http-target.ts';
 import { fixtureApi, freshNamespace } from '../support/kube.ts';
@@ -56,7 +57,7 @@ describe('discovery lifecycle on the real API server', () => {
     await outputWhere(core, ns, (o) => 'prometheus/metrics' in o.toolsets, 'prometheus/metrics');
     await core.deleteNamespacedService({ namespace: ns, name: 'prometheus' });
     const out = await outputWhere(core, ns, (o) => !('prometheus/metrics' in o.toolsets), 'no prometheus/metrics');
-    expect(out.toolsets).toEqual({});
+    expect(out.toolsets).toEqual({ [PLACEHOLDER_TOOLSET]: { enabled: false, description: expect.stringMatching(/^Placeholder/) as unknown } });
   });
 
   it('4. a Service without annotations is ignored while an annotated neighbour is written', async () => {

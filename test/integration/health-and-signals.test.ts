@@ -1,6 +1,7 @@
 // Health verdicts with real HTTP targets, hysteresis, shadowing, rejections, and the Events and metrics they raise.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { CoreV1Api } from '@kubernetes/client-node';
+import { PLACEHOLDER_TOOLSET } from '../../src/reconcile/plan.ts';
 import { waitFor } from '../../tools/control-plane/wait.ts';
 import { HttpTarget, type TargetBehaviour } from '../support/http-target.ts';
 import { fixtureApi, freshNamespace } from '../support/kube.ts';
@@ -98,7 +99,7 @@ describe('health, claims and signals', () => {
     expect(seen).toEqual(expect.arrayContaining([1, 2]));
     expect(operator.status().services[0]?.consecutiveFailures).toBe(3);
     const out = await outputWhere(core, ns, (o) => !('grafana/loki' in o.toolsets), 'loki removed');
-    expect(out.toolsets).toEqual({});
+    expect(out.toolsets).toEqual({ [PLACEHOLDER_TOOLSET]: { enabled: false, description: expect.stringMatching(/^Placeholder/) as unknown } });
     flaky.behaviour = 'healthy';
     await outputWhere(core, ns, (o) => 'grafana/loki' in o.toolsets, 'loki back after one success');
   });

@@ -9,6 +9,8 @@ import { ClientNodeKube } from '../../src/kube/client-node.ts';
 import { createLogger } from '../../src/observe/logger.ts';
 import { Metrics } from '../../src/observe/metrics.ts';
 import { ToolsetOperator } from '../../src/operator.ts';
+import { PLACEHOLDER_TOOLSET } from '../../src/reconcile/plan.ts';
+import { toolsetFileErrors } from '../../src/toolset/validate.ts';
 import { waitFor } from '../../tools/control-plane/wait.ts';
 import { testCluster } from '../support/cluster-info.ts';
 import { HttpTarget } from '../support/http-target.ts';
@@ -33,12 +35,12 @@ describe('scale and recovery', () => {
   });
   afterAll(async () => target.close());
 
-  it('with no Services it still writes a valid, empty toolsets map and becomes ready', async () => {
+  it('with no Services it writes a loadable file holding only a disabled placeholder, and becomes ready', async () => {
     const ns = await freshNamespace(core, 'empty');
     running = await startOperator(testConfig(ns));
     const out = await outputWhere(core, ns, () => true, 'a ConfigMap');
-    expect(out.toolsets).toEqual({});
-    expect(out.text).toMatch(/^toolsets: \{\}$/m);
+    expect(out.toolsets).toEqual({ [PLACEHOLDER_TOOLSET]: { enabled: false, description: expect.stringMatching(/^Placeholder/) as unknown } });
+    expect(toolsetFileErrors({ toolsets: out.toolsets })).toEqual([]);
     expect(running.operator.ready).toBe(true);
   });
 

@@ -14,7 +14,8 @@ export default class SummaryReporter {
         failed: results.numFailedTests + failedSuites,
         skipped: results.numPendingTests + results.numTodoTests,
         failedSuites: results.numFailedTestSuites,
-        success: results.success,
+        // results.success is only settled after reporters run, so it is derived here from the counts.
+        success: results.numFailedTests === 0 && results.numFailedTestSuites === 0 && results.numRuntimeErrorTestSuites === 0,
       }),
     );
   }
