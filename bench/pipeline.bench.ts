@@ -103,7 +103,7 @@ async function stopOperator(child: ChildProcess): Promise<void> {
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'kubernaut-bench-'));
   await down('bench');
-  const cp = await up({ name: 'bench', controllerManager: false, progress: log });
+  const cp = await up({ name: 'bench', controllerManager: false, audit: false, progress: log });
   const kc = new KubeConfig();
   kc.loadFromFile(cp.kubeconfig);
   const core = kc.makeApiClient(CoreV1Api);

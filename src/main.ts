@@ -10,7 +10,7 @@ import { VERSION } from './version.ts';
 const EXIT_CODES = `Exit codes: 0 success; 1 failure (run: shutdown timed out or a runtime error; render: the output would be
 invalid; validate: the file is invalid); 2 invalid configuration or usage (nothing was started).`;
 
-const settingsHelp = `Configuration (file < KUBERNAUT_* environment < flags; see README "Configuration"):
+const settingsHelp = `Configuration (file < KUBERNAUT_* environment < flags; see README "Configuration"; booleans: --x / --no-x):
 ${SETTINGS.map((s) => `  --${s.flag}${s.kind === 'boolean' ? '' : ` ${s.kind === 'list' ? 'A,B' : s.kind === 'duration' ? 'DURATION' : s.kind.toUpperCase()}`}`.padEnd(46) + s.env).join('\n')}`;
 
 const help: Record<string, string> = {

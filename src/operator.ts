@@ -210,11 +210,13 @@ export class ToolsetOperator {
 
   async stop(): Promise<void> {
     this.#stopping = true;
+    this.#deps.log.info('not ready: shutting down');
     clearTimeout(this.#retryTimer);
     clearInterval(this.#watchdog);
     for (const s of this.#subscriptions) s.unsubscribe();
     this.#health.stop();
     await Promise.all(this.reflectors().map((r) => r.stop()));
+    this.#deps.log.info('watches stopped');
     await this.#running;
     await this.#events.flush();
     await this.#elector?.stop();

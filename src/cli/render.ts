@@ -28,11 +28,12 @@ function readInput(file: string, stdin: () => string): string {
 export function servicesFromDocuments(text: string, source: string): { services: Service[]; skipped: string[] } {
   const services: Service[] = [];
   const skipped: string[] = [];
-  const visit = (doc: unknown) => {
+  const visit = (doc: unknown, inServiceList = false) => {
     if (!doc || typeof doc !== 'object') return;
     const obj = doc as { kind?: string; items?: unknown[]; metadata?: { name?: string } };
-    if (Array.isArray(obj.items)) obj.items.forEach(visit);
-    else if (obj.kind === 'Service') services.push(toService(doc));
+    // Items of a ServiceList (or of a List written by a client library) may carry no kind of their own.
+    if (Array.isArray(obj.items)) obj.items.forEach((item) => visit(item, obj.kind === 'ServiceList' || obj.kind === 'List' || obj.kind === undefined));
+    else if (obj.kind === 'Service' || (inServiceList && obj.kind === undefined)) services.push(toService(doc));
     else skipped.push(`${source}: ${obj.kind ?? 'a document without kind'} ${obj.metadata?.name ?? ''}`.trim());
   };
   let docs: unknown[];
@@ -41,7 +42,7 @@ export function servicesFromDocuments(text: string, source: string): { services:
   } catch (error) {
     throw new Error(`${source} is not valid YAML or JSON: ${(error as Error).message.split('\n')[0]}`, { cause: error });
   }
-  docs.forEach(visit);
+  docs.forEach((doc) => visit(doc));
   return { services, skipped };
 }
 

@@ -81,7 +81,8 @@ export class OperatorHttp {
         send(res, 200, contentType, body);
       }],
     ]);
-    if (options.serverPort === options.metricsPort) {
+    // 0 asks for a free port, so two zeros mean two listeners.
+    if (options.serverPort === options.metricsPort && options.serverPort !== 0) {
       const both = new Listener(new Map([...main, ...metrics]));
       this.#listeners.push(both);
       const port = await both.listen(options.serverPort, options.host);

@@ -23,7 +23,7 @@ export interface ControlPlane {
   caCert: string;
   adminCert: string;
   adminKey: string;
-  logs: { etcd: string; apiserver: string; controllerManager?: string };
+  logs: { etcd: string; apiserver: string; controllerManager?: string; audit?: string };
   pids: { etcd: number; apiserver: number; controllerManager?: number };
   /** The process whose death makes this control plane an orphan (a test run); absent for long-lived ones. */
   owner?: { pid: number; ticks: number | undefined };
@@ -37,6 +37,8 @@ export interface UpOptions {
   /** Tie the control plane's life to this process: once it is gone, the next `up` of any name removes it. */
   ownerPid?: number;
   controllerManager?: boolean;
+  /** Record every request in <dir>/audit.log (JSON lines), so tests can prove what an identity did or did not do. */
+  audit?: boolean;
   progress?: (line: string) => void;
 }
 
@@ -210,6 +212,13 @@ export async function up(options: UpOptions = {}): Promise<ControlPlane & { reus
     throw new Error(`${what} did not become ready: ${(error as Error).message}\nlogs: ${dir}\n--- ${log} (tail) ---\n${tail(log)}`);
   };
   writeFileSync(cp.kubeconfig, kubeconfig(pki, apiServerUrl), { mode: 0o600 });
+  const auditArgs: string[] = [];
+  if (options.audit !== false) {
+    const policy = join(dir, 'audit-policy.yaml');
+    writeFileSync(policy, 'apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\nrules:\n  - level: Metadata\n');
+    cp.logs.audit = join(dir, 'audit.log');
+    auditArgs.push(`--audit-policy-file=${policy}`, `--audit-log-path=${cp.logs.audit}`, '--audit-log-format=json', '--audit-log-maxsize=500');
+  }
 
   progress(`starting etcd on ${etcdUrl}`);
   cp.pids.etcd = startDetached(binaries.etcd, [
@@ -231,7 +240,7 @@ export async function up(options: UpOptions = {}): Promise<ControlPlane & { reus
     `--service-cluster-ip-range=${SERVICE_CIDR}`, '--disable-admission-plugins=ServiceAccount',
     `--service-account-issuer=${apiServerUrl}/`, `--service-account-key-file=${pki.serviceAccountPub}`,
     `--service-account-signing-key-file=${pki.serviceAccountKey}`, `--api-audiences=${apiServerUrl}/`,
-    '--max-requests-inflight=2000', '--max-mutating-requests-inflight=1000', '--v=1',
+    '--max-requests-inflight=2000', '--max-mutating-requests-inflight=1000', '--v=1', ...auditArgs,
   ], logs.apiserver);
   save();
   await waitFor(async () => ((await apiGet(cp, '/readyz')).status === 200 ? true : undefined), {

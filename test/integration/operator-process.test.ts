@@ -1,0 +1,223 @@
+// The operator as a process: configuration errors, CLI commands, HTTP endpoints, dry run, signals.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import type { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { dump } from 'js-yaml';
+import { waitFor } from '../../tools/control-plane/wait.ts';
+import { testCluster } from '../support/cluster-info.ts';
+import { HttpTarget } from '../support/http-target.ts';
+import { fixtureApi, freshNamespace } from '../support/kube.ts';
+import { outputWhere, readOutput, startOperator, testConfig } from '../support/operator-harness.ts';
+import { OperatorProcess, processArgs } from '../support/operator-process.ts';
+import { auditedRequests, serviceAccountKubeconfig } from '../support/service-account.ts';
+import { createServices } from '../support/services.ts';
+
+const main = join(import.meta.dirname, '../../src/main.ts');
+const dir = mkdtempSync(join(tmpdir(), 'kubernaut-process-'));
+
+function cli(args: string[], options: { env?: NodeJS.ProcessEnv; input?: string } = {}) {
+  return spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', main, ...args], {
+    encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...options.env }, ...(options.input !== undefined ? { input: options.input } : {}),
+  });
+}
+
+/** Like cli(), but without blocking this process: needed when this process also serves the HTTP targets. */
+function cliAsync(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', main, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('exit', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+function file(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+describe('configuration errors stop the process with exit code 2 before it touches the cluster', () => {
+  // A kubeconfig that does not exist: reaching the cluster would fail differently (exit 1).
+  const args = (...extra: string[]) => ['run', '--kubeconfig', '/nonexistent/kubeconfig', ...extra];
+  it.each([
+    ['unknown top-level key in the file', { file: 'healthh:\n  timeout: 5s\n' }, /healthh: unknown setting/],
+    ['unknown nested key in the file', { file: 'output:\n  nme: x\n' }, /output\.nme: unknown setting/],
+    ['a string where a number belongs', { file: 'health:\n  concurrency: lots\n' }, /health\.concurrency: "lots" is not allowed; expected must be integer/],
+    ['concurrency out of range', { flags: ['--health-concurrency', '0'] }, /health\.concurrency: 0 is not allowed; expected must be >= 1/],
+    ['a bad duration in the environment', { env: { KUBERNAUT_HEALTH_TIMEOUT: 'soon' } }, /health\.timeout: "soon" is not allowed; expected a duration/],
+    ['a zero duration flag', { flags: ['--reconcile-resync-interval', '0s'] }, /reconcile\.resyncInterval: 0ms is not allowed; it must be at least 1ms/],
+    ['maxDelay shorter than the quiet window', { flags: ['--reconcile-quiet-window', '2s', '--reconcile-max-delay', '1s'] }, /reconcile\.maxDelay: 1000ms is shorter than reconcile\.quietWindow/],
+    ['a namespace name with capitals', { env: { KUBERNAUT_NAMESPACES_INCLUDE: 'Monitoring' } }, /namespaces\.include\.0: "Monitoring" is not allowed/],
+    ['a bad allowedHosts pattern (a URL)', { flags: ['--endpoints-allowed-hosts', 'https://grafana.example.com'] }, /endpoints\.allowedHosts: "https:\/\/grafana\.example\.com" is not allowed; give a host name, not a URL/],
+    ['a bad CIDR', { file: 'endpoints:\n  allowedHosts: ["10.0.0.0/40"]\n' }, /a CIDR range must be an IPv4 address/],
+    ['an invalid POD_NAMESPACE', { env: { POD_NAMESPACE: 'Kubernaut_System' } }, /POD_NAMESPACE: "Kubernaut_System" is not a valid namespace name/],
+    ['a port out of range', { flags: ['--http-port', '70000'] }, /http\.port: 70000 is not allowed; expected must be <= 65535/],
+    ['renew deadline not shorter than the lease', { flags: ['--leader-election-renew-deadline', '20s'] }, /leaderElection\.renewDeadline: 20000ms must be shorter than leaderElection\.leaseDuration/],
+    ['a boolean environment variable that is not true/false', { env: { KUBERNAUT_DRY_RUN: 'yes' } }, /dryRun: "yes" is not allowed; expected must be boolean/],
+    ['the file is not YAML', { file: 'health: [\n' }, /configuration file .* is not valid YAML/],
+    ['an unknown flag', { flags: ['--health-timeot', '5s'] }, /Unknown option '--health-timeot'/],
+  ])('%s', (_title, input: { file?: string; env?: NodeJS.ProcessEnv; flags?: string[] }, message) => {
+    const configArgs = input.file !== undefined ? ['--config', file(`bad-${Math.random().toString(36).slice(2)}.yaml`, input.file)] : [];
+    const result = cli(args(...configArgs, ...(input.flags ?? [])), input.env ? { env: input.env } : {});
+    expect(result.stderr).toMatch(message);
+    expect(result.status).toBe(2);
+  });
+
+  it('precedence: flags over environment over file', () => {
+    const config = file('precedence.yaml', 'health:\n  timeout: 1s\n  concurrency: 3\n');
+    // Each layer makes a different field invalid; the error shows which value won.
+    const result = cli(args('--config', config, '--health-timeout', 'soon'), { env: { KUBERNAUT_HEALTH_TIMEOUT: '2s', KUBERNAUT_HEALTH_CONCURRENCY: '0' } });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/health\.timeout: "soon" is not allowed/);
+    expect(result.stderr).toMatch(/health\.concurrency: 0 is not allowed/);
+  });
+});
+
+describe('commands and help', () => {
+  it.each(['run', 'render', 'validate', 'version'])('%s --help describes the command and exits 0', (command) => {
+    const result = cli([command, '--help']);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(new RegExp(`^Usage: kubernaut-toolset ${command}`));
+  });
+
+  it('top-level --help lists the commands and the exit codes; an unknown command exits 2', () => {
+    const help = cli(['--help']);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/run +run the operator/);
+    expect(help.stdout).toMatch(/Exit codes: 0 success; 1 failure/);
+    const unknown = cli(['frobnicate']);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown command "frobnicate"/);
+  });
+
+  it('version prints the package version', () => {
+    const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string };
+    expect(cli(['version']).stdout).toBe(`${pkg.version}\n`);
+  });
+
+  it('validate: exit 0 for a valid file, 1 with every reason for an invalid one', () => {
+    const good = cli(['validate', file('good.yaml', 'toolsets:\n  prometheus/metrics:\n    enabled: true\n    config:\n      prometheus_url: http://p.monitoring.svc:9090\n')]);
+    expect(good.status).toBe(0);
+    expect(good.stdout).toMatch(/good\.yaml: valid \(1 toolset\)/);
+    const bad = cli(['validate', '-'], { input: 'toolsets:\n  a.b:\n    description: dotted\n  grafana/loki:\n    config: {}\n' });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/stdin: invalid HolmesGPT toolset file:/);
+    expect(bad.stderr).toMatch(/must match pattern/);
+    expect(bad.stderr).toMatch(/\/grafana~1loki\/config must have required property 'url'/);
+  });
+});
+
+describe('the operator process on the real API server', () => {
+  let core: CoreV1Api;
+  let kc: KubeConfig;
+  let target: HttpTarget;
+  const processes: OperatorProcess[] = [];
+
+  beforeAll(async () => {
+    ({ core, kc } = fixtureApi());
+    target = await HttpTarget.start('healthy');
+  });
+  afterEach(async () => {
+    for (const p of processes.splice(0)) {
+      p.kill('SIGKILL');
+      await p.exited();
+    }
+  });
+  afterAll(async () => target.close());
+
+  it('render prints byte for byte what the operator writes for the same Services', async () => {
+    const ns = await freshNamespace(core, 'render');
+    await createServices(core, ns, [
+      { name: 'prometheus', type: 'prometheus', endpoint: target.url },
+      { name: 'loki', type: 'loki', endpoint: target.url, annotations: { 'kubernaut.io/toolset-config': '{"headers":{"X-Scope-OrgID":"t1"}}' } },
+      { name: 'jaeger', type: 'jaeger', endpoint: target.url },
+      { name: 'broken', type: 'nope' },
+    ]);
+    const running = await startOperator(testConfig(ns));
+    try {
+      const out = await outputWhere(core, ns, (o) => Object.keys(o.toolsets).length === 4, 'three toolsets and kubernetes/logs');
+      const list = await core.listNamespacedService({ namespace: ns });
+      const manifests = file(`${ns}-services.yaml`, dump({ apiVersion: 'v1', kind: 'List', items: JSON.parse(JSON.stringify(list.items)) as unknown[] }));
+      const config = file(`${ns}-config.yaml`, `endpoints:\n  allowedHosts: ["127.0.0.1"]\nnamespaces:\n  include: [${ns}]\n`);
+      const rendered = await cliAsync(['render', manifests, '--config', config, '--check-health']);
+      expect(rendered.stderr).toMatch(/rejected .*\/broken: UnknownType/);
+      expect(rendered.status).toBe(0);
+      expect(rendered.stdout).toBe(out.text);
+    } finally {
+      await running.stop();
+    }
+  });
+
+  it('serves /healthz, /readyz, /status and /metrics, and on SIGTERM during health checks exits 0, not ready first', async () => {
+    const ns = await freshNamespace(core, 'process');
+    const hanging = await HttpTarget.start('hang');
+    try {
+      await createServices(core, ns, [{ name: 'prometheus', type: 'prometheus', endpoint: target.url }]);
+      const op = new OperatorProcess(processArgs(testCluster().kubeconfig, '--namespaces-include', ns, '--endpoints-allowed-hosts', '127.0.0.1',
+        '--health-timeout', '20s', '--no-leader-election-enabled'), { POD_NAMESPACE: ns });
+      processes.push(op);
+      await op.waitForLog('ready');
+      expect(await op.get('/healthz')).toEqual({ status: 200, body: 'ok\n' });
+      expect(await op.get('/readyz')).toEqual({ status: 200, body: 'ok\n' });
+      const status = JSON.parse((await op.get('/status')).body) as { ready: boolean; toolsets: string[]; services: { name: string; verdict: string }[] };
+      expect(status).toMatchObject({ ready: true, toolsets: ['prometheus/metrics'], services: [{ name: 'prometheus', verdict: 'included' }] });
+      const metrics = await op.get('/metrics', 'metrics');
+      expect(metrics.body).toMatch(/^kubernaut_toolset_configmap_writes_total\{result="created"\} 1$/m);
+      expect(metrics.body).toMatch(/^process_resident_memory_bytes /m);
+      expect((await op.get('/metrics')).status).toBe(404);
+
+      // A check that will hang for 20 s is in flight when the signal arrives.
+      await createServices(core, ns, [{ name: 'slow', type: 'grafana', endpoint: hanging.url }]);
+      await waitFor(() => (hanging.hits > 0 ? true : undefined), { timeoutMs: 10_000, describe: () => 'the hanging check to start' });
+      const before = await readOutput(core, ns);
+      const sent = Date.now();
+      op.kill('SIGTERM');
+      const exit = await op.exited();
+      expect(exit.code).toBe(0);
+      expect(exit.at - sent).toBeLessThan(20_000);
+      const messages = op.entries().map((e) => e.message);
+      expect(messages.indexOf('shutting down')).toBeLessThan(messages.indexOf('stopped'));
+      expect(messages.indexOf('not ready: shutting down')).toBeGreaterThan(messages.indexOf('shutting down'));
+      expect(messages.indexOf('not ready: shutting down')).toBeLessThan(messages.indexOf('watches stopped'));
+      // The ConfigMap is whole: content and hash agree, and it is what was there before the signal.
+      const after = await readOutput(core, ns);
+      expect(after?.text).toBe(before?.text);
+      const { createHash } = await import('node:crypto');
+      expect(after?.annotations['kubernaut.io/toolset-hash']).toBe(createHash('sha256').update(after?.text ?? '').digest('hex'));
+    } finally {
+      await hanging.close();
+    }
+  });
+
+  it('--dry-run computes and logs the ConfigMap but makes no mutating API call (checked in the audit log)', async () => {
+    const ns = await freshNamespace(core, 'dry-run');
+    await createServices(core, ns, [{ name: 'prometheus', type: 'prometheus', endpoint: target.url }]);
+    // Allowed to do everything, so nothing but the operator's own discipline prevents a write.
+    const sa = await serviceAccountKubeconfig(kc, core, ns, 'dry-runner', [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }]);
+    const op = new OperatorProcess(processArgs(sa.kubeconfig, '--dry-run', '--namespaces-include', ns, '--endpoints-allowed-hosts', '127.0.0.1'), { POD_NAMESPACE: ns });
+    processes.push(op);
+    const wouldWrite = await op.waitForLog('dry run: ConfigMap would be written');
+    expect(String(wouldWrite.content)).toMatch(/prometheus_url: http:\/\/127\.0\.0\.1:\d+/);
+    await createServices(core, ns, [{ name: 'grafana', type: 'grafana', endpoint: target.url }]);
+    await waitFor(() => (op.entries().filter((e) => e.message === 'dry run: ConfigMap would be written').length >= 2 ? true : undefined), {
+      timeoutMs: 15_000, describe: () => 'a second dry-run write after a change',
+    });
+    op.kill('SIGTERM');
+    expect((await op.exited()).code).toBe(0);
+    expect(await readOutput(core, ns)).toBeUndefined();
+    const audit = testCluster().logs.audit;
+    if (!audit) throw new Error('the test control plane has no audit log');
+    const requests = await waitFor(() => {
+      const r = auditedRequests(readFileSync(audit, 'utf8'), sa.username);
+      return r.some((x) => x.verb === 'watch') ? r : undefined;
+    }, { timeoutMs: 10_000, describe: () => 'the operator requests in the audit log' });
+    expect(requests.filter((r) => !['get', 'list', 'watch'].includes(r.verb))).toEqual([]);
+    expect(requests.some((r) => r.resource === 'services' && r.verb === 'list')).toBe(true);
+  });
+});
