@@ -125,7 +125,7 @@ export class Reflector<T extends Keyed> {
     while (!signal.aborted) {
       try {
         if (!resourceVersion) {
-          const listed = await this.#listWithTimeout();
+          const listed = await this.#listWithTimeout(signal);
           if (signal.aborted) break;
           this.#replace(listed.items);
           resourceVersion = listed.resourceVersion;
@@ -154,12 +154,19 @@ export class Reflector<T extends Keyed> {
     }
   }
 
-  #listWithTimeout(): Promise<ListResult<T>> {
+  /** The list, abandoned when it takes longer than listTimeoutMs or when the reflector stops. */
+  #listWithTimeout(signal: AbortSignal): Promise<ListResult<T>> {
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_resolve, reject) => {
+    let onStop: (() => void) | undefined;
+    const abandoned = new Promise<never>((_resolve, reject) => {
       timer = setTimeout(() => reject(new KubeApiError(`list ${this.#source.description}`, 0, 'Timeout', `no answer within ${this.listTimeoutMs} ms`)), this.listTimeoutMs);
+      onStop = () => reject(new KubeApiError(`list ${this.#source.description}`, 0, 'Stopped', 'the reflector stopped'));
+      signal.addEventListener('abort', onStop, { once: true });
     });
-    return Promise.race([this.#source.list(), timeout]).finally(() => clearTimeout(timer));
+    return Promise.race([this.#source.list(), abandoned]).finally(() => {
+      clearTimeout(timer);
+      if (onStop) signal.removeEventListener('abort', onStop);
+    });
   }
 
   /** Sleeps, but wakes early for stop() or restart(). */

@@ -146,4 +146,28 @@ describe('Reflector', () => {
     expect(source.watches).toHaveLength(1);
     expect(source.listCalls).toBe(1);
   });
+
+  it('stop() does not wait for a list that never answers, and a list past listTimeoutMs is retried', async () => {
+    const source = new FakeSource();
+    let lists = 0;
+    source.list = () => {
+      lists += 1;
+      return lists === 1 ? new Promise<ListResult<Obj>>(() => {}) : Promise.resolve({ items: [], resourceVersion: '2' });
+    };
+    reflector = new Reflector(source, fast);
+    reflector.listTimeoutMs = 20;
+    const errors: CacheEvent<Obj>[] = [];
+    reflector.events$.pipe(filter((e) => e.type === 'error')).subscribe((e) => errors.push(e));
+    await reflector.start();
+    expect(lists).toBe(2);
+    expect(errors[0]).toMatchObject({ type: 'error', error: { reason: 'Timeout', status: 0 } });
+
+    const stuck = new FakeSource();
+    stuck.list = () => new Promise<ListResult<Obj>>(() => {});
+    const stuckReflector = new Reflector(stuck, fast);
+    void stuckReflector.start();
+    await Promise.resolve();
+    await stuckReflector.stop();
+    expect(stuckReflector.synced).toBe(false);
+  });
 });

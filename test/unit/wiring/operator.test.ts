@@ -75,3 +75,38 @@ describe('ToolsetOperator wiring', () => {
     expect(operator.status().toolsets).toEqual(['prometheus/metrics']);
   });
 });
+
+/** Lists once, then never answers again: an API server that went silent after start-up. */
+class SilentAfterStartKube extends SlowListKube {
+  #lists = 0;
+  override watchServices(_scope: ServiceScope): Reflector<Service> {
+    return new Reflector(source<Service>(() => (this.#lists++ === 0 ? Promise.resolve([service]) : new Promise<Service[]>(() => {}))));
+  }
+}
+
+describe('watchdog and liveness', () => {
+  let operator: ToolsetOperator | undefined;
+  afterEach(async () => operator?.stop());
+
+  it('restarts a watch that stays silent past the stall timeout, and liveness fails at twice that', async () => {
+    const kube = new SilentAfterStartKube(0);
+    const config = defaultConfig({});
+    config.reconcile = { quietMs: 5, maxDelayMs: 20, resyncMs: 600_000 };
+    config.health.enabled = false;
+    config.leaderElection.enabled = false;
+    config.endpoints.allowedHosts = ['127.0.0.1'];
+    config.watch.stallTimeoutMs = 300;
+    const metrics = new Metrics({ processMetrics: false });
+    operator = new ToolsetOperator({ kube, config, metrics, log: createLogger({ silent: true }) });
+    await operator.start();
+    expect(operator.live()).toEqual({ ok: true });
+    await waitFor(async () => ((await metrics.registry.getSingleMetricAsString('kubernaut_toolset_watch_restarts_total')).includes('resource="services",reason="stalled"') ? true : undefined), {
+      timeoutMs: 5_000, describe: () => 'a stalled restart of the Service watch',
+    });
+    const dead = await waitFor(() => {
+      const live = operator?.live();
+      return live && !live.ok ? live : undefined;
+    }, { timeoutMs: 5_000, describe: () => 'liveness to fail' });
+    expect(dead.reason).toBe('watch stalled for more than 0.6s: fake');
+  });
+});

@@ -1,0 +1,181 @@
+// Two replicas and a Lease; the metrics endpoint judged by promtool and scraped by a real Prometheus.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { CoordinationV1Api, type CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { get } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../../tools/control-plane/ports.ts';
+import { waitFor } from '../../tools/control-plane/wait.ts';
+import { testCluster } from '../support/cluster-info.ts';
+import { HttpTarget } from '../support/http-target.ts';
+import { fixtureApi, freshNamespace } from '../support/kube.ts';
+import { outputWhere } from '../support/operator-harness.ts';
+import { OperatorProcess, processArgs } from '../support/operator-process.ts';
+import { auditedRequests, serviceAccountKubeconfig } from '../support/service-account.ts';
+import { createServices } from '../support/services.ts';
+
+const LEASE = ['--leader-election-lease-duration', '4s', '--leader-election-renew-deadline', '3s', '--leader-election-retry-period', '500ms'];
+const writes = (audit: string, user: string) => auditedRequests(readFileSync(audit, 'utf8'), user)
+  .filter((r) => r.resource === 'configmaps' && ['create', 'patch', 'update'].includes(r.verb)).length;
+
+describe('leader election between two operator processes', () => {
+  let core: CoreV1Api;
+  let kc: KubeConfig;
+  let target: HttpTarget;
+  const processes: OperatorProcess[] = [];
+
+  beforeAll(async () => {
+    ({ core, kc } = fixtureApi());
+    target = await HttpTarget.start('healthy');
+  });
+  afterEach(async () => {
+    for (const p of processes.splice(0)) {
+      p.kill('SIGKILL');
+      await p.exited();
+    }
+  });
+  afterAll(async () => target.close());
+
+  async function replicas(ns: string) {
+    const rules = [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }];
+    const a = await serviceAccountKubeconfig(kc, core, ns, 'replica-a', rules);
+    const b = await serviceAccountKubeconfig(kc, core, ns, 'replica-b', rules);
+    const args = (kubeconfig: string) => processArgs(kubeconfig, '--namespaces-include', ns, '--endpoints-allowed-hosts', '127.0.0.1', ...LEASE);
+    const first = new OperatorProcess(args(a.kubeconfig), { POD_NAMESPACE: ns, POD_NAME: 'replica-a' });
+    processes.push(first);
+    await first.waitForLog('became leader');
+    const second = new OperatorProcess(args(b.kubeconfig), { POD_NAMESPACE: ns, POD_NAME: 'replica-b' });
+    processes.push(second);
+    await second.waitForLog('ready');
+    return { first, second, users: { first: a.username, second: b.username } };
+  }
+
+  const leaseHolder = async (ns: string) =>
+    (await kc.makeApiClient(CoordinationV1Api).readNamespacedLease({ namespace: ns, name: 'kubernaut-toolset' })).spec?.holderIdentity ?? '';
+
+  it('exactly one writes; after SIGKILL of the leader the other takes over within the lease and reconciles a change made meanwhile', async () => {
+    const ns = await freshNamespace(core, 'leader');
+    await createServices(core, ns, [{ name: 'prometheus', type: 'prometheus', endpoint: target.url }]);
+    const { first, second, users } = await replicas(ns);
+    await outputWhere(core, ns, (o) => 'prometheus/metrics' in o.toolsets, 'prometheus/metrics');
+    expect(await leaseHolder(ns)).toMatch(/^replica-a_/);
+    expect(JSON.parse((await second.get('/status')).body)).toMatchObject({ ready: true, leader: { election: true, leading: false } });
+    expect((await second.get('/metrics', 'metrics')).body).toMatch(/^kubernaut_toolset_leader 0$/m);
+    expect((await first.get('/metrics', 'metrics')).body).toMatch(/^kubernaut_toolset_leader 1$/m);
+    const audit = testCluster().logs.audit ?? '';
+    expect(writes(audit, users.second)).toBe(0);
+    expect(writes(audit, users.first)).toBeGreaterThan(0);
+
+    first.kill('SIGKILL');
+    const killed = Date.now();
+    await createServices(core, ns, [{ name: 'grafana', type: 'grafana', endpoint: target.url }]);
+    await second.waitForLog('became leader', 15_000);
+    const takeover = Date.now() - killed;
+    await outputWhere(core, ns, (o) => 'grafana/dashboards' in o.toolsets, 'grafana, written by the new leader');
+    expect(await leaseHolder(ns)).toMatch(/^replica-b_/);
+    // Lease duration 4 s plus one retry period and scheduling slack.
+    expect(takeover).toBeLessThan(4_000 + 500 + 3_000);
+    expect(writes(audit, users.second)).toBeGreaterThan(0);
+  });
+
+  it('a graceful exit hands the Lease over at once', async () => {
+    const ns = await freshNamespace(core, 'handover');
+    await createServices(core, ns, [{ name: 'prometheus', type: 'prometheus', endpoint: target.url }]);
+    const { first, second } = await replicas(ns);
+    first.kill('SIGTERM');
+    const stopped = await first.exited();
+    expect(stopped.code).toBe(0);
+    expect(first.entries().some((e) => e.message === 'leadership released')).toBe(true);
+    const led = await second.waitForLog('became leader', 10_000);
+    // Well before the 4 s lease would have expired on its own.
+    expect(Date.parse(String(led.time)) - stopped.at).toBeLessThan(2_500);
+  });
+});
+
+const promtool = ['/usr/bin/promtool', 'promtool'].find((p) => p === 'promtool' || existsSync(p)) ?? 'promtool';
+const prometheusBin = '/usr/bin/prometheus';
+
+describe('metrics', () => {
+  let core: CoreV1Api;
+  let target: HttpTarget;
+  let op: OperatorProcess | undefined;
+
+  beforeAll(async () => {
+    ({ core } = fixtureApi());
+    target = await HttpTarget.start('healthy');
+  });
+  afterEach(async () => {
+    op?.kill('SIGKILL');
+    await op?.exited();
+  });
+  afterAll(async () => target.close());
+
+  async function operatorWithMetrics(): Promise<{ ns: string; body: string; port: number }> {
+    const ns = await freshNamespace(core, 'metrics');
+    await createServices(core, ns, [
+      { name: 'prometheus', type: 'prometheus', endpoint: target.url },
+      { name: 'bad', type: 'splunk' },
+    ]);
+    op = new OperatorProcess(processArgs(testCluster().kubeconfig, '--namespaces-include', ns, '--endpoints-allowed-hosts', '127.0.0.1', '--no-leader-election-enabled'), { POD_NAMESPACE: ns });
+    await op.waitForLog('ready');
+    await outputWhere(core, ns, (o) => 'prometheus/metrics' in o.toolsets, 'prometheus/metrics');
+    const port = (await op.ports()).metrics;
+    return { ns, body: (await op.get('/metrics', 'metrics')).body, port };
+  }
+
+  it('/metrics passes promtool check metrics and carries the series of SPEC 5', async () => {
+    const { body } = await operatorWithMetrics();
+    const check = spawnSync(promtool, ['check', 'metrics'], { input: body, encoding: 'utf8' });
+    expect(check.error).toBeUndefined();
+    expect(`${check.stdout}${check.stderr}`.trim()).toBe('');
+    expect(check.status).toBe(0);
+    for (const series of [
+      'kubernaut_toolset_toolsets{type="prometheus",verdict="included"} 1',
+      'kubernaut_toolset_annotation_rejections_total{reason="UnknownType"} 1',
+      'kubernaut_toolset_configmap_writes_total{result="created"} 1',
+      'kubernaut_toolset_leader 1',
+    ]) expect(body).toContain(series);
+    for (const name of [
+      'kubernaut_toolset_health_checks_total', 'kubernaut_toolset_health_check_duration_seconds_bucket', 'kubernaut_toolset_reconciles_total',
+      'kubernaut_toolset_reconcile_duration_seconds_bucket', 'kubernaut_toolset_output_bytes', 'kubernaut_toolset_watch_events_total',
+      'kubernaut_toolset_last_successful_reconcile_timestamp_seconds', 'kubernaut_toolset_event_to_applied_seconds_bucket', 'process_cpu_seconds_total',
+    ]) expect(body).toMatch(new RegExp(`^${name}`, 'm'));
+  });
+
+  it('a real Prometheus scrapes it and sees up == 1', async () => {
+    const { port } = await operatorWithMetrics();
+    const dir = mkdtempSync(join(tmpdir(), 'kubernaut-prometheus-'));
+    writeFileSync(join(dir, 'prometheus.yml'), [
+      'global: {scrape_interval: 1s, evaluation_interval: 1s}',
+      'scrape_configs:',
+      '  - job_name: kubernaut-toolset',
+      `    static_configs: [{targets: ["127.0.0.1:${port}"]}]`,
+      '',
+    ].join('\n'));
+    const webPort = await freePort();
+    const prometheus = spawn(prometheusBin, [
+      `--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${webPort}`,
+    ], { stdio: 'ignore' });
+    try {
+      const query = (q: string) => new Promise<string>((resolve, reject) => {
+        get(`http://127.0.0.1:${webPort}/api/v1/query?query=${encodeURIComponent(q)}`, (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => (body += c.toString()));
+          res.on('end', () => resolve(body));
+        }).on('error', reject);
+      });
+      const up = await waitFor(async () => {
+        const r = JSON.parse(await query('up{job="kubernaut-toolset"}')) as { data?: { result?: { value: [number, string] }[] } };
+        return r.data?.result?.[0]?.value[1] === '1' ? r : undefined;
+      }, { timeoutMs: 30_000, intervalMs: 500, describe: () => 'Prometheus to report up == 1' });
+      expect(up.data?.result).toHaveLength(1);
+      const leader = JSON.parse(await query('kubernaut_toolset_leader')) as { data: { result: { value: [number, string] }[] } };
+      expect(leader.data.result[0]?.value[1]).toBe('1');
+    } finally {
+      prometheus.kill('SIGTERM');
+    }
+  });
+});
