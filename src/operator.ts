@@ -17,7 +17,7 @@ import type { Metrics } from './observe/metrics.ts';
 import { ConfigMapWriter } from './output/configmap-writer.ts';
 import { Reconciler } from './reconcile/reconciler.ts';
 import type { StatusSnapshot } from './reconcile/status.ts';
-import { backoffDelay } from './retry/backoff.ts';
+import { backoffDelay, sleep } from './retry/backoff.ts';
 
 export interface OperatorDeps {
   kube: KubeClient;
@@ -217,8 +217,12 @@ export class ToolsetOperator {
     this.#health.stop();
     await Promise.all(this.reflectors().map((r) => r.stop()));
     this.#deps.log.info('watches stopped');
-    await this.#running;
-    await this.#events.flush();
+    // An in-flight write gets most of the shutdown budget; a server-side apply lands whole or not at all, so
+    // abandoning one that the API server does not answer leaves no half-written ConfigMap.
+    const budget = Math.floor(this.#deps.config.shutdownTimeoutMs * 0.6);
+    const finished = await within(this.#running ?? Promise.resolve(), budget);
+    if (!finished) this.#deps.log.warn('in-flight reconcile abandoned at shutdown', { waitedMs: budget });
+    await within(this.#events.flush(), Math.floor(this.#deps.config.shutdownTimeoutMs * 0.1));
     await this.#elector?.stop();
   }
 
@@ -298,4 +302,12 @@ export class ToolsetOperator {
     clearTimeout(this.#retryTimer);
     this.#retryTimer = setTimeout(() => this.#triggers.next({ kind: 'recheck' }), backoffDelay(this.#retries));
   }
+}
+
+/** Waits for `work` at most `ms`; true when it finished in time. Leaves no timer behind either way. */
+async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
+  const timer = new AbortController();
+  const done = await Promise.race([work.then(() => true, () => true), sleep(ms, timer.signal).then(() => false)]);
+  timer.abort();
+  return done;
 }

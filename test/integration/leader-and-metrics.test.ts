@@ -1,6 +1,6 @@
 // Two replicas and a Lease; the metrics endpoint judged by promtool and scraped by a real Prometheus.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { CoordinationV1Api, type CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { CoordinationV1Api, type CoreV1Api } from '@kubernetes/client-node';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
@@ -12,7 +12,7 @@ import { testCluster } from '../support/cluster-info.ts';
 import { HttpTarget } from '../support/http-target.ts';
 import { fixtureApi, freshNamespace } from '../support/kube.ts';
 import { outputWhere } from '../support/operator-harness.ts';
-import { OperatorProcess, processArgs } from '../support/operator-process.ts';
+import { OperatorProcess, processArgs, processSuite } from '../support/operator-process.ts';
 import { auditedRequests, serviceAccountKubeconfig } from '../support/service-account.ts';
 import { createServices } from '../support/services.ts';
 
@@ -21,45 +21,30 @@ const writes = (audit: string, user: string) => auditedRequests(readFileSync(aud
   .filter((r) => r.resource === 'configmaps' && ['create', 'patch', 'update'].includes(r.verb)).length;
 
 describe('leader election between two operator processes', () => {
-  let core: CoreV1Api;
-  let kc: KubeConfig;
-  let target: HttpTarget;
-  const processes: OperatorProcess[] = [];
-
-  beforeAll(async () => {
-    ({ core, kc } = fixtureApi());
-    target = await HttpTarget.start('healthy');
-  });
-  afterEach(async () => {
-    for (const p of processes.splice(0)) {
-      p.kill('SIGKILL');
-      await p.exited();
-    }
-  });
-  afterAll(async () => target.close());
+  const suite = processSuite();
 
   async function replicas(ns: string) {
     const rules = [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }];
-    const a = await serviceAccountKubeconfig(kc, core, ns, 'replica-a', rules);
-    const b = await serviceAccountKubeconfig(kc, core, ns, 'replica-b', rules);
+    const a = await serviceAccountKubeconfig(suite.kc, suite.core, ns, 'replica-a', rules);
+    const b = await serviceAccountKubeconfig(suite.kc, suite.core, ns, 'replica-b', rules);
     const args = (kubeconfig: string) => processArgs(kubeconfig, '--namespaces-include', ns, '--endpoints-allowed-hosts', '127.0.0.1', ...LEASE);
     const first = new OperatorProcess(args(a.kubeconfig), { POD_NAMESPACE: ns, POD_NAME: 'replica-a' });
-    processes.push(first);
+    suite.processes.push(first);
     await first.waitForLog('became leader');
     const second = new OperatorProcess(args(b.kubeconfig), { POD_NAMESPACE: ns, POD_NAME: 'replica-b' });
-    processes.push(second);
+    suite.processes.push(second);
     await second.waitForLog('ready');
     return { first, second, users: { first: a.username, second: b.username } };
   }
 
   const leaseHolder = async (ns: string) =>
-    (await kc.makeApiClient(CoordinationV1Api).readNamespacedLease({ namespace: ns, name: 'kubernaut-toolset' })).spec?.holderIdentity ?? '';
+    (await suite.kc.makeApiClient(CoordinationV1Api).readNamespacedLease({ namespace: ns, name: 'kubernaut-toolset' })).spec?.holderIdentity ?? '';
 
   it('exactly one writes; after SIGKILL of the leader the other takes over within the lease and reconciles a change made meanwhile', async () => {
-    const ns = await freshNamespace(core, 'leader');
-    await createServices(core, ns, [{ name: 'prometheus', type: 'prometheus', endpoint: target.url }]);
+    const ns = await freshNamespace(suite.core, 'leader');
+    await createServices(suite.core, ns, [{ name: 'prometheus', type: 'prometheus', endpoint: suite.target.url }]);
     const { first, second, users } = await replicas(ns);
-    await outputWhere(core, ns, (o) => 'prometheus/metrics' in o.toolsets, 'prometheus/metrics');
+    await outputWhere(suite.core, ns, (o) => 'prometheus/metrics' in o.toolsets, 'prometheus/metrics');
     expect(await leaseHolder(ns)).toMatch(/^replica-a_/);
     expect(JSON.parse((await second.get('/status')).body)).toMatchObject({ ready: true, leader: { election: true, leading: false } });
     expect((await second.get('/metrics', 'metrics')).body).toMatch(/^kubernaut_toolset_leader 0$/m);
@@ -70,10 +55,10 @@ describe('leader election between two operator processes', () => {
 
     first.kill('SIGKILL');
     const killed = Date.now();
-    await createServices(core, ns, [{ name: 'grafana', type: 'grafana', endpoint: target.url }]);
+    await createServices(suite.core, ns, [{ name: 'grafana', type: 'grafana', endpoint: suite.target.url }]);
     await second.waitForLog('became leader', 15_000);
     const takeover = Date.now() - killed;
-    await outputWhere(core, ns, (o) => 'grafana/dashboards' in o.toolsets, 'grafana, written by the new leader');
+    await outputWhere(suite.core, ns, (o) => 'grafana/dashboards' in o.toolsets, 'grafana, written by the new leader');
     expect(await leaseHolder(ns)).toMatch(/^replica-b_/);
     // Lease duration 4 s plus one retry period and scheduling slack.
     expect(takeover).toBeLessThan(4_000 + 500 + 3_000);
@@ -81,8 +66,8 @@ describe('leader election between two operator processes', () => {
   });
 
   it('a graceful exit hands the Lease over at once', async () => {
-    const ns = await freshNamespace(core, 'handover');
-    await createServices(core, ns, [{ name: 'prometheus', type: 'prometheus', endpoint: target.url }]);
+    const ns = await freshNamespace(suite.core, 'handover');
+    await createServices(suite.core, ns, [{ name: 'prometheus', type: 'prometheus', endpoint: suite.target.url }]);
     const { first, second } = await replicas(ns);
     first.kill('SIGTERM');
     const stopped = await first.exited();

@@ -1,6 +1,5 @@
 // The operator as a process: configuration errors, CLI commands, HTTP endpoints, dry run, signals.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import type { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { describe, expect, it } from '@jest/globals';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,9 +8,9 @@ import { dump } from 'js-yaml';
 import { waitFor } from '../../tools/control-plane/wait.ts';
 import { testCluster } from '../support/cluster-info.ts';
 import { HttpTarget } from '../support/http-target.ts';
-import { fixtureApi, freshNamespace } from '../support/kube.ts';
+import { freshNamespace } from '../support/kube.ts';
 import { outputWhere, readOutput, startOperator, testConfig } from '../support/operator-harness.ts';
-import { OperatorProcess, processArgs } from '../support/operator-process.ts';
+import { OperatorProcess, processArgs, processSuite } from '../support/operator-process.ts';
 import { auditedRequests, serviceAccountKubeconfig } from '../support/service-account.ts';
 import { createServices } from '../support/services.ts';
 
@@ -114,35 +113,20 @@ describe('commands and help', () => {
 });
 
 describe('the operator process on the real API server', () => {
-  let core: CoreV1Api;
-  let kc: KubeConfig;
-  let target: HttpTarget;
-  const processes: OperatorProcess[] = [];
-
-  beforeAll(async () => {
-    ({ core, kc } = fixtureApi());
-    target = await HttpTarget.start('healthy');
-  });
-  afterEach(async () => {
-    for (const p of processes.splice(0)) {
-      p.kill('SIGKILL');
-      await p.exited();
-    }
-  });
-  afterAll(async () => target.close());
+  const suite = processSuite();
 
   it('render prints byte for byte what the operator writes for the same Services', async () => {
-    const ns = await freshNamespace(core, 'render');
-    await createServices(core, ns, [
-      { name: 'prometheus', type: 'prometheus', endpoint: target.url },
-      { name: 'loki', type: 'loki', endpoint: target.url, annotations: { 'kubernaut.io/toolset-config': '{"headers":{"X-Scope-OrgID":"t1"}}' } },
-      { name: 'jaeger', type: 'jaeger', endpoint: target.url },
+    const ns = await freshNamespace(suite.core, 'render');
+    await createServices(suite.core, ns, [
+      { name: 'prometheus', type: 'prometheus', endpoint: suite.target.url },
+      { name: 'loki', type: 'loki', endpoint: suite.target.url, annotations: { 'kubernaut.io/toolset-config': '{"headers":{"X-Scope-OrgID":"t1"}}' } },
+      { name: 'jaeger', type: 'jaeger', endpoint: suite.target.url },
       { name: 'broken', type: 'nope' },
     ]);
     const running = await startOperator(testConfig(ns));
     try {
-      const out = await outputWhere(core, ns, (o) => Object.keys(o.toolsets).length === 4, 'three toolsets and kubernetes/logs');
-      const list = await core.listNamespacedService({ namespace: ns });
+      const out = await outputWhere(suite.core, ns, (o) => Object.keys(o.toolsets).length === 4, 'three toolsets and kubernetes/logs');
+      const list = await suite.core.listNamespacedService({ namespace: ns });
       const manifests = file(`${ns}-services.yaml`, dump({ apiVersion: 'v1', kind: 'List', items: JSON.parse(JSON.stringify(list.items)) as unknown[] }));
       const config = file(`${ns}-config.yaml`, `endpoints:\n  allowedHosts: ["127.0.0.1"]\nnamespaces:\n  include: [${ns}]\n`);
       const rendered = await cliAsync(['render', manifests, '--config', config, '--check-health']);
@@ -155,13 +139,13 @@ describe('the operator process on the real API server', () => {
   });
 
   it('serves /healthz, /readyz, /status and /metrics, and on SIGTERM during health checks exits 0, not ready first', async () => {
-    const ns = await freshNamespace(core, 'process');
+    const ns = await freshNamespace(suite.core, 'process');
     const hanging = await HttpTarget.start('hang');
     try {
-      await createServices(core, ns, [{ name: 'prometheus', type: 'prometheus', endpoint: target.url }]);
+      await createServices(suite.core, ns, [{ name: 'prometheus', type: 'prometheus', endpoint: suite.target.url }]);
       const op = new OperatorProcess(processArgs(testCluster().kubeconfig, '--namespaces-include', ns, '--endpoints-allowed-hosts', '127.0.0.1',
         '--health-timeout', '20s', '--no-leader-election-enabled'), { POD_NAMESPACE: ns });
-      processes.push(op);
+      suite.processes.push(op);
       await op.waitForLog('ready');
       expect(await op.get('/healthz')).toEqual({ status: 200, body: 'ok\n' });
       expect(await op.get('/readyz')).toEqual({ status: 200, body: 'ok\n' });
@@ -173,9 +157,9 @@ describe('the operator process on the real API server', () => {
       expect((await op.get('/metrics')).status).toBe(404);
 
       // A check that will hang for 20 s is in flight when the signal arrives.
-      await createServices(core, ns, [{ name: 'slow', type: 'grafana', endpoint: hanging.url }]);
+      await createServices(suite.core, ns, [{ name: 'slow', type: 'grafana', endpoint: hanging.url }]);
       await waitFor(() => (hanging.hits > 0 ? true : undefined), { timeoutMs: 10_000, describe: () => 'the hanging check to start' });
-      const before = await readOutput(core, ns);
+      const before = await readOutput(suite.core, ns);
       const sent = Date.now();
       op.kill('SIGTERM');
       const exit = await op.exited();
@@ -186,7 +170,7 @@ describe('the operator process on the real API server', () => {
       expect(messages.indexOf('not ready: shutting down')).toBeGreaterThan(messages.indexOf('shutting down'));
       expect(messages.indexOf('not ready: shutting down')).toBeLessThan(messages.indexOf('watches stopped'));
       // The ConfigMap is whole: content and hash agree, and it is what was there before the signal.
-      const after = await readOutput(core, ns);
+      const after = await readOutput(suite.core, ns);
       expect(after?.text).toBe(before?.text);
       const { createHash } = await import('node:crypto');
       expect(after?.annotations['kubernaut.io/toolset-hash']).toBe(createHash('sha256').update(after?.text ?? '').digest('hex'));
@@ -196,21 +180,21 @@ describe('the operator process on the real API server', () => {
   });
 
   it('--dry-run computes and logs the ConfigMap but makes no mutating API call (checked in the audit log)', async () => {
-    const ns = await freshNamespace(core, 'dry-run');
-    await createServices(core, ns, [{ name: 'prometheus', type: 'prometheus', endpoint: target.url }]);
+    const ns = await freshNamespace(suite.core, 'dry-run');
+    await createServices(suite.core, ns, [{ name: 'prometheus', type: 'prometheus', endpoint: suite.target.url }]);
     // Allowed to do everything, so nothing but the operator's own discipline prevents a write.
-    const sa = await serviceAccountKubeconfig(kc, core, ns, 'dry-runner', [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }]);
+    const sa = await serviceAccountKubeconfig(suite.kc, suite.core, ns, 'dry-runner', [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }]);
     const op = new OperatorProcess(processArgs(sa.kubeconfig, '--dry-run', '--namespaces-include', ns, '--endpoints-allowed-hosts', '127.0.0.1'), { POD_NAMESPACE: ns });
-    processes.push(op);
+    suite.processes.push(op);
     const wouldWrite = await op.waitForLog('dry run: ConfigMap would be written');
     expect(String(wouldWrite.content)).toMatch(/prometheus_url: http:\/\/127\.0\.0\.1:\d+/);
-    await createServices(core, ns, [{ name: 'grafana', type: 'grafana', endpoint: target.url }]);
+    await createServices(suite.core, ns, [{ name: 'grafana', type: 'grafana', endpoint: suite.target.url }]);
     await waitFor(() => (op.entries().filter((e) => e.message === 'dry run: ConfigMap would be written').length >= 2 ? true : undefined), {
       timeoutMs: 15_000, describe: () => 'a second dry-run write after a change',
     });
     op.kill('SIGTERM');
     expect((await op.exited()).code).toBe(0);
-    expect(await readOutput(core, ns)).toBeUndefined();
+    expect(await readOutput(suite.core, ns)).toBeUndefined();
     const audit = testCluster().logs.audit;
     if (!audit) throw new Error('the test control plane has no audit log');
     const requests = await waitFor(() => {

@@ -1,7 +1,11 @@
+import { afterAll, afterEach, beforeAll } from '@jest/globals';
+import type { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { waitFor } from '../../tools/control-plane/wait.ts';
+import { HttpTarget } from './http-target.ts';
+import { fixtureApi } from './kube.ts';
 
 const main = join(import.meta.dirname, '../../src/main.ts');
 
@@ -74,4 +78,30 @@ export class OperatorProcess {
 /** Arguments every test process gets: its kubeconfig, free ports on loopback. */
 export function processArgs(kubeconfig: string, ...extra: string[]): string[] {
   return ['run', '--kubeconfig', kubeconfig, '--http-address', '127.0.0.1', '--http-port', '0', '--http-metrics-port', '0', ...extra];
+}
+
+export interface ProcessSuite {
+  core: CoreV1Api;
+  kc: KubeConfig;
+  /** A healthy HTTP target shared by the tests of the suite. */
+  target: HttpTarget;
+  /** Processes started by the current test; each is killed after it. */
+  processes: OperatorProcess[];
+}
+
+/** Hooks for a describe block of process tests; the returned object is filled in before the first test. */
+export function processSuite(): ProcessSuite {
+  const suite = { processes: [] as OperatorProcess[] } as ProcessSuite;
+  beforeAll(async () => {
+    Object.assign(suite, fixtureApi());
+    suite.target = await HttpTarget.start('healthy');
+  });
+  afterEach(async () => {
+    for (const p of suite.processes.splice(0)) {
+      p.kill('SIGKILL');
+      await p.exited();
+    }
+  });
+  afterAll(async () => suite.target.close());
+  return suite;
 }
