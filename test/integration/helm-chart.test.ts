@@ -1,0 +1,194 @@
+// The Helm chart: lint, rendered manifests, schema, install on the real API server, and the operator running with
+// exactly the rights the chart grants (a TokenRequest token of the chart's ServiceAccount, the chart's config).
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions, type V1PolicyRule } from '@kubernetes/client-node';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadAll } from 'js-yaml';
+import { testCluster } from '../support/cluster-info.ts';
+import { HttpTarget } from '../support/http-target.ts';
+import { fixtureApi, freshNamespace } from '../support/kube.ts';
+import { outputWhere } from '../support/operator-harness.ts';
+import { OperatorProcess, processArgs } from '../support/operator-process.ts';
+import { createServices } from '../support/services.ts';
+
+const chart = join(import.meta.dirname, '../../helm/kubernaut-toolset');
+const helmHome = mkdtempSync(join(tmpdir(), 'kubernaut-helm-'));
+
+function helm(...args: string[]) {
+  const bin = testCluster().binaries.helm;
+  if (!bin) throw new Error('helm was not built with the control plane');
+  return spawnSync(bin, args, {
+    encoding: 'utf8', timeout: 120_000,
+    env: { ...process.env, HELM_CACHE_HOME: join(helmHome, 'cache'), HELM_CONFIG_HOME: join(helmHome, 'config'), HELM_DATA_HOME: join(helmHome, 'data') },
+  });
+}
+
+interface Manifest {
+  kind: string;
+  metadata: { name: string; namespace?: string; annotations?: Record<string, string> };
+  rules?: V1PolicyRule[];
+  spec?: Record<string, unknown>;
+  data?: Record<string, string>;
+}
+
+function template(...set: string[]): Manifest[] {
+  const out = helm('template', 'kt', chart, '--namespace', 'kubernaut-system', '--kube-version', '1.36.3', ...set.flatMap((s) => ['--set', s]));
+  if (out.status !== 0) throw new Error(out.stderr);
+  return (loadAll(out.stdout) as (Manifest | null)[]).filter((m): m is Manifest => m !== null);
+}
+
+const find = (manifests: Manifest[], kind: string, name: string, namespace?: string) =>
+  manifests.find((m) => m.kind === kind && m.metadata.name === name && (namespace === undefined || m.metadata.namespace === namespace));
+
+describe('helm chart', () => {
+  it('passes helm lint, also with every optional part switched on', () => {
+    expect(helm('lint', chart).status).toBe(0);
+    const all = helm('lint', chart, '--set', 'prometheusRule.enabled=true,grafanaDashboard.enabled=true,serviceMonitor.enabled=true,networkPolicy.enabled=true,replicas=2,watchNamespaces={a,b}');
+    expect(all.stdout).toMatch(/1 chart\(s\) linted, 0 chart\(s\) failed/);
+    expect(all.status).toBe(0);
+  });
+
+  it('grants exactly the rights of SPEC 6 in cluster mode', () => {
+    const m = template();
+    expect(find(m, 'ClusterRole', 'kt-kubernaut-toolset-services')?.rules).toEqual([{ apiGroups: [''], resources: ['services'], verbs: ['list', 'watch'] }]);
+    expect(find(m, 'ClusterRole', 'kt-kubernaut-toolset-events')?.rules).toEqual([{ apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] }]);
+    expect(find(m, 'Role', 'kt-kubernaut-toolset-output', 'kubernaut-system')?.rules).toEqual([
+      { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: [''], resources: ['configmaps'], verbs: ['create'] },
+      { apiGroups: [''], resources: ['configmaps'], resourceNames: ['kubernaut-toolset-config'], verbs: ['update', 'patch'] },
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: ['kubernaut-toolset'], verbs: ['get', 'update'] },
+    ]);
+    const kinds = m.map((x) => x.kind).sort();
+    expect(kinds).toEqual(['ClusterRole', 'ClusterRole', 'ClusterRoleBinding', 'ClusterRoleBinding', 'ConfigMap', 'Deployment', 'Role', 'RoleBinding', 'Service', 'ServiceAccount']);
+  });
+
+  it('namespaced mode: Roles per watched namespace and no ClusterRole', () => {
+    const m = template('watchNamespaces={team-a,team-b}');
+    expect(m.filter((x) => x.kind.startsWith('Cluster'))).toEqual([]);
+    for (const ns of ['team-a', 'team-b']) {
+      expect(find(m, 'Role', 'kt-kubernaut-toolset-services', ns)?.rules).toEqual([{ apiGroups: [''], resources: ['services'], verbs: ['list', 'watch'] }]);
+      expect(find(m, 'Role', 'kt-kubernaut-toolset-events', ns)).toBeDefined();
+    }
+    expect(find(m, 'ConfigMap', 'kt-kubernaut-toolset-config')?.data?.['config.yaml']).toMatch(/include: \["team-a","team-b"\]/);
+  });
+
+  it('runs the container non-root, read-only, without capabilities, seccomp RuntimeDefault, with probes and a config checksum', () => {
+    const deployment = find(template(), 'Deployment', 'kt-kubernaut-toolset') as unknown as { spec: { template: { metadata: { annotations: Record<string, string> }; spec: Record<string, unknown> } } };
+    const pod = deployment.spec.template.spec as {
+      securityContext: Record<string, unknown>;
+      containers: { securityContext: Record<string, unknown>; env: { name: string; valueFrom?: unknown }[]; livenessProbe: { httpGet: { path: string } }; readinessProbe: { httpGet: { path: string } } }[];
+    };
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } });
+    const [container] = pod.containers;
+    expect(container?.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    expect(container?.env.find((e) => e.name === 'POD_NAMESPACE')?.valueFrom).toEqual({ fieldRef: { fieldPath: 'metadata.namespace' } });
+    expect(container?.livenessProbe.httpGet.path).toBe('/healthz');
+    expect(container?.readinessProbe.httpGet.path).toBe('/readyz');
+    const checksum = deployment.spec.template.metadata.annotations['checksum/config'];
+    expect(checksum).toMatch(/^[0-9a-f]{64}$/);
+    const changed = find(template('health.timeout=2s'), 'Deployment', 'kt-kubernaut-toolset') as unknown as typeof deployment;
+    expect(changed.spec.template.metadata.annotations['checksum/config']).not.toBe(checksum);
+  });
+
+  it('alerts and dashboard query only metrics the operator exports', () => {
+    const rule = find(template('prometheusRule.enabled=true'), 'PrometheusRule', 'kt-kubernaut-toolset') as unknown as { spec: { groups: { rules: { alert: string; expr: string }[] }[] } };
+    const exported = new Set(['kubernaut_toolset_watch_restarts_total', 'kubernaut_toolset_reconciles_total', 'kubernaut_toolset_last_successful_reconcile_timestamp_seconds',
+      'kubernaut_toolset_configmap_writes_total', 'kubernaut_toolset_toolsets', 'kubernaut_toolset_leader']);
+    const alerts = rule.spec.groups.flatMap((g) => g.rules);
+    expect(alerts.map((a) => a.alert)).toEqual(['KubernautToolsetWatchStalled', 'KubernautToolsetReconcileFailing', 'KubernautToolsetWritesRefused', 'KubernautToolsetNoHealthyToolsets']);
+    for (const a of alerts) for (const name of a.expr.match(/kubernaut_toolset_\w+/g) ?? []) expect(exported).toContain(name);
+    const dashboard = find(template('grafanaDashboard.enabled=true'), 'ConfigMap', 'kt-kubernaut-toolset-dashboard') as Manifest;
+    expect(dashboard.metadata).toMatchObject({ name: 'kt-kubernaut-toolset-dashboard' });
+    expect(JSON.parse(dashboard.data?.['kubernaut-toolset.json'] ?? '{}')).toMatchObject({ title: 'kubernaut-toolset' });
+  });
+
+  it.each([
+    ['health.timeout=5', /health\/timeout.*got number, want string/],
+    ['replicas=0', /replicas.*minimum/],
+    ['watchNamespaces={Team_A}', /watchNamespaces\/0.*does not match pattern/],
+    ['logLevel=verbose', /logLevel/],
+    ['output.sizeBudgetBytes=2000000', /sizeBudgetBytes.*maximum/],
+    ['unknownValue=1', /additional properties 'unknownValue' not allowed/],
+  ])('the values schema rejects %s', (value, message) => {
+    const out = helm('template', 'kt', chart, '--kube-version', '1.36.3', '--set', value);
+    expect(out.status).not.toBe(0);
+    expect(out.stderr).toMatch(message);
+  });
+});
+
+describe('installed on the real API server, the operator runs with exactly the chart\'s rights', () => {
+  let target: HttpTarget | undefined;
+  let op: OperatorProcess | undefined;
+  afterAll(async () => {
+    op?.kill('SIGKILL');
+    await op?.exited();
+    await target?.close();
+  });
+
+  function install(release: string, namespace: string, ...set: string[]): void {
+    const out = helm('install', release, chart, '--kubeconfig', testCluster().kubeconfig, '--namespace', namespace, '--no-hooks', ...set.flatMap((s) => ['--set', s]));
+    if (out.status !== 0) throw new Error(`helm install failed: ${out.stderr}`);
+  }
+
+  async function asServiceAccount(core: CoreV1Api, kc: KubeConfig, namespace: string, name: string): Promise<{ kubeconfig: string; core: CoreV1Api }> {
+    const token = await core.createNamespacedServiceAccountToken({ namespace, name, body: { spec: { expirationSeconds: 3600, audiences: [] } } });
+    const kubeconfig = join(helmHome, `${namespace}-${name}.kubeconfig`);
+    writeFileSync(kubeconfig, JSON.stringify({
+      apiVersion: 'v1', kind: 'Config', 'current-context': 'sa',
+      clusters: [{ name: 'local', cluster: { server: testCluster().apiServerUrl, 'certificate-authority-data': kc.getCurrentCluster()?.caData } }],
+      users: [{ name: 'sa', user: { token: token.status?.token } }],
+      contexts: [{ name: 'sa', context: { cluster: 'local', user: 'sa' } }],
+    }));
+    const saKc = new KubeConfig();
+    saKc.loadFromFile(kubeconfig);
+    return { kubeconfig, core: saKc.makeApiClient(CoreV1Api) };
+  }
+
+  const status = async (call: Promise<unknown>) => call.then(() => 200, (e: { code?: number }) => e.code ?? 0);
+
+  it('cluster mode: discovers, writes its ConfigMap, and is denied Secrets, other ConfigMaps and Service patches', async () => {
+    const { core, kc } = fixtureApi();
+    target = await HttpTarget.start('healthy');
+    const release = await freshNamespace(core, 'chart');
+    const apps = await freshNamespace(core, 'apps');
+    install('kt', release, 'allowedHosts={127.0.0.1}');
+    const chartConfig = (await core.readNamespacedConfigMap({ namespace: release, name: 'kt-kubernaut-toolset-config' })).data?.['config.yaml'] ?? '';
+    const config = join(helmHome, `${release}-config.yaml`);
+    writeFileSync(config, chartConfig);
+    const sa = await asServiceAccount(core, kc, release, 'kt-kubernaut-toolset');
+
+    await createServices(core, apps, [{ name: 'prometheus', type: 'prometheus', endpoint: target.url }]);
+    op = new OperatorProcess(processArgs(sa.kubeconfig, '--config', config), { POD_NAMESPACE: release, POD_NAME: 'kt-0' });
+    await op.waitForLog('ready');
+    const out = await outputWhere(core, release, (o) => 'prometheus/metrics' in o.toolsets, 'prometheus/metrics written as the chart identity');
+    expect(out.toolsets['prometheus/metrics']).toEqual({ enabled: true, config: { prometheus_url: target.url } });
+    expect(op.entries().filter((e) => e.level === 'warn' || e.level === 'error').map((e) => e.message)).toEqual([]);
+
+    await core.createNamespacedSecret({ namespace: release, body: { metadata: { name: 'holmes-api-key' }, stringData: { key: 'secret' } } });
+    await core.createNamespacedConfigMap({ namespace: release, body: { metadata: { name: 'someone-elses' }, data: { a: 'b' } } });
+    expect(await status(sa.core.readNamespacedSecret({ namespace: release, name: 'holmes-api-key' }))).toBe(403);
+    expect(await status(sa.core.listSecretForAllNamespaces())).toBe(403);
+    expect(await status(sa.core.patchNamespacedConfigMap({ namespace: release, name: 'someone-elses', body: { data: { a: 'c' } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch)))).toBe(403);
+    expect(await status(sa.core.deleteNamespacedConfigMap({ namespace: release, name: 'kubernaut-toolset-config' }))).toBe(403);
+    expect(await status(sa.core.patchNamespacedService({ namespace: apps, name: 'prometheus', body: { metadata: { labels: { x: 'y' } } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch)))).toBe(403);
+    expect(await status(sa.core.listServiceForAllNamespaces())).toBe(200);
+    op.kill('SIGTERM');
+    expect((await op.exited()).code).toBe(0);
+  });
+
+  it('namespaced mode: Services outside the watched namespaces cannot even be listed', async () => {
+    const { core, kc } = fixtureApi();
+    const release = await freshNamespace(core, 'chart-ns');
+    const watched = await freshNamespace(core, 'watched');
+    const other = await freshNamespace(core, 'unwatched');
+    install('ktns', release, `watchNamespaces={${watched}}`);
+    const sa = await asServiceAccount(core, kc, release, 'ktns-kubernaut-toolset');
+    expect(await status(sa.core.listNamespacedService({ namespace: watched }))).toBe(200);
+    expect(await status(sa.core.listNamespacedService({ namespace: other }))).toBe(403);
+    expect(await status(sa.core.listServiceForAllNamespaces())).toBe(403);
+  });
+});
