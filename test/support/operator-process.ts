@@ -15,8 +15,9 @@ export class OperatorProcess {
   #logs = '';
   #exit: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
 
-  constructor(args: string[], env: NodeJS.ProcessEnv = {}) {
-    this.child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', main, ...args], {
+  /** `entry` is the sources' src/main.ts by default, or a built dist/src/main.js. */
+  constructor(args: string[], env: NodeJS.ProcessEnv = {}, entry = main) {
+    this.child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', entry, ...args], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

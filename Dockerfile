@@ -1,0 +1,27 @@
+# syntax=docker/dockerfile:1
+# Build: compile the TypeScript with the dev dependencies.
+FROM node:24-slim AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json ./
+COPY src ./src
+COPY operators ./operators
+RUN npm run build
+
+# Production dependencies only, resolved from the same lockfile.
+FROM node:24-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+
+# Runtime: distroless Node 24, no shell, no package manager, numeric non-root user.
+FROM gcr.io/distroless/nodejs24-debian12:nonroot
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /src/dist ./dist
+COPY package.json ./
+USER 65532:65532
+EXPOSE 8080 9090
+ENTRYPOINT ["/nodejs/bin/node", "dist/src/main.js"]
+CMD ["run"]
