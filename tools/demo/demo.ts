@@ -1,7 +1,11 @@
 // npm run demo [-- --keep]: the operator's main job on the local control plane, end to end, in about a minute
 // once the control plane is built.
 import { CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { defaultConfig } from '../../src/config/operator-config.ts';
@@ -11,6 +15,7 @@ import { Metrics } from '../../src/observe/metrics.ts';
 import { ToolsetOperator } from '../../src/operator.ts';
 import type { StatusSnapshot } from '../../src/reconcile/status.ts';
 import { down, up } from '../control-plane/control-plane.ts';
+import { freePort } from '../control-plane/ports.ts';
 import { waitFor } from '../control-plane/wait.ts';
 
 const NAMESPACE = 'observability';
@@ -26,6 +31,22 @@ async function backend(name: string, status: number): Promise<{ server: Server; 
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+const PROMETHEUS = '/usr/bin/prometheus';
+
+/** Debian's real Prometheus on loopback when it is installed; its /-/healthy is what the operator checks. */
+async function realPrometheus(): Promise<{ process: ChildProcess; url: string } | undefined> {
+  if (!existsSync(PROMETHEUS)) return undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'kubernaut-demo-prometheus-'));
+  writeFileSync(join(dir, 'prometheus.yml'), 'global: {scrape_interval: 15s}\nscrape_configs: []\n');
+  const port = await freePort();
+  const child = spawn(PROMETHEUS, [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(async () => ((await fetch(`${url}/-/ready`).then((r) => r.ok, () => false)) ? true : undefined), {
+    timeoutMs: 30_000, intervalMs: 200, describe: () => 'Prometheus to be ready',
+  });
+  return { process: child, url };
 }
 
 function statusTable(status: StatusSnapshot): string {
@@ -51,8 +72,9 @@ async function main(): Promise<number> {
   kc.loadFromFile(cp.kubeconfig);
   const core = kc.makeApiClient(CoreV1Api);
 
-  step('Backends on loopback: prometheus and grafana healthy, loki answering 503');
-  const prometheus = await backend('prometheus', 200);
+  const real = await realPrometheus();
+  step(`Backends on loopback: ${real ? "Debian's real Prometheus" : 'a stand-in prometheus'} and grafana healthy, loki answering 503`);
+  const prometheus = real ? { server: undefined, url: real.url } : await backend('prometheus', 200);
   const prometheus2 = await backend('prometheus-2', 200);
   const grafana = await backend('grafana', 200);
   const loki = await backend('loki', 503);
@@ -108,7 +130,8 @@ async function main(): Promise<number> {
   say((await toolsetYaml()).split('\n').filter((l) => l.includes('prometheus_url')).map((l) => `    ${l.trim()}`).join('\n'));
 
   await operator.stop();
-  for (const b of [prometheus, prometheus2, grafana, loki]) b.server.close();
+  for (const b of [prometheus, prometheus2, grafana, loki]) b.server?.close();
+  real?.process.kill('SIGTERM');
   if (values.keep) {
     step('Kept running');
     say(`    export KUBECONFIG=${cp.kubeconfig}`);
