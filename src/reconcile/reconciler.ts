@@ -223,7 +223,9 @@ export class Reconciler {
     if (outcome.result !== 'unchanged') {
       if (request.firstEventAt !== undefined) metrics.eventToApplied.observe((Date.now() - request.firstEventAt) / 1000);
       log.info(outcome.dryRun ? 'dry run: ConfigMap would be written' : 'ConfigMap written', {
-        result: outcome.result, configMap: `${namespace}/${name}`, hash, bytes: Buffer.byteLength(content), toolsets: Object.keys(merged.toolsets).sort(),
+        result: outcome.result, configMap: `${namespace}/${name}`, hash, bytes: Buffer.byteLength(content),
+        // A thousand names per write would drown the log; /status lists them all.
+        ...(Object.keys(merged.toolsets).length <= 20 ? { toolsets: Object.keys(merged.toolsets).sort() } : { toolsetCount: Object.keys(merged.toolsets).length }),
         ...(outcome.dryRun ? { content } : {}),
       });
       events.report(`configmap:updated:${hash}`, { regarding: { ...cmRef, ...(outcome.stored ? { uid: outcome.stored.metadata.uid } : {}) }, type: 'Normal', reason: 'ToolsetConfigUpdated', message: `${key} ${outcome.result}: ${Object.keys(merged.toolsets).length} toolsets, sha256 ${hash.slice(0, 12)}` });
