@@ -1,6 +1,6 @@
 /**
  * What each short type becomes in HolmesGPT. Toolset names and config keys follow the HolmesGPT release pinned in
- * docs/holmesgpt-compatibility.md; older key names are used where newer releases still accept them.
+ * tools/holmesgpt/versions.env (0.45.0); docs/holmesgpt-compatibility.md records how they were checked.
  */
 export type ShortType = 'prometheus' | 'grafana' | 'loki' | 'tempo' | 'elasticsearch' | 'jaeger' | 'custom';
 
@@ -27,15 +27,15 @@ export const TYPE_SPECS: Readonly<Record<ShortType, TypeSpec>> = {
     knownApps: ['prometheus', 'prometheus-server', 'kube-prometheus-stack-prometheus'],
   },
   grafana: {
-    type: 'grafana', builtin: 'grafana/dashboards', endpointKey: 'url', portNames: ['service', 'http'], portNumber: 3000,
+    type: 'grafana', builtin: 'grafana/dashboards', endpointKey: 'api_url', portNames: ['service', 'http'], portNumber: 3000,
     healthPath: '/api/health', providesLogs: false, knownApps: ['grafana'],
   },
   loki: {
-    type: 'loki', builtin: 'grafana/loki', endpointKey: 'url', portNames: ['http-metrics', 'http'], portNumber: 3100,
+    type: 'loki', builtin: 'grafana/loki', endpointKey: 'api_url', portNames: ['http-metrics', 'http'], portNumber: 3100,
     healthPath: '/ready', providesLogs: true, knownApps: ['loki'],
   },
   tempo: {
-    type: 'tempo', builtin: 'grafana/tempo', endpointKey: 'url', portNames: ['http'], portNumber: 3200,
+    type: 'tempo', builtin: 'grafana/tempo', endpointKey: 'api_url', portNames: ['http'], portNumber: 3200,
     healthPath: '/ready', providesLogs: false, knownApps: ['tempo'],
   },
   elasticsearch: {

@@ -108,7 +108,7 @@ describe('commands and help', () => {
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/stdin: invalid HolmesGPT toolset file:/);
     expect(bad.stderr).toMatch(/must match pattern/);
-    expect(bad.stderr).toMatch(/\/grafana~1loki\/config must have required property 'url'/);
+    expect(bad.stderr).toMatch(/\/grafana~1loki\/config must have required property 'api_url'/);
   });
 });
 

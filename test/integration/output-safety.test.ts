@@ -93,7 +93,7 @@ describe('writing the output ConfigMap', () => {
       enabled: true,
       config: { prometheus_url: target.url, headers: { Authorization: 'Bearer {{ env.PROM_TOKEN }}' } },
     });
-    expect(out.toolsets['grafana/dashboards']).toEqual({ enabled: false, config: { url: target.url } });
+    expect(out.toolsets['grafana/dashboards']).toEqual({ enabled: false, config: { api_url: target.url } });
     expect(out.data['overrides.yaml']).toBe(overrides);
   });
 

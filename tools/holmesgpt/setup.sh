@@ -32,7 +32,10 @@ fi
 mkdir -p "$dir"
 # Two runs at once (a test run and a manual run) would race on the same venv: the second waits for the first.
 exec 9>"$dir.lock"
-flock 9
+if ! flock -n 9; then
+  step "another run is installing into $dir; waiting for it"
+  flock 9
+fi
 if [ -f "$marker" ] && [ -x "$venv/bin/python" ]; then
   echo "$venv/bin/python"
   exit 0
@@ -46,8 +49,9 @@ if ! "$python" -m venv "$venv" >&2; then
   exit 1
 fi
 
-# pip's own output is quiet for a long time while it resolves; a heartbeat shows it is alive.
-( while sleep 30; do step "pip: still installing"; done ) &
+# pip's own output is quiet for a long time while it resolves; a heartbeat shows it is alive. Its sleep holds
+# none of our output pipes, so a caller reading them, e.g. python=$(setup.sh), is not kept waiting after we exit.
+( while sleep 30 </dev/null >/dev/null 2>&1; do step "pip: still installing"; done ) >&2 &
 beat=$!
 trap 'kill "$beat" 2>/dev/null || true' EXIT
 step "installing holmesgpt==$HOLMESGPT_VERSION from PyPI"

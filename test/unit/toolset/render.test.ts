@@ -178,9 +178,9 @@ describe('renderToolsets', () => {
   it('built-ins get enabled: true and the health-checked endpoint under their URL key', () => {
     const { toolsets } = renderToolsets(resolveClaims(allTypes).winners);
     expect(toolsets['prometheus/metrics']).toEqual({ enabled: true, config: { prometheus_url: 'http://prometheus-server.monitoring.svc.cluster.local:9090' } });
-    expect(toolsets['grafana/dashboards']).toEqual({ enabled: true, config: { url: 'http://grafana.monitoring.svc.cluster.local' } });
-    expect(toolsets['grafana/loki']).toEqual({ enabled: true, config: { url: 'http://loki.logging.svc.cluster.local:3100' } });
-    expect(toolsets['grafana/tempo']).toEqual({ enabled: true, config: { url: 'http://tempo.tracing.svc.cluster.local:3200' } });
+    expect(toolsets['grafana/dashboards']).toEqual({ enabled: true, config: { api_url: 'http://grafana.monitoring.svc.cluster.local' } });
+    expect(toolsets['grafana/loki']).toEqual({ enabled: true, config: { api_url: 'http://loki.logging.svc.cluster.local:3100' } });
+    expect(toolsets['grafana/tempo']).toEqual({ enabled: true, config: { api_url: 'http://tempo.tracing.svc.cluster.local:3200' } });
     expect(toolsets['elasticsearch/data']).toEqual({ enabled: true, config: { api_url: 'http://elasticsearch.logging.svc.cluster.local:9200' } });
   });
 

@@ -1,0 +1,123 @@
+// HolmesGPT is the only reader of our output: its own loader (the in-cluster server's path, CUSTOM_TOOLSET_LOCATION)
+// must accept every toolset the operator writes and, with a live target behind it, report it enabled.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { CoreV1Api } from '@kubernetes/client-node';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { freePort } from '../../tools/control-plane/ports.ts';
+import { waitFor } from '../../tools/control-plane/wait.ts';
+import { fixtureApi, freshNamespace } from '../support/kube.ts';
+import { outputWhere, startOperator, testConfig, type RunningOperator } from '../support/operator-harness.ts';
+import { createServices } from '../support/services.ts';
+
+const root = join(import.meta.dirname, '../..');
+const work = mkdtempSync(join(tmpdir(), 'kubernaut-holmes-'));
+
+interface Loaded {
+  holmesgpt_version: string;
+  toolsets: Record<string, { status: string; error: string | null; type: string; tools: string[] }>;
+  invalid: string[];
+  load_error: string | null;
+}
+
+let python = '';
+function holmesLoad(file: string): Promise<Loaded> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(python, [join(root, 'test/consumer/load_toolsets.py'), file, '--prereq-timeout', '15'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as Loaded) : reject(new Error(`load_toolsets.py exited ${code}: ${err.slice(-2000)}`))));
+  });
+}
+
+describe('HolmesGPT loads what the operator writes', () => {
+  let core: CoreV1Api;
+  let fake: ChildProcess;
+  let fakeUrl = '';
+  let prometheus: ChildProcess | undefined;
+  let prometheusUrl = '';
+  let running: RunningOperator | undefined;
+
+  beforeAll(async () => {
+    const setup = spawnSync('bash', [join(root, 'tools/holmesgpt/setup.sh')], { encoding: 'utf8', timeout: 600_000 });
+    if (setup.status !== 0) throw new Error(`holmesgpt setup failed: ${setup.stderr.slice(-2000)}`);
+    python = setup.stdout.trim().split('\n').at(-1) ?? '';
+    core = fixtureApi().core;
+    fake = spawn('python3', [join(root, 'test/consumer/fake_backends.py'), '0'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const port = await new Promise<string>((resolve) => createInterface({ input: fake.stdout as NodeJS.ReadableStream }).once('line', resolve));
+    fakeUrl = `http://127.0.0.1:${port.trim()}`;
+    // Debian's real Prometheus for the prometheus type.
+    const webPort = await freePort();
+    writeFileSync(join(work, 'prometheus.yml'), 'global: {scrape_interval: 15s}\nscrape_configs: []\n');
+    prometheus = spawn('/usr/bin/prometheus', [`--config.file=${join(work, 'prometheus.yml')}`, `--storage.tsdb.path=${join(work, 'tsdb')}`, `--web.listen-address=127.0.0.1:${webPort}`], { stdio: 'ignore' });
+    prometheusUrl = `http://127.0.0.1:${webPort}`;
+    await waitFor(async () => ((await fetch(`${prometheusUrl}/-/ready`).then((r) => r.ok, () => false)) ? true : undefined), {
+      timeoutMs: 30_000, intervalMs: 200, describe: () => 'Prometheus to be ready',
+    });
+  }, 660_000);
+
+  afterAll(async () => {
+    await running?.stop();
+    fake?.kill();
+    prometheus?.kill();
+  });
+
+  it('every short type is accepted and enabled; a dead target is dropped by the operator', async () => {
+    expect(existsSync(python)).toBe(true);
+    const ns = await freshNamespace(core, 'holmes');
+    const ready = { 'kubernaut.io/toolset-health-path': '/ready' };
+    await createServices(core, ns, [
+      { name: 'prometheus', type: 'prometheus', endpoint: prometheusUrl },
+      { name: 'grafana', type: 'grafana', endpoint: fakeUrl },
+      { name: 'loki', type: 'loki', endpoint: fakeUrl },
+      { name: 'tempo', type: 'tempo', endpoint: fakeUrl },
+      { name: 'elasticsearch', type: 'elasticsearch', endpoint: fakeUrl },
+      { name: 'jaeger', type: 'jaeger', endpoint: fakeUrl, annotations: ready },
+      { name: 'team-api', type: 'custom', endpoint: fakeUrl, annotations: { ...ready, 'kubernaut.io/toolset-description': 'Team API' } },
+      { name: 'dead-api', type: 'custom', endpoint: 'http://127.0.0.1:1', annotations: ready },
+    ]);
+    running = await startOperator(testConfig(ns));
+    const out = await outputWhere(core, ns, (o) => Object.keys(o.toolsets).length === 8, 'seven toolsets and kubernetes/logs', 30_000);
+    expect(Object.keys(out.toolsets).sort()).toEqual([
+      `custom/${ns}/team-api`, 'elasticsearch/data', 'grafana/dashboards', 'grafana/loki', 'grafana/tempo', `jaeger/${ns}/jaeger`, 'kubernetes/logs', 'prometheus/metrics',
+    ]);
+    expect(out.toolsets).not.toHaveProperty(`custom/${ns}/dead-api`);
+    expect(running.operator.status().services.find((s) => s.name === 'dead-api')).toMatchObject({ verdict: 'unhealthy', reason: 'ConnectionFailed' });
+
+    const file = join(work, 'custom_toolset.yaml');
+    writeFileSync(file, out.text);
+    const loaded = await holmesLoad(file);
+    expect(loaded.holmesgpt_version).toBe('0.45.0');
+    expect(loaded.load_error).toBeNull();
+    expect(loaded.invalid).toEqual([]);
+    const statuses = Object.fromEntries(Object.keys(out.toolsets).map((name) => [name, loaded.toolsets[name]?.status]));
+    expect(statuses).toEqual({
+      [`custom/${ns}/team-api`]: 'enabled', 'elasticsearch/data': 'enabled', 'grafana/dashboards': 'enabled', 'grafana/loki': 'enabled',
+      'grafana/tempo': 'enabled', [`jaeger/${ns}/jaeger`]: 'enabled', 'kubernetes/logs': 'disabled', 'prometheus/metrics': 'enabled',
+    });
+    expect(loaded.toolsets[`jaeger/${ns}/jaeger`]?.tools).toHaveLength(4);
+  });
+
+  it('the other side: had a dead target been written, HolmesGPT would have failed it', async () => {
+    const file = join(work, 'with-dead-target.yaml');
+    writeFileSync(file, 'toolsets:\n  elasticsearch/data:\n    enabled: true\n    config:\n      api_url: http://127.0.0.1:1\n');
+    const loaded = await holmesLoad(file);
+    expect(loaded.toolsets['elasticsearch/data']?.status).toBe('failed');
+  });
+
+  it('the placeholder written when nothing is healthy loads (an empty toolsets map would not)', async () => {
+    const placeholder = join(work, 'placeholder.yaml');
+    writeFileSync(placeholder, 'toolsets:\n  kubernaut-toolset/none:\n    enabled: false\n    description: Placeholder\n');
+    const loaded = await holmesLoad(placeholder);
+    expect(loaded.load_error).toBeNull();
+    expect(loaded.toolsets['kubernaut-toolset/none']?.status).toBe('disabled');
+    const empty = join(work, 'empty.yaml');
+    writeFileSync(empty, 'toolsets: {}\n');
+    expect((await holmesLoad(empty)).load_error).toMatch(/No 'toolsets' or 'mcp_servers' key found/);
+  });
+});
