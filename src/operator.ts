@@ -15,6 +15,7 @@ import { EventRecorder } from './observe/events.ts';
 import type { Logger } from './observe/logger.ts';
 import type { Metrics } from './observe/metrics.ts';
 import { ConfigMapWriter } from './output/configmap-writer.ts';
+import { ReloadStamper } from './output/reload-stamper.ts';
 import { Reconciler } from './reconcile/reconciler.ts';
 import type { StatusSnapshot } from './reconcile/status.ts';
 import { backoffDelay, sleep } from './retry/backoff.ts';
@@ -108,6 +109,7 @@ export class ToolsetOperator {
         },
         writer: new ConfigMapWriter(kube, { ...config.output, dryRun: config.dryRun }),
         health: this.#health,
+        ...(config.reload.deployment ? { reload: reloadStamper(kube, config.reload.deployment, config.output.namespace) } : {}),
         events: this.#events,
         metrics,
         log,
@@ -310,4 +312,10 @@ async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
   const done = await Promise.race([work.then(() => true, () => true), sleep(ms, timer.signal).then(() => false)]);
   timer.abort();
   return done;
+}
+
+/** reload.deployment is "name" (in the output namespace) or "namespace/name". */
+function reloadStamper(kube: KubeClient, target: string, outputNamespace: string): ReloadStamper {
+  const [namespace, name] = target.includes('/') ? target.split('/', 2) : [outputNamespace, target];
+  return new ReloadStamper(kube, namespace ?? outputNamespace, name ?? target);
 }

@@ -68,6 +68,7 @@ type FileConfig = {
   watch?: { stallTimeout?: number | string };
   leaderElection?: { enabled?: boolean; leaseName?: string; leaseDuration?: number | string; renewDeadline?: number | string; retryPeriod?: number | string };
   shutdownTimeout?: number | string;
+  reload?: { deployment?: string };
 };
 
 function durationOr(value: number | string | undefined, fallback: number): number {
@@ -111,6 +112,7 @@ export function configFromDocument(doc: unknown, env: NodeJS.ProcessEnv = proces
       retryPeriodMs: durationOr(f.leaderElection?.retryPeriod, d.leaderElection.retryPeriodMs),
     },
     shutdownTimeoutMs: durationOr(f.shutdownTimeout, d.shutdownTimeoutMs),
+    reload: { deployment: f.reload?.deployment ?? d.reload.deployment },
   };
   const problems: string[] = [];
   const durations: [string, number][] = [

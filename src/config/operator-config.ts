@@ -50,6 +50,10 @@ export interface OperatorConfig {
     retryPeriodMs: number;
   };
   shutdownTimeoutMs: number;
+  reload: {
+    /** The consumer's Deployment ("name" in the output namespace, or "namespace/name"); empty: no reload. */
+    deployment: string;
+  };
 }
 
 export function defaultConfig(env: NodeJS.ProcessEnv = process.env): OperatorConfig {
@@ -72,5 +76,6 @@ export function defaultConfig(env: NodeJS.ProcessEnv = process.env): OperatorCon
     watch: { stallTimeoutMs: 120_000 },
     leaderElection: { enabled: true, leaseName: 'kubernaut-toolset', leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 },
     shutdownTimeoutMs: 30_000,
+    reload: { deployment: '' },
   };
 }

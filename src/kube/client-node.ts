@@ -1,9 +1,11 @@
 import {
+  AppsV1Api,
   CoordinationV1Api,
   CoreV1Api,
   KubeConfig,
   KubernetesObjectApi,
   PatchStrategy,
+  setHeaderOptions,
   V1MicroTime,
   Watch,
   type CoreV1Event,
@@ -43,6 +45,7 @@ export class ClientNodeKube implements KubeClient {
   readonly #kc: KubeConfig;
   readonly #core: CoreV1Api;
   readonly #coordination: CoordinationV1Api;
+  readonly #apps: AppsV1Api;
   readonly #objects: KubernetesObjectApi;
   readonly #watch: Watch;
 
@@ -50,6 +53,7 @@ export class ClientNodeKube implements KubeClient {
     this.#kc = kc;
     this.#core = kc.makeApiClient(CoreV1Api);
     this.#coordination = kc.makeApiClient(CoordinationV1Api);
+    this.#apps = kc.makeApiClient(AppsV1Api);
     this.#objects = KubernetesObjectApi.makeApiClient(kc);
     this.#watch = new Watch(kc);
   }
@@ -194,6 +198,28 @@ export class ClientNodeKube implements KubeClient {
       await this.#core.createNamespacedEvent({ namespace: regarding.namespace, body });
     } catch (error) {
       throw toKubeApiError(`record Event ${event.reason} on ${regarding.kind} ${regarding.namespace}/${regarding.name}`, error);
+    }
+  }
+
+  async getPodTemplateAnnotations(namespace: string, deployment: string): Promise<Record<string, string> | undefined> {
+    try {
+      const d = await this.#apps.readNamespacedDeployment({ namespace, name: deployment });
+      return d.spec?.template.metadata?.annotations ?? {};
+    } catch (error) {
+      const e = toKubeApiError(`get Deployment ${namespace}/${deployment}`, error);
+      if (e.notFound) return undefined;
+      throw e;
+    }
+  }
+
+  async annotatePodTemplate(namespace: string, deployment: string, annotations: Record<string, string>): Promise<void> {
+    try {
+      await this.#apps.patchNamespacedDeployment(
+        { namespace, name: deployment, body: { spec: { template: { metadata: { annotations } } } } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+    } catch (error) {
+      throw toKubeApiError(`patch Deployment ${namespace}/${deployment}`, error);
     }
   }
 

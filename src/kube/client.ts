@@ -35,4 +35,8 @@ export interface KubeClient {
   createLease(lease: Lease): Promise<Lease>;
   /** Replaces the Lease at `lease.resourceVersion`; a KubeApiError with status 409 when it changed since. */
   updateLease(lease: Lease): Promise<Lease>;
+  /** The annotations of a Deployment's pod template, or undefined when there is no such Deployment. */
+  getPodTemplateAnnotations(namespace: string, deployment: string): Promise<Record<string, string> | undefined>;
+  /** Merges annotations into a Deployment's pod template, which rolls its pods. */
+  annotatePodTemplate(namespace: string, deployment: string, annotations: Record<string, string>): Promise<void>;
 }

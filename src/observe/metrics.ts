@@ -60,6 +60,10 @@ export class Metrics {
     name: `${PREFIX}event_to_applied_seconds`, help: 'From the first change event of a burst to the ConfigMap write that reflects it.',
     buckets: [0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 7.5, 10, 30], registers: [this.registry],
   });
+  readonly reloadStamps = new Counter({
+    name: `${PREFIX}reload_stamps_total`, help: 'Stamps of the content hash on the consumer Deployment, by result (stamped, unchanged, missing, error).',
+    labelNames: ['result'] as const, registers: [this.registry],
+  });
   readonly eventsDropped = new Counter({
     name: `${PREFIX}events_dropped_total`, help: 'Kubernetes Events not recorded because too many were waiting.', registers: [this.registry],
   });

@@ -6,6 +6,7 @@ import type { EventRecorder } from '../observe/events.ts';
 import type { Logger } from '../observe/logger.ts';
 import type { Metrics } from '../observe/metrics.ts';
 import { OVERRIDES_KEY, type ConfigMapWriter, type WriteOutcome } from '../output/configmap-writer.ts';
+import type { ReloadStamper } from '../output/reload-stamper.ts';
 import { renderToolsets } from '../toolset/render.ts';
 import { detectServices, outputDocument } from './plan.ts';
 import type { ServiceStatus, StatusSnapshot } from './status.ts';
@@ -17,6 +18,8 @@ export interface ReconcilerDeps {
   liveConfigMap: () => ConfigMap | undefined;
   /** False for a replica that is not the leader: it keeps everything computed but writes nothing. */
   mayWrite?: () => boolean;
+  /** Rolls the consumer when the content changed (reload.deployment). */
+  reload?: ReloadStamper;
   /** Told about every ConfigMap the API server returned from a write. */
   onStored?: (stored: ConfigMap) => void;
   writer: ConfigMapWriter;
@@ -62,6 +65,8 @@ export class Reconciler {
   readonly #options: ReconcilerOptions;
   #status: StatusSnapshot;
   #notOwned = false;
+  /** A stamp is owed to the consumer: after each content change, and once after start-up to repair a missed one. */
+  #reloadOwed = true;
 
   constructor(deps: ReconcilerDeps, options: ReconcilerOptions) {
     this.#deps = deps;
@@ -184,6 +189,27 @@ export class Reconciler {
     return { ...(write ? { write } : {}), toolsets: Object.keys(toolsets).sort(), checked };
   }
 
+  async #stamp(hash: string, cmRef: ObjectReference): Promise<void> {
+    const { reload, metrics, events, log } = this.#deps;
+    if (!reload) return;
+    const target = `${reload.namespace}/${reload.deployment}`;
+    try {
+      const result = await reload.stamp(hash);
+      metrics.reloadStamps.inc({ result });
+      this.#reloadOwed = false;
+      if (result === 'stamped') {
+        log.info('consumer Deployment rolled for the new toolset file', { deployment: target, hash });
+        events.report(`configmap:reload:${hash}`, { regarding: cmRef, type: 'Normal', reason: 'ConsumerReloaded', message: `Deployment ${target} rolled for sha256 ${hash.slice(0, 12)}` });
+      } else if (result === 'missing') {
+        events.report('configmap:reload-missing', { regarding: cmRef, type: 'Warning', reason: 'ReloadTargetMissing', message: `reload.deployment ${target} does not exist` });
+      }
+    } catch (error) {
+      metrics.reloadStamps.inc({ result: 'error' });
+      log.warn('could not roll the consumer Deployment; will retry', { deployment: target, error: (error as Error).message });
+      events.report('configmap:reload-failed', { regarding: cmRef, type: 'Warning', reason: 'ReloadFailed', message: (error as Error).message });
+    }
+  }
+
   async #write(generated: Record<string, Record<string, unknown>>, live: ConfigMap | undefined, request: ReconcileRequest): Promise<WriteOutcome | undefined> {
     const { writer, metrics, events, log } = this.#deps;
     const { namespace, name, key } = writer.target;
@@ -220,6 +246,8 @@ export class Reconciler {
     events.forget('configmap:ToolsetConfigWriteFailed');
     const { problem: _resolved, ...output } = this.#status.output;
     this.#status = { ...this.#status, output: { ...output, hash, bytes: Buffer.byteLength(content), ...(outcome.result !== 'unchanged' || !output.lastWrite ? { lastWrite: { result: outcome.result, at } } : {}) } };
+    if (outcome.result !== 'unchanged') this.#reloadOwed = true;
+    if (this.#reloadOwed && !outcome.dryRun) await this.#stamp(hash, cmRef);
     if (outcome.result !== 'unchanged') {
       if (request.firstEventAt !== undefined) metrics.eventToApplied.observe((Date.now() - request.firstEventAt) / 1000);
       log.info(outcome.dryRun ? 'dry run: ConfigMap would be written' : 'ConfigMap written', {

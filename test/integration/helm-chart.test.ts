@@ -76,6 +76,16 @@ describe('helm chart', () => {
     expect(find(m, 'ConfigMap', 'kt-kubernaut-toolset-config')?.data?.['config.yaml']).toMatch(/include: \["team-a","team-b"\]/);
   });
 
+  it('reload.deployment grants get/patch on that one Deployment, in its namespace', () => {
+    const m = template('reload.deployment=holmes/holmesgpt');
+    expect(find(m, 'Role', 'kt-kubernaut-toolset-reload', 'holmes')?.rules).toEqual([
+      { apiGroups: ['apps'], resources: ['deployments'], resourceNames: ['holmesgpt'], verbs: ['get', 'patch'] },
+    ]);
+    expect(find(m, 'ConfigMap', 'kt-kubernaut-toolset-config')?.data?.['config.yaml']).toMatch(/reload:\n {2}deployment: "holmes\/holmesgpt"/);
+    expect(find(template('reload.deployment=holmesgpt'), 'Role', 'kt-kubernaut-toolset-reload', 'kubernaut-system')).toBeDefined();
+    expect(find(template(), 'Role', 'kt-kubernaut-toolset-reload')).toBeUndefined();
+  });
+
   it('runs the container non-root, read-only, without capabilities, seccomp RuntimeDefault, with probes and a config checksum', () => {
     const deployment = find(template(), 'Deployment', 'kt-kubernaut-toolset') as unknown as { spec: { template: { metadata: { annotations: Record<string, string> }; spec: Record<string, unknown> } } };
     const pod = deployment.spec.template.spec as {

@@ -37,6 +37,7 @@ export function testConfig(namespace: string, patch: ConfigPatch = {}): Operator
     http: merged(d.http, { port: 0, metricsPort: 0 }, patch.http),
     watch: merged(d.watch, patch.watch),
     leaderElection: merged(d.leaderElection, { enabled: false }, patch.leaderElection),
+    reload: merged(d.reload, patch.reload),
   };
 }
 

@@ -31,4 +31,10 @@ export class UnusedKube implements KubeClient {
   updateLease(_lease: Lease): Promise<Lease> {
     return Promise.reject(unused('updateLease'));
   }
+  getPodTemplateAnnotations(_namespace: string, _deployment: string): Promise<Record<string, string> | undefined> {
+    return Promise.reject(unused('getPodTemplateAnnotations'));
+  }
+  annotatePodTemplate(_namespace: string, _deployment: string, _annotations: Record<string, string>): Promise<void> {
+    return Promise.reject(unused('annotatePodTemplate'));
+  }
 }

@@ -60,6 +60,8 @@ leaderElection:
   renewDeadline: {{ .Values.leaderElection.renewDeadline | quote }}
   retryPeriod: {{ .Values.leaderElection.retryPeriod | quote }}
 dryRun: {{ .Values.dryRun }}
+reload:
+  deployment: {{ .Values.reload.deployment | quote }}
 http:
   port: {{ .Values.http.port }}
   metricsPort: {{ .Values.http.metricsPort }}

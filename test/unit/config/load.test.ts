@@ -86,6 +86,7 @@ describe('configFromDocument: defaults (SPEC §3, §4)', () => {
         watch: { stallTimeout: '3m' },
         leaderElection: { enabled: false, leaseName: 'holmes-toolsets', leaseDuration: '20s', renewDeadline: '15s', retryPeriod: '3s' },
         shutdownTimeout: '45s',
+        reload: { deployment: 'holmes/holmesgpt' },
       },
       { POD_NAMESPACE: 'ignored' },
     );
@@ -103,6 +104,7 @@ describe('configFromDocument: defaults (SPEC §3, §4)', () => {
       watch: { stallTimeoutMs: 180_000 },
       leaderElection: { enabled: false, leaseName: 'holmes-toolsets', leaseDurationMs: 20_000, renewDeadlineMs: 15_000, retryPeriodMs: 3_000 },
       shutdownTimeoutMs: 45_000,
+      reload: { deployment: 'holmes/holmesgpt' },
     });
   });
 
