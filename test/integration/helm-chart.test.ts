@@ -12,6 +12,7 @@ import { HttpTarget } from '../support/http-target.ts';
 import { fixtureApi, freshNamespace } from '../support/kube.ts';
 import { outputWhere } from '../support/operator-harness.ts';
 import { OperatorProcess, processArgs } from '../support/operator-process.ts';
+import { tokenKubeconfig } from '../support/service-account.ts';
 import { createServices } from '../support/services.ts';
 
 const chart = join(import.meta.dirname, '../../helm/kubernaut-toolset');
@@ -145,14 +146,7 @@ describe('installed on the real API server, the operator runs with exactly the c
   }
 
   async function asServiceAccount(core: CoreV1Api, kc: KubeConfig, namespace: string, name: string): Promise<{ kubeconfig: string; core: CoreV1Api }> {
-    const token = await core.createNamespacedServiceAccountToken({ namespace, name, body: { spec: { expirationSeconds: 3600, audiences: [] } } });
-    const kubeconfig = join(helmHome, `${namespace}-${name}.kubeconfig`);
-    writeFileSync(kubeconfig, JSON.stringify({
-      apiVersion: 'v1', kind: 'Config', 'current-context': 'sa',
-      clusters: [{ name: 'local', cluster: { server: testCluster().apiServerUrl, 'certificate-authority-data': kc.getCurrentCluster()?.caData } }],
-      users: [{ name: 'sa', user: { token: token.status?.token } }],
-      contexts: [{ name: 'sa', context: { cluster: 'local', user: 'sa' } }],
-    }));
+    const kubeconfig = await tokenKubeconfig(kc, core, namespace, name);
     const saKc = new KubeConfig();
     saKc.loadFromFile(kubeconfig);
     return { kubeconfig, core: saKc.makeApiClient(CoreV1Api) };
@@ -165,13 +159,14 @@ describe('installed on the real API server, the operator runs with exactly the c
     target = await HttpTarget.start('healthy');
     const release = await freshNamespace(core, 'chart');
     const apps = await freshNamespace(core, 'apps');
-    install('kt', release, 'allowedHosts={127.0.0.1}');
+    // Cluster mode sees every namespace, other test files' Services included: a label keeps this one apart.
+    install('kt', release, 'allowedHosts={127.0.0.1}', `labelSelector=chart-test=${release}`);
     const chartConfig = (await core.readNamespacedConfigMap({ namespace: release, name: 'kt-kubernaut-toolset-config' })).data?.['config.yaml'] ?? '';
     const config = join(helmHome, `${release}-config.yaml`);
     writeFileSync(config, chartConfig);
     const sa = await asServiceAccount(core, kc, release, 'kt-kubernaut-toolset');
 
-    await createServices(core, apps, [{ name: 'prometheus', type: 'prometheus', endpoint: target.url }]);
+    await createServices(core, apps, [{ name: 'prometheus', type: 'prometheus', endpoint: target.url, labels: { 'chart-test': release } }]);
     op = new OperatorProcess(processArgs(sa.kubeconfig, '--config', config), { POD_NAMESPACE: release, POD_NAME: 'kt-0' });
     await op.waitForLog('ready');
     const out = await outputWhere(core, release, (o) => 'prometheus/metrics' in o.toolsets, 'prometheus/metrics written as the chart identity');

@@ -2,9 +2,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { KubeConfig} from '@kubernetes/client-node';
 import { RbacAuthorizationV1Api, type CoreV1Api } from '@kubernetes/client-node';
-import { writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ClientNodeKube } from '../../src/kube/client-node.ts';
 import { createLogger } from '../../src/observe/logger.ts';
 import { Metrics } from '../../src/observe/metrics.ts';
@@ -12,11 +9,11 @@ import { ToolsetOperator } from '../../src/operator.ts';
 import { PLACEHOLDER_TOOLSET } from '../../src/reconcile/plan.ts';
 import { toolsetFileErrors } from '../../src/toolset/validate.ts';
 import { waitFor } from '../../tools/control-plane/wait.ts';
-import { testCluster } from '../support/cluster-info.ts';
 import { HttpTarget } from '../support/http-target.ts';
 import { fixtureApi, freshNamespace } from '../support/kube.ts';
 import { metricValue } from '../support/metrics.ts';
 import { outputWhere, startOperator, testConfig, type RunningOperator } from '../support/operator-harness.ts';
+import { tokenKubeconfig } from '../support/service-account.ts';
 import { annotatedService } from '../support/services.ts';
 
 describe('scale and recovery', () => {
@@ -63,18 +60,7 @@ describe('scale and recovery', () => {
   it('keeps retrying while it may not list Services, reports it, and recovers once RBAC allows it', async () => {
     const ns = await freshNamespace(core, 'rbac');
     await core.createNamespacedServiceAccount({ namespace: ns, body: { metadata: { name: 'operator' } } });
-    const token = await core.createNamespacedServiceAccountToken({
-      namespace: ns, name: 'operator', body: { spec: { expirationSeconds: 3600, audiences: [] } },
-    });
-    const cp = testCluster();
-    const kubeconfig = join(tmpdir(), `kubernaut-rbac-${ns}.kubeconfig`);
-    const cluster = kc.getCurrentCluster();
-    writeFileSync(kubeconfig, JSON.stringify({
-      apiVersion: 'v1', kind: 'Config', 'current-context': 'sa',
-      clusters: [{ name: 'local', cluster: { server: cp.apiServerUrl, 'certificate-authority-data': cluster?.caData } }],
-      users: [{ name: 'sa', user: { token: token.status?.token } }],
-      contexts: [{ name: 'sa', context: { cluster: 'local', user: 'sa' } }],
-    }));
+    const kubeconfig = await tokenKubeconfig(kc, core, ns, 'operator');
     await core.createNamespacedService({ namespace: ns, body: annotatedService(ns, { name: 'prometheus', type: 'prometheus', endpoint: target.url }) });
 
     const metrics = new Metrics({ processMetrics: false });

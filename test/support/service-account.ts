@@ -20,6 +20,11 @@ export async function serviceAccountKubeconfig(kc: KubeConfig, core: CoreV1Api, 
       subjects: [{ kind: 'ServiceAccount', name, namespace }],
     } });
   }
+  return { kubeconfig: await tokenKubeconfig(kc, core, namespace, name), username: `system:serviceaccount:${namespace}:${name}` };
+}
+
+/** A kubeconfig that authenticates as an existing ServiceAccount with a TokenRequest token (1 hour). */
+export async function tokenKubeconfig(kc: KubeConfig, core: CoreV1Api, namespace: string, name: string): Promise<string> {
   const token = await core.createNamespacedServiceAccountToken({ namespace, name, body: { spec: { expirationSeconds: 3600, audiences: [] } } });
   const kubeconfig = join(tmpdir(), `kubernaut-${namespace}-${name}.kubeconfig`);
   writeFileSync(kubeconfig, JSON.stringify({
@@ -28,7 +33,7 @@ export async function serviceAccountKubeconfig(kc: KubeConfig, core: CoreV1Api, 
     users: [{ name: 'sa', user: { token: token.status?.token } }],
     contexts: [{ name: 'sa', context: { cluster: 'local', user: 'sa' } }],
   }));
-  return { kubeconfig, username: `system:serviceaccount:${namespace}:${name}` };
+  return kubeconfig;
 }
 
 /** Every verb and resource in the audit log done by `username`. */
