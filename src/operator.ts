@@ -153,10 +153,6 @@ export class ToolsetOperator {
     return this.#identity;
   }
 
-  get leading(): boolean {
-    return this.mayWrite;
-  }
-
   get synced(): boolean {
     return this.#configMaps.synced && this.#services.every((r) => r.synced);
   }

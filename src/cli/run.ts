@@ -43,7 +43,7 @@ export async function run(options: RunOptions): Promise<number> {
     process.once('SIGINT', () => resolve('SIGINT'));
   });
   void operator.start().then(
-    () => log.info('ready', { toolsets: operator.status().toolsets, leading: operator.leading }),
+    () => log.info('ready', { toolsets: operator.status().toolsets, leading: operator.mayWrite }),
     (error: unknown) => log.error('start failed', { error: (error as Error).message }),
   );
   const signal = await signalled;
