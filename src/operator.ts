@@ -17,6 +17,7 @@ import type { Metrics } from './observe/metrics.ts';
 import { ConfigMapWriter } from './output/configmap-writer.ts';
 import { ReloadStamper } from './output/reload-stamper.ts';
 import { Reconciler } from './reconcile/reconciler.ts';
+import { RelevanceFilter } from './reconcile/relevance.ts';
 import type { StatusSnapshot } from './reconcile/status.ts';
 import { backoffDelay, sleep } from './retry/backoff.ts';
 
@@ -42,6 +43,7 @@ export class ToolsetOperator {
   readonly #events: EventRecorder;
   readonly #reconciler: Reconciler;
   readonly #health: HealthMonitor;
+  readonly #relevance: RelevanceFilter;
   readonly #elector: LeaseElector | undefined;
   readonly #identity: string;
   #watchdog: NodeJS.Timeout | undefined;
@@ -99,6 +101,8 @@ export class ToolsetOperator {
         else this.#triggers.next({ kind: 'recheck' });
       },
     });
+    const detection = { policy: { clusterDomain: config.clusterDomain, allowedHosts: config.endpoints.allowedHosts }, autoDetect: config.autoDetect };
+    this.#relevance = new RelevanceFilter(detection);
     this.#reconciler = new Reconciler(
       {
         services: () => this.#services.flatMap((r) => r.list()),
@@ -115,7 +119,7 @@ export class ToolsetOperator {
         log,
       },
       {
-        detection: { policy: { clusterDomain: config.clusterDomain, allowedHosts: config.endpoints.allowedHosts }, autoDetect: config.autoDetect },
+        detection,
         health: { failureThreshold: config.health.failureThreshold },
         excludeNamespaces: config.namespaces.exclude,
       },
@@ -233,6 +237,7 @@ export class ToolsetOperator {
           case 'modified':
           case 'deleted':
             metrics.watchEvents.inc({ resource, type: event.type });
+            if (reflector !== this.#configMaps && !this.#relevance.changed(event.type, event.object as Service)) break;
             // Watch events arrive in order: once our own write (or a deletion) shows up, the cache is the truth again.
             if (reflector === this.#configMaps) {
               const version = event.object.metadata.resourceVersion;

@@ -1,0 +1,43 @@
+import { detect, type DetectionOptions } from '../discovery/detect.ts';
+import type { Service } from '../kube/objects.ts';
+import { objectKey } from '../kube/objects.ts';
+
+/**
+ * Decides whether a Service watch event can change the output. Most Services in a cluster are not ours, and a
+ * change to one of them (or a label or status change on one of ours that detection ignores) must not hold the
+ * debounce's quiet window open: with 50 unrelated changes a second the window would never close and every
+ * reaction would wait for the maximum delay. The detection result is the fingerprint, so what counts as relevant
+ * is exactly what detection reads.
+ */
+export class RelevanceFilter {
+  readonly #options: DetectionOptions;
+  readonly #fingerprints = new Map<string, string>();
+
+  constructor(options: DetectionOptions) {
+    this.#options = options;
+  }
+
+  /** Records the event and returns true when the Service's detection result changed (in, out, or different). */
+  changed(type: 'added' | 'modified' | 'deleted', service: Service): boolean {
+    const key = objectKey(service.metadata);
+    const before = this.#fingerprints.get(key);
+    if (type === 'deleted') {
+      this.#fingerprints.delete(key);
+      return before !== undefined;
+    }
+    const after = fingerprint(service, this.#options);
+    if (after === undefined) this.#fingerprints.delete(key);
+    else this.#fingerprints.set(key, after);
+    return before !== after;
+  }
+
+  /** How many Services currently matter (candidates or rejections). */
+  get size(): number {
+    return this.#fingerprints.size;
+  }
+}
+
+function fingerprint(service: Service, options: DetectionOptions): string | undefined {
+  const detection = detect(service, options);
+  return detection.kind === 'ignored' ? undefined : JSON.stringify(detection);
+}
