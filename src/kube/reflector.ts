@@ -129,7 +129,8 @@ export class Reflector<T extends Keyed> {
           if (signal.aborted) break;
           this.#replace(listed.items);
           resourceVersion = listed.resourceVersion;
-          failures = 0;
+          // Not a reset of `failures`: a list that works while every watch is refused (403 on watch only) must
+          // still back off further each time instead of relisting at the first delay forever.
         }
         const outcome = await this.#watchOnce(resourceVersion, (rv) => (resourceVersion = rv), () => (failures = 0));
         if (signal.aborted) break;

@@ -15,6 +15,8 @@ class FakeSource implements ListWatchSource<Obj> {
   lists: (ListResult<Obj> | Error)[] = [];
   listCalls = 0;
   watches: { from: string; emit: (t: WatchEventType, o: unknown) => void; done: (e?: unknown) => void; aborted: boolean }[] = [];
+  /** While set, every watch request is refused with it (lists still answer). */
+  refuseWatches: Error | undefined;
 
   list(): Promise<ListResult<Obj>> {
     this.listCalls += 1;
@@ -26,6 +28,7 @@ class FakeSource implements ListWatchSource<Obj> {
   watch(from: string, onEvent: (t: WatchEventType, o: unknown) => void, onDone: (e?: unknown) => void) {
     const w = { from, emit: onEvent, done: onDone, aborted: false };
     this.watches.push(w);
+    if (this.refuseWatches) return Promise.reject(this.refuseWatches);
     return Promise.resolve({
       abort: () => {
         w.aborted = true;
@@ -41,7 +44,8 @@ class FakeSource implements ListWatchSource<Obj> {
   }
 
   async nextWatch(count: number): Promise<FakeSource['watches'][number]> {
-    for (let i = 0; i < 200 && this.watches.length < count; i++) await new Promise((r) => setImmediate(r));
+    const deadline = Date.now() + 2_000;
+    while (this.watches.length < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1));
     const w = this.watches[count - 1];
     if (!w) throw new Error(`watch #${count} never opened`);
     return w;
@@ -120,6 +124,27 @@ describe('Reflector', () => {
     expect(await restarted).toEqual({ type: 'restarted', reason: 'error' });
     expect((await source.nextWatch(2)).from).toBe('3');
     expect(reflector.list()).toEqual([obj('x', '3')]);
+  });
+
+  it('backs off further on each refused watch even though every list works (403 on watch only), and resets once the watch delivers', async () => {
+    const source = new FakeSource();
+    const page = { items: [obj('a', '1')], resourceVersion: '1' };
+    source.lists = Array.from({ length: 10 }, () => page);
+    source.refuseWatches = new KubeApiError('watch fake objects', 403, 'Forbidden', 'services is forbidden: cannot watch');
+    reflector = new Reflector(source, { initialMs: 1, maxMs: 16, jitter: 0 });
+    const delays: number[] = [];
+    reflector.events$.subscribe((e) => {
+      if (e.type === 'error') delays.push(e.retryInMs);
+    });
+    await reflector.start();
+    await source.nextWatch(6);
+    expect(delays.slice(0, 5)).toEqual([1, 2, 4, 8, 16]);
+    source.refuseWatches = undefined;
+    const open = await source.nextWatch(source.watches.length + 1);
+    open.emit('ADDED', obj('b', '2'));
+    open.done(new KubeApiError('watch fake objects', 500, 'InternalError', 'boom'));
+    await source.nextWatch(source.watches.length + 1);
+    expect(delays.at(-1)).toBe(1);
   });
 
   it('restart("relist") drops the current watch and lists from the API server again', async () => {
