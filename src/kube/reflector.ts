@@ -57,6 +57,8 @@ export class Reflector<T extends Keyed> {
   #currentWatch: { abort(): void } | undefined;
   #pendingRestart: RestartReason | undefined;
   #wakeUp: (() => void) | undefined;
+  /** Set while a watch request waits for the API server's answer. */
+  #abandonWatch: ((reason: RestartReason) => void) | undefined;
   #synced = false;
   #firstSync: { promise: Promise<void>; resolve: () => void };
   #lastActivity = Date.now();
@@ -114,6 +116,10 @@ export class Reflector<T extends Keyed> {
   /** Drops the current watch and lists again from the API server (a resync, or a stalled watch). */
   restart(reason: Extract<RestartReason, 'relist' | 'stalled'>): void {
     if (!this.#running) return;
+    if (this.#abandonWatch) {
+      this.#abandonWatch(reason);
+      return;
+    }
     this.#pendingRestart = reason;
     this.#currentWatch?.abort();
     this.#wakeUp?.();
@@ -132,7 +138,7 @@ export class Reflector<T extends Keyed> {
           // Not a reset of `failures`: a list that works while every watch is refused (403 on watch only) must
           // still back off further each time instead of relisting at the first delay forever.
         }
-        const outcome = await this.#watchOnce(resourceVersion, (rv) => (resourceVersion = rv), () => (failures = 0));
+        const outcome = await this.#watchOnce(resourceVersion, (rv) => (resourceVersion = rv), () => (failures = 0), signal);
         if (signal.aborted) break;
         if (outcome !== 'closed') {
           resourceVersion = '';
@@ -182,21 +188,43 @@ export class Reflector<T extends Keyed> {
     signal.removeEventListener('abort', onStop);
   }
 
-  /** One watch request. Resolves 'closed' to resume from the last resource version, or why a relist is due. */
+  /**
+   * One watch request. Resolves 'closed' to resume from the last resource version, or why a relist is due.
+   * A request the API server has not answered yet (a frozen server accepts the connection and says nothing) is
+   * given up on stop() or restart(); should it answer later, that stream is aborted unread.
+   */
   #watchOnce(
     from: string,
     advance: (resourceVersion: string) => void,
     healthy: () => void,
+    signal: AbortSignal,
   ): Promise<'closed' | RestartReason> {
     return new Promise((resolve, reject) => {
       let expired = false;
+      let settled = false;
+      let handle: { abort(): void } | undefined;
+      const settle = (outcome: () => void) => {
+        if (settled) return;
+        settled = true;
+        signal.removeEventListener('abort', onStop);
+        this.#abandonWatch = undefined;
+        if (this.#currentWatch === handle) this.#currentWatch = undefined;
+        outcome();
+      };
+      const onStop = () => {
+        handle?.abort();
+        settle(() => resolve('closed'));
+      };
+      signal.addEventListener('abort', onStop, { once: true });
+      this.#abandonWatch = (reason) => settle(() => resolve(reason));
       const onEvent = (type: WatchEventType, raw: unknown) => {
+        if (settled) return;
         this.#lastActivity = Date.now();
         healthy();
         if (type === 'ERROR') {
           const status = raw as { code?: number; reason?: string; message?: string };
           if (status.code === 410) expired = true;
-          else reject(new KubeApiError(`watch ${this.#source.description}`, status.code ?? 0, status.reason ?? '', status.message ?? ''));
+          else settle(() => reject(new KubeApiError(`watch ${this.#source.description}`, status.code ?? 0, status.reason ?? '', status.message ?? '')));
           return;
         }
         const object = this.#source.convert(raw);
@@ -213,22 +241,29 @@ export class Reflector<T extends Keyed> {
         }
       };
       const onDone = (error?: unknown) => {
-        this.#currentWatch = undefined;
         const restart = this.#pendingRestart;
-        this.#pendingRestart = undefined;
-        if (restart) resolve(restart);
-        else if (expired) resolve('expired');
-        else if (error && !isQuietEnd(error)) reject(toKubeApiError(`watch ${this.#source.description}`, error));
-        else resolve('closed');
+        settle(() => {
+          this.#pendingRestart = undefined;
+          if (restart) resolve(restart);
+          else if (expired) resolve('expired');
+          else if (error && !isQuietEnd(error)) reject(toKubeApiError(`watch ${this.#source.description}`, error));
+          else resolve('closed');
+        });
       };
       this.#source.watch(from, onEvent, onDone).then(
-        (handle) => {
+        (answered) => {
+          if (settled) {
+            answered.abort();
+            return;
+          }
+          handle = answered;
+          this.#abandonWatch = undefined;
           // The API server answered the watch: the connection is alive even if no object changes for a while.
           this.#lastActivity = Date.now();
-          this.#currentWatch = handle;
-          if (this.#pendingRestart) handle.abort();
+          this.#currentWatch = answered;
+          if (this.#pendingRestart) answered.abort();
         },
-        (error: unknown) => reject(toKubeApiError(`watch ${this.#source.description}`, error)),
+        (error: unknown) => settle(() => reject(toKubeApiError(`watch ${this.#source.description}`, error))),
       );
     });
   }

@@ -25,6 +25,8 @@ export interface ControlPlane {
   adminKey: string;
   logs: { etcd: string; apiserver: string; controllerManager?: string; audit?: string };
   pids: { etcd: number; apiserver: number; controllerManager?: number };
+  /** kube-apiserver's command line, so a test that kills it can start it again exactly as it was. */
+  apiserverArgs: string[];
   /** The process whose death makes this control plane an orphan (a test run); absent for long-lived ones. */
   owner?: { pid: number; ticks: number | undefined };
   binaries: Binaries;
@@ -202,6 +204,7 @@ export async function up(options: UpOptions = {}): Promise<ControlPlane & { reus
     kubeconfig: join(dir, 'kubeconfig'),
     caCert: pki.caCert, adminCert: pki.adminCert, adminKey: pki.adminKey,
     pids: { etcd: 0, apiserver: 0 },
+    apiserverArgs: [],
     ...(options.ownerPid ? { owner: { pid: options.ownerPid, ticks: startTicks(options.ownerPid) } } : {}),
     binaries, version: '', startedAt: new Date().toISOString(),
   };
@@ -233,7 +236,7 @@ export async function up(options: UpOptions = {}): Promise<ControlPlane & { reus
   }).catch((e) => failed('etcd', logs.etcd, e));
 
   progress(`starting kube-apiserver on ${apiServerUrl}`);
-  cp.pids.apiserver = startDetached(binaries.kubeApiserver, [
+  cp.apiserverArgs = [
     `--etcd-servers=${etcdUrl}`, '--bind-address=127.0.0.1', `--secure-port=${apiPort}`,
     `--cert-dir=${join(dir, 'pki')}`, `--tls-cert-file=${pki.servingCert}`, `--tls-private-key-file=${pki.servingKey}`,
     `--client-ca-file=${pki.caCert}`, '--authorization-mode=RBAC', '--allow-privileged=true',
@@ -241,11 +244,10 @@ export async function up(options: UpOptions = {}): Promise<ControlPlane & { reus
     `--service-account-issuer=${apiServerUrl}/`, `--service-account-key-file=${pki.serviceAccountPub}`,
     `--service-account-signing-key-file=${pki.serviceAccountKey}`, `--api-audiences=${apiServerUrl}/`,
     '--max-requests-inflight=2000', '--max-mutating-requests-inflight=1000', '--v=1', ...auditArgs,
-  ], logs.apiserver);
+  ];
+  cp.pids.apiserver = startDetached(binaries.kubeApiserver, cp.apiserverArgs, logs.apiserver);
   save();
-  await waitFor(async () => ((await apiGet(cp, '/readyz')).status === 200 ? true : undefined), {
-    timeoutMs: START_TIMEOUT_MS, intervalMs: 250, describe: () => `kube-apiserver at ${apiServerUrl}/readyz`,
-  }).catch((e) => failed('kube-apiserver', logs.apiserver, e));
+  await apiServerReady(cp).catch((e) => failed('kube-apiserver', logs.apiserver, e));
   await waitFor(async () => ((await apiGet(cp, '/api/v1/namespaces/default')).status === 200 ? true : undefined), {
     timeoutMs: START_TIMEOUT_MS, describe: () => 'namespace "default" to exist',
   }).catch((e) => failed('kube-apiserver', logs.apiserver, e));
@@ -271,6 +273,50 @@ export async function up(options: UpOptions = {}): Promise<ControlPlane & { reus
   }
   save();
   return { ...cp, reused: false };
+}
+
+function apiServerReady(cp: ControlPlane): Promise<true> {
+  return waitFor(async () => ((await apiGet(cp, '/readyz').catch(() => ({ status: 0 }))).status === 200 ? true : undefined), {
+    timeoutMs: START_TIMEOUT_MS, intervalMs: 250, describe: () => `kube-apiserver at ${cp.apiServerUrl}/readyz`,
+  });
+}
+
+/**
+ * Fault injection: signals the API server alone (etcd and the controller manager keep running). SIGKILL waits
+ * until it is gone; SIGSTOP freezes it with its sockets open (clients see silence, not errors); SIGCONT resumes it.
+ */
+export async function signalApiServer(cp: ControlPlane, signal: 'SIGKILL' | 'SIGSTOP' | 'SIGCONT'): Promise<void> {
+  const pid = cp.pids.apiserver;
+  if (!isOurs(pid, cp.dir)) throw new Error(`kube-apiserver of "${cp.name}" (pid ${pid}) is not running`);
+  process.kill(pid, signal);
+  if (signal === 'SIGKILL') await waitFor(() => (isOurs(pid, cp.dir) ? undefined : true), { timeoutMs: 10_000, intervalMs: 20, describe: () => `kube-apiserver pid ${pid} to die` });
+}
+
+/** Starts the API server again with its original command line (after signalApiServer SIGKILL) and waits for /readyz. */
+export async function restartApiServer(cp: ControlPlane): Promise<void> {
+  if (isOurs(cp.pids.apiserver, cp.dir)) throw new Error(`kube-apiserver of "${cp.name}" is still running`);
+  cp.pids.apiserver = startDetached(cp.binaries.kubeApiserver, cp.apiserverArgs, cp.logs.apiserver);
+  writeFileSync(stateFile(cp.name), JSON.stringify(cp, null, 2));
+  await apiServerReady(cp);
+}
+
+/** etcd's JSON gateway: POST a v3 API call on the client URL (loopback). */
+async function etcdCall(cp: Pick<ControlPlane, 'etcdUrl'>, path: string, body: object): Promise<Record<string, unknown>> {
+  const response = await fetch(`${cp.etcdUrl}${path}`, { method: 'POST', body: JSON.stringify(body) });
+  const json = (await response.json()) as Record<string, unknown>;
+  if (!response.ok) throw new Error(`etcd ${path} answered ${response.status}: ${JSON.stringify(json)}`);
+  return json;
+}
+
+/**
+ * Compacts etcd's history up to its current revision, so any watch resuming from an older resource version gets
+ * "410 Gone" once the API server's own watch cache no longer covers it. Returns the compacted revision.
+ */
+export async function compactEtcd(cp: Pick<ControlPlane, 'etcdUrl'>): Promise<number> {
+  const range = await etcdCall(cp, '/v3/kv/range', { key: Buffer.from('/').toString('base64'), limit: 1 });
+  const revision = Number((range.header as { revision: string }).revision);
+  await etcdCall(cp, '/v3/kv/compaction', { revision: String(revision), physical: true });
+  return revision;
 }
 
 /** Stops the named control plane; returns false when there was none. */

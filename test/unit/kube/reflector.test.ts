@@ -17,6 +17,8 @@ class FakeSource implements ListWatchSource<Obj> {
   watches: { from: string; emit: (t: WatchEventType, o: unknown) => void; done: (e?: unknown) => void; aborted: boolean }[] = [];
   /** While set, every watch request is refused with it (lists still answer). */
   refuseWatches: Error | undefined;
+  /** While set, watch requests get no answer at all (a frozen API server). */
+  silentWatches = false;
 
   list(): Promise<ListResult<Obj>> {
     this.listCalls += 1;
@@ -29,6 +31,7 @@ class FakeSource implements ListWatchSource<Obj> {
     const w = { from, emit: onEvent, done: onDone, aborted: false };
     this.watches.push(w);
     if (this.refuseWatches) return Promise.reject(this.refuseWatches);
+    if (this.silentWatches) return new Promise<never>(() => {});
     return Promise.resolve({
       abort: () => {
         w.aborted = true;
@@ -145,6 +148,23 @@ describe('Reflector', () => {
     open.done(new KubeApiError('watch fake objects', 500, 'InternalError', 'boom'));
     await source.nextWatch(source.watches.length + 1);
     expect(delays.at(-1)).toBe(1);
+  });
+
+  it('gives up on a watch request the API server never answers: restart() relists and stop() returns at once', async () => {
+    const source = new FakeSource();
+    source.lists = [{ items: [obj('a', '1')], resourceVersion: '1' }, { items: [], resourceVersion: '2' }];
+    source.silentWatches = true;
+    reflector = new Reflector(source, fast);
+    await reflector.start();
+    await source.nextWatch(1);
+    const restarted = firstValueFrom(reflector.events$.pipe(filter((e) => e.type === 'restarted')));
+    reflector.restart('stalled');
+    expect(await restarted).toEqual({ type: 'restarted', reason: 'stalled' });
+    await source.nextWatch(2);
+    expect(source.listCalls).toBe(2);
+    expect(reflector.list()).toEqual([]);
+    await reflector.stop();
+    expect(source.watches).toHaveLength(2);
   });
 
   it('restart("relist") drops the current watch and lists from the API server again', async () => {
