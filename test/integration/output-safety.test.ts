@@ -1,5 +1,5 @@
-// How the operator writes: only on change, never touching keys it does not own, restoring drift, refusing what it
-// must not write, and keeping the last good output when the new one cannot be written.
+// How the operator writes: only on change, never touching keys it does not own, and refusing what it must not
+// write. Drift, a second writer and the size budget are in faults/output.test.ts.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { CoreV1Api } from '@kubernetes/client-node';
 import { waitFor } from '../../tools/control-plane/wait.ts';
@@ -120,15 +120,6 @@ describe('writing the output ConfigMap', () => {
     expect(operator.status().output.problem).toBeUndefined();
   });
 
-  it('restores a hand-edited generated key', async () => {
-    await operatorIn('drift');
-    await createServices(core, ns, [{ name: 'prometheus', type: 'prometheus', endpoint: target.url }]);
-    const good = await outputWhere(core, ns, (o) => 'prometheus/metrics' in o.toolsets, 'prometheus/metrics');
-    await setKey('toolset.yaml', 'toolsets:\n  hacked: {}\n');
-    const restored = await outputWhere(core, ns, (o) => o.text === good.text && o.resourceVersion !== good.resourceVersion, 'the generated content back');
-    expect(restored.toolsets).toEqual(good.toolsets);
-  });
-
   it('leaves a ConfigMap it does not manage alone: Warning Event, refused metric, not ready; adopts it only when told', async () => {
     ns = await freshNamespace(core, 'foreign');
     await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: CM, labels: { owner: 'someone-else' } }, data: { 'toolset.yaml': 'theirs\n' } } });
@@ -148,43 +139,5 @@ describe('writing the output ConfigMap', () => {
     const adopted = await outputWhere(core, ns, (o) => 'prometheus/metrics' in o.toolsets, 'the adopted ConfigMap rewritten');
     expect(adopted.labels).toMatchObject({ owner: 'someone-else', 'app.kubernetes.io/managed-by': 'kubernaut-toolset' });
     expect(running.operator.ready).toBe(true);
-  });
-
-  it('never writes output over the size budget: the last good output stays, with an Event and a metric', async () => {
-    const { metrics } = await operatorIn('size', { output: { sizeBudgetBytes: 2048 } });
-    await createServices(core, ns, [{ name: 'prometheus', type: 'prometheus', endpoint: target.url }]);
-    const good = await outputWhere(core, ns, (o) => 'prometheus/metrics' in o.toolsets, 'prometheus/metrics');
-    await createServices(core, ns, [1, 2, 3, 4].map((i) => ({ name: `tools-${i}`, type: 'custom', endpoint: target.url })));
-    const refused = await waitFor(async () => {
-      const found = await events('ToolsetConfigRefused');
-      return found.length > 0 ? found : undefined;
-    }, { timeoutMs: 10_000, describe: () => 'a ToolsetConfigRefused Event for the size' });
-    expect(refused[0]).toMatch(/toolset\.yaml would be \d+ bytes, over the 2048-byte budget/);
-    expect(await metricValue(metrics, 'kubernaut_toolset_configmap_writes_total', { result: 'refused' })).toBeGreaterThan(0);
-    expect(await metricValue(metrics, 'kubernaut_toolset_output_bytes')).toBeGreaterThan(2048);
-    expect((await readOutput(core, ns))?.text).toBe(good.text);
-  });
-
-  it('converges while another writer keeps changing its own key, keeps overrides, and does not loop writing', async () => {
-    const { metrics } = await operatorIn('second-writer');
-    await createServices(core, ns, [{ name: 'prometheus', type: 'prometheus', endpoint: target.url }]);
-    await outputWhere(core, ns, (o) => 'prometheus/metrics' in o.toolsets, 'prometheus/metrics');
-    await setKey('overrides.yaml', 'toolsets:\n  kubernetes/core:\n    enabled: true\n');
-    const storm = Promise.all(Array.from({ length: 30 }, (_, i) => setKey('other-writer', String(i))));
-    await createServices(core, ns, [{ name: 'grafana', type: 'grafana', endpoint: target.url }]);
-    await storm;
-    const out = await outputWhere(core, ns, (o) => 'grafana/dashboards' in o.toolsets && 'kubernetes/core' in o.toolsets, 'grafana and the override');
-    expect(out.data['overrides.yaml']).toBe('toolsets:\n  kubernetes/core:\n    enabled: true\n');
-    const settled = out.resourceVersion;
-    // Once converged, the other writer's churn only causes "unchanged" reconciles.
-    const writes = await metricValue(metrics, 'kubernaut_toolset_configmap_writes_total', { result: 'updated' });
-    for (let i = 0; i < 5; i++) await setKey('other-writer', `after-${i}`);
-    await waitFor(async () => ((await readOutput(core, ns))?.data['other-writer'] === 'after-4' ? true : undefined), { timeoutMs: 5_000, describe: () => 'the last foreign write' });
-    const unchangedBefore = await metricValue(metrics, 'kubernaut_toolset_configmap_writes_total', { result: 'unchanged' });
-    await waitFor(async () => ((await metricValue(metrics, 'kubernaut_toolset_configmap_writes_total', { result: 'unchanged' })) > unchangedBefore ? true : undefined), {
-      timeoutMs: 10_000, describe: () => 'a reconcile after the foreign writes',
-    });
-    expect(await metricValue(metrics, 'kubernaut_toolset_configmap_writes_total', { result: 'updated' })).toBe(writes);
-    expect(settled).not.toBe('');
   });
 });
