@@ -15,9 +15,13 @@ export class OperatorProcess {
   #logs = '';
   #exit: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
 
-  /** `entry` is the sources' src/main.ts by default, or a built dist/src/main.js. */
-  constructor(args: string[], env: NodeJS.ProcessEnv = {}, entry = main) {
-    this.child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', entry, ...args], {
+  /**
+   * `entry` is the sources' src/main.ts by default, or a built dist/src/main.js. `wrapper` is a command line that
+   * ends by running the rest (e.g. one that gives the process its own resolv.conf).
+   */
+  constructor(args: string[], env: NodeJS.ProcessEnv = {}, entry = main, wrapper: string[] = []) {
+    const [command = process.execPath, ...prefix] = [...wrapper, ...(wrapper.length > 0 ? [process.execPath] : [])];
+    this.child = spawn(command, [...prefix, '--disable-warning=ExperimentalWarning', entry, ...args], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
