@@ -94,18 +94,19 @@ export class ToolsetOperator {
       ...config.health,
       check,
       metrics,
-      // The last result of a round reconciles at once; earlier ones go through the debounce and coalesce.
-      onResult: (idle) => {
+      // The last result of a round reconciles at once (refreshing /status); earlier ones only when they change
+      // the output, and those go through the debounce and coalesce.
+      onResult: (idle, changed) => {
         if (!this.#healthPrimed) return;
         if (idle) void this.#kick();
-        else this.#triggers.next({ kind: 'recheck' });
+        else if (changed) this.#triggers.next({ kind: 'recheck' });
       },
     });
     const detection = { policy: { clusterDomain: config.clusterDomain, allowedHosts: config.endpoints.allowedHosts }, autoDetect: config.autoDetect };
     this.#relevance = new RelevanceFilter(detection);
     this.#reconciler = new Reconciler(
       {
-        services: () => this.#services.flatMap((r) => r.list()),
+        services: () => this.#relevance.services(),
         mayWrite: () => !this.#elector || this.#elector.leading,
         liveConfigMap: () => this.#lastStored ?? this.#configMaps.get(config.output.namespace, config.output.name),
         onStored: (stored) => {

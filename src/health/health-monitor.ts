@@ -20,8 +20,12 @@ export interface HealthMonitorOptions {
   failureThreshold: number;
   check: HealthChecker;
   metrics: Metrics;
-  /** Called after each result; `idle` when no check is left in flight. */
-  onResult: (idle: boolean) => void;
+  /**
+   * Called after each result; `idle` when no check is left in flight, `changed` when the result can change the
+   * output (a first verdict, a new URL, or a toolset going in or out). A round of 5,000 unchanged results must
+   * not keep the reconcile debounce busy.
+   */
+  onResult: (idle: boolean, changed: boolean) => void;
   now?: () => Date;
 }
 
@@ -49,20 +53,24 @@ export class HealthMonitor {
         const verdict: HealthVerdict = s.ok
           ? s.value
           : { healthy: false, reason: s.timedOut ? 'Timeout' : 'ConnectionFailed', message: s.error.message, durationMs: s.durationMs };
-        this.#apply(s.item, verdict);
+        const changed = this.#apply(s.item, verdict);
         if (this.#pending.get(s.item.key) === s.item.healthUrl) this.#pending.delete(s.item.key);
         const idle = this.#pending.size === 0;
         if (idle) this.#idle.resolve();
-        this.#options.onResult(idle);
+        this.#options.onResult(idle, changed);
       });
   }
 
-  #apply(target: HealthTarget, verdict: HealthVerdict): void {
+  /** Records a verdict; true when it changes what the output can hold. */
+  #apply(target: HealthTarget, verdict: HealthVerdict): boolean {
     const { metrics, failureThreshold } = this.#options;
     metrics.healthChecks.inc({ type: target.type, result: verdict.healthy ? 'healthy' : verdict.reason });
     metrics.healthCheckDuration.observe({ type: target.type }, verdict.durationMs / 1000);
     const now = (this.#options.now ?? (() => new Date()))();
-    this.#records.set(target.key, nextRecord(this.#records.get(target.key), target.healthUrl, verdict, failureThreshold, now));
+    const previous = this.#records.get(target.key);
+    const next = nextRecord(previous, target.healthUrl, verdict, failureThreshold, now);
+    this.#records.set(target.key, next);
+    return previous === undefined || previous.healthUrl !== next.healthUrl || previous.included !== next.included;
   }
 
   record(key: string): HealthRecord | undefined {

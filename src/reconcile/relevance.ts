@@ -7,11 +7,12 @@ import { objectKey } from '../kube/objects.ts';
  * change to one of them (or a label or status change on one of ours that detection ignores) must not hold the
  * debounce's quiet window open: with 50 unrelated changes a second the window would never close and every
  * reaction would wait for the maximum delay. The detection result is the fingerprint, so what counts as relevant
- * is exactly what detection reads.
+ * is exactly what detection reads. It also keeps those Services, so a reconcile detects the few thousand that
+ * matter instead of every Service in the cluster.
  */
 export class RelevanceFilter {
   readonly #options: DetectionOptions;
-  readonly #fingerprints = new Map<string, string>();
+  readonly #relevant = new Map<string, { fingerprint: string; service: Service }>();
 
   constructor(options: DetectionOptions) {
     this.#options = options;
@@ -20,20 +21,24 @@ export class RelevanceFilter {
   /** Records the event and returns true when the Service's detection result changed (in, out, or different). */
   changed(type: 'added' | 'modified' | 'deleted', service: Service): boolean {
     const key = objectKey(service.metadata);
-    const before = this.#fingerprints.get(key);
+    const before = this.#relevant.get(key)?.fingerprint;
     if (type === 'deleted') {
-      this.#fingerprints.delete(key);
+      this.#relevant.delete(key);
       return before !== undefined;
     }
     const after = fingerprint(service, this.#options);
-    if (after === undefined) this.#fingerprints.delete(key);
-    else this.#fingerprints.set(key, after);
+    if (after === undefined) this.#relevant.delete(key);
+    else this.#relevant.set(key, { fingerprint: after, service });
     return before !== after;
   }
 
-  /** How many Services currently matter (candidates or rejections). */
+  /** The Services that matter (candidates or rejections), each as last seen. */
+  services(): Service[] {
+    return [...this.#relevant.values()].map((r) => r.service);
+  }
+
   get size(): number {
-    return this.#fingerprints.size;
+    return this.#relevant.size;
   }
 }
 

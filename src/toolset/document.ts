@@ -7,9 +7,41 @@ const HEADER = [
   '# Put manual changes in the overrides.yaml key of this ConfigMap instead.',
 ].join('\n');
 
+const DUMP_OPTIONS = { sortKeys: true, lineWidth: -1, noRefs: true } as const;
+
+/**
+ * Each toolset's YAML, indented under `toolsets:`, by name and content. Dumping a thousand toolsets is most of a
+ * reconcile's time, and between two reconciles almost all of them are unchanged. Without line folding
+ * (lineWidth -1) a map's YAML does not depend on its depth, so the pieces join into the same bytes as one dump.
+ * Only the last document's pieces are kept.
+ */
+let fragments = new Map<string, string>();
+
+/** JSON that keeps apart what YAML writes differently: dates from strings, NaN and Infinity from null. */
+function exactly(this: Record<string, unknown>, key: string, value: unknown): unknown {
+  const raw = this[key];
+  if (raw instanceof Date) return `\u0000date:${raw.getTime()}`;
+  if (typeof raw === 'number' && !Number.isFinite(raw)) return `\u0000number:${raw}`;
+  if (raw === undefined) return '\u0000undefined';
+  return value;
+}
+
+function fragment(name: string, toolset: ToolsetsMap[string], next: Map<string, string>): string {
+  const key = `${name}\u0000${JSON.stringify(toolset, exactly)}`;
+  let text = fragments.get(key) ?? next.get(key);
+  if (text === undefined) text = dump({ [name]: toolset }, DUMP_OPTIONS).replace(/^(?=.)/gm, '  ');
+  next.set(key, text);
+  return text;
+}
+
 /** The HolmesGPT custom toolset file: same input, same bytes (keys sorted, no line folding, no anchors). */
 export function toolsetDocument(toolsets: ToolsetsMap): string {
-  return `${HEADER}\n${dump({ toolsets }, { sortKeys: true, lineWidth: -1, noRefs: true })}`;
+  const names = Object.keys(toolsets).sort();
+  if (names.length === 0) return `${HEADER}\n${dump({ toolsets }, DUMP_OPTIONS)}`;
+  const next = new Map<string, string>();
+  const body = names.map((name) => fragment(name, toolsets[name] ?? {}, next)).join('');
+  fragments = next;
+  return `${HEADER}\ntoolsets:\n${body}`;
 }
 
 export function contentHash(text: string): string {

@@ -57,6 +57,28 @@ describe('HealthMonitor', () => {
     expect(m.schedule([target('a', 'http://a/new'), target('b')], true)).toBe(2);
   });
 
+  it('says which results can change the output: a first verdict, a new URL, a toolset going in or out', async () => {
+    const checker = new ManualChecker();
+    const changes: boolean[] = [];
+    monitor = new HealthMonitor({
+      enabled: true, concurrency: 8, timeoutMs: 60_000, failureThreshold: 2, check: checker.check,
+      metrics: new Metrics({ processMetrics: false }), onResult: (_idle, changed) => changes.push(changed),
+    });
+    const round = async (url: string, verdict: HealthVerdict) => {
+      monitor?.schedule([target('a', url)], true);
+      checker.calls.at(-1)?.answer(verdict);
+      await monitor?.idle();
+    };
+    await round('http://a/1', ok); // first verdict: in
+    await round('http://a/1', ok); // still in
+    await round('http://a/1', bad); // one failure of two: still in
+    await round('http://a/1', bad); // second failure: out
+    await round('http://a/1', bad); // still out
+    await round('http://a/2', bad); // new URL: a fresh record
+    await round('http://a/2', ok); // back in
+    expect(changes).toEqual([true, false, false, true, false, true, true]);
+  });
+
   it('keeps at most `concurrency` checks in flight', async () => {
     const checker = new ManualChecker();
     const m = make(checker, [], { concurrency: 2 });

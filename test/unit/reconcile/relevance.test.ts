@@ -19,8 +19,10 @@ describe('RelevanceFilter', () => {
     expect(filter.changed('modified', service({ annotations: optIn('custom', { 'kubernaut.io/toolset-description': 'new', 'other.io/x': 'y' }) }))).toBe(false);
     expect(filter.changed('modified', service({ annotations: optIn('custom'), ports: [{ name: 'http', port: 9090, protocol: 'TCP' }] }))).toBe(true);
     expect(filter.size).toBe(1);
+    expect(filter.services()).toEqual([service({ annotations: optIn('custom'), ports: [{ name: 'http', port: 9090, protocol: 'TCP' }] })]);
     expect(filter.changed('deleted', service({ annotations: optIn('custom') }))).toBe(true);
     expect(filter.size).toBe(0);
+    expect(filter.services()).toEqual([]);
   });
 
   it('treats opting out, and a rejection turning valid, as changes', () => {
