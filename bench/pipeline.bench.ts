@@ -1,120 +1,32 @@
 // npm run bench: the reconcile pipeline measured end to end on the local control plane, with the operator as a
 // separate process (as in production) and a separate watcher on the output ConfigMap.
-import { CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions, Watch, type V1ConfigMap } from '@kubernetes/client-node';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { down, up } from '../tools/control-plane/control-plane.ts';
 import { waitFor } from '../tools/control-plane/wait.ts';
+import {
+  adminApi, buildDist, inBatches, lastHeapUsed, log, machine, okTarget, OUTPUT_NS, OutputWatcher, percentile, printTable, rssMiB,
+  runScenario, startOperator, stopOperator, type Row,
+} from './support.ts';
 
 const ANNOTATED = Number(process.env.BENCH_ANNOTATED ?? 1_000);
 const NOISE = Number(process.env.BENCH_NOISE ?? 10_000);
 const CHANGES = Number(process.env.BENCH_CHANGES ?? 60);
 const QUIET_MS = 500;
-const OUTPUT_NS = 'kubernaut-system';
-const CM = 'kubernaut-toolset-config';
-const root = join(import.meta.dirname, '..');
-
-const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
-
-async function inBatches<T>(items: T[], size: number, work: (item: T) => Promise<unknown>): Promise<void> {
-  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(work));
-}
-
-function rssMiB(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) / 1024;
-}
-
-/** Keeps the latest output ConfigMap as a separate client sees it, and counts its modifications. */
-class OutputWatcher {
-  latest: V1ConfigMap | undefined;
-  modifications = 0;
-  #listeners = new Set<() => void>();
-  #abort: AbortController | undefined;
-
-  async start(kc: KubeConfig): Promise<void> {
-    this.#abort = await new Watch(kc).watch(
-      `/api/v1/namespaces/${OUTPUT_NS}/configmaps`,
-      { fieldSelector: `metadata.name=${CM}` },
-      (type: string, obj: V1ConfigMap) => {
-        if (type === 'MODIFIED') this.modifications += 1;
-        this.latest = type === 'DELETED' ? undefined : obj;
-        for (const l of this.#listeners) l();
-      },
-      () => {},
-    );
-  }
-
-  /** Resolves with the time the watcher saw content matching `accept`. */
-  when(accept: (text: string) => boolean, timeoutMs: number): Promise<number> {
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        if (accept(this.latest?.data?.['toolset.yaml'] ?? '')) {
-          clearTimeout(timer);
-          this.#listeners.delete(check);
-          resolve(performance.now());
-        }
-      };
-      const timer = setTimeout(() => {
-        this.#listeners.delete(check);
-        reject(new Error(`output did not reach the expected state within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.#listeners.add(check);
-      check();
-    });
-  }
-
-  stop(): void {
-    this.#abort?.abort();
-  }
-}
 
 /** The heap cap the Helm chart sets (maxHeapMiB) for the first operator; the second runs with V8's own sizing. */
 const CHART_HEAP_MIB = Number(process.env.BENCH_HEAP_MIB ?? 256);
 
-function lastHeapUsed(logText: string): number {
-  return Number([...logText.matchAll(/"heapUsedMiB":(\d+)/g)].at(-1)?.[1] ?? NaN);
-}
-
-function startOperator(kubeconfig: string, config: string, logFile: string, nodeFlags: string[] = []): ChildProcess {
-  // The compiled build, as the image runs it (running the sources adds type stripping and ~40 MiB of RSS).
-  const args = [...nodeFlags, join(root, 'dist/src/main.js'), 'run', '--config', config, '--kubeconfig', kubeconfig, '--log-level', 'debug'];
-  const child = spawn(process.execPath, args, {
-    env: { ...process.env, POD_NAMESPACE: OUTPUT_NS },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  const out: string[] = [];
-  child.stderr?.on('data', (chunk: Buffer) => out.push(chunk.toString()));
-  child.on('exit', () => writeFileSync(logFile, out.join('')));
-  (child as ChildProcess & { logLines: () => string }).logLines = () => out.join('');
-  return child;
-}
-
-async function stopOperator(child: ChildProcess): Promise<void> {
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
-}
-
 async function main(): Promise<void> {
-  log('building dist/ (the operator runs compiled, as in the image)');
-  const build = spawnSync('npm', ['run', '-s', 'build'], { cwd: root, stdio: 'inherit' });
-  if (build.status !== 0) throw new Error('npm run build failed');
+  buildDist();
   const work = mkdtempSync(join(tmpdir(), 'kubernaut-bench-'));
   await down('bench');
   const cp = await up({ name: 'bench', controllerManager: false, audit: false, progress: log });
-  const kc = new KubeConfig();
-  kc.loadFromFile(cp.kubeconfig);
-  const core = kc.makeApiClient(CoreV1Api);
-
-  const target = createServer((_req, res) => res.end('ok'));
-  await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
-  const targetUrl = `http://127.0.0.1:${(target.address() as AddressInfo).port}`;
+  const { kc, core } = adminApi(cp.kubeconfig);
+  const target = await okTarget();
+  const targetUrl = target.url;
 
   for (const name of [OUTPUT_NS, 'bench-toolsets', 'bench-noise']) await core.createNamespace({ body: { metadata: { name } } });
   let started = performance.now();
@@ -160,13 +72,13 @@ async function main(): Promise<void> {
   latencies.sort((a, b) => a - b);
   // (d) RSS of the operator process at the end of the run.
   const rss = operator.pid ? rssMiB(operator.pid) : NaN;
-  const heapUsed = lastHeapUsed((operator as ChildProcess & { logLines: () => string }).logLines());
+  const heapUsed = lastHeapUsed(operator.logText());
   await stopOperator(operator);
 
   // (c) writes over three resyncs with nothing changing: a second operator with a 3 s resync period.
   writeFileSync(config, `endpoints:\n  allowedHosts: ["127.0.0.1"]\nreconcile:\n  quietWindow: ${QUIET_MS}ms\n  resyncInterval: 3s\noutput:\n  sizeBudgetBytes: 1048576\n`);
   operator = startOperator(cp.kubeconfig, config, join(work, 'operator-2.log'));
-  const logs = () => (operator as ChildProcess & { logLines: () => string }).logLines();
+  const logs = () => operator.logText();
   await waitFor(() => (logs().includes('"message":"ready"') ? true : undefined), { timeoutMs: 120_000, describe: () => 'the second operator to be ready' });
   const before = watcher.modifications;
   await waitFor(() => ((logs().match(/resync: relisting/g)?.length ?? 0) >= 3 ? true : undefined), {
@@ -183,10 +95,10 @@ async function main(): Promise<void> {
   const defaultSizingHeapUsed = lastHeapUsed(logs());
   await stopOperator(operator);
   watcher.stop();
-  target.close();
+  target.server.close();
   await down('bench');
 
-  const rows: [string, string, string, string][] = [
+  const rows: Row[] = [
     ['(a) reaction latency p50', `${percentile(latencies, 50).toFixed(0)} ms`, `p99 <= ${QUIET_MS + 1000} ms`, ''],
     ['(a) reaction latency p95', `${percentile(latencies, 95).toFixed(0)} ms`, '', ''],
     ['(a) reaction latency p99', `${percentile(latencies, 99).toFixed(0)} ms`, `<= ${QUIET_MS + 1000} ms`, percentile(latencies, 99) <= QUIET_MS + 1000 ? 'met' : 'MISSED'],
@@ -197,19 +109,8 @@ async function main(): Promise<void> {
     ["(d') RSS after 3 resyncs with V8's default heap sizing", `${defaultSizingRss.toFixed(0)} MiB`, '', 'for comparison'],
     ['    heap used at its last reconcile', `${defaultSizingHeapUsed} MiB`, '', ''],
   ];
-  const width = rows.reduce((w, r) => Math.max(w, r[0].length), 0);
-  process.stdout.write(`\nreconcile pipeline, ${CHANGES} changes, quiet window ${QUIET_MS} ms, Kubernetes ${cp.version}, Node ${process.version}\n`);
-  process.stdout.write(`${'measure'.padEnd(width)}  ${'value'.padStart(10)}  ${'target'.padEnd(12)}  result\n`);
-  for (const [name, value, targetText, result] of rows) {
-    process.stdout.write(`${name.padEnd(width)}  ${value.padStart(10)}  ${targetText.padEnd(12)}  ${result}\n`);
-  }
+  printTable(`reconcile pipeline: ${ANNOTATED} annotated among ${ANNOTATED + NOISE} Services, ${CHANGES} changes, quiet window ${QUIET_MS} ms, Kubernetes ${cp.version}, ${machine()}`, rows);
   process.stdout.write(`operator logs: ${work}\n`);
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
-    process.exit(1);
-  },
-);
+runScenario(main);

@@ -94,7 +94,8 @@ export class Reconciler {
       const memory = process.memoryUsage();
       log.debug('reconciled', {
         durationMs: Math.round(durationMs), checked: report.checked, toolsets: report.toolsets.length, write: report.write?.result ?? 'skipped',
-        heapUsedMiB: Math.round(memory.heapUsed / 1048576), rssMiB: Math.round(memory.rss / 1048576),
+        heapUsedMiB: Math.round(memory.heapUsed / 1048576), heapTotalMiB: Math.round(memory.heapTotal / 1048576),
+        externalMiB: Math.round(memory.external / 1048576), rssMiB: Math.round(memory.rss / 1048576),
       });
       metrics.reconciles.inc({ result: 'success' });
       metrics.reconcileDuration.observe(durationMs / 1000);
