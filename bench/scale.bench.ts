@@ -9,7 +9,7 @@ import { down, up } from '../tools/control-plane/control-plane.ts';
 import { freePort } from '../tools/control-plane/ports.ts';
 import { waitFor } from '../tools/control-plane/wait.ts';
 import {
-  adminApi, buildDist, cpuSeconds, inBatches, lastHeapUsed, log, machine, okTarget, openFds, OutputWatcher, percentile,
+  adminApi, buildDist, chartNodeFlags, cpuSeconds, inBatches, lastHeapUsed, log, machine, okTarget, openFds, OutputWatcher, percentile,
   printTable, rssMiB, runScenario, scrape, startOperator, stopOperator, type Row,
 } from './support.ts';
 
@@ -129,7 +129,7 @@ async function main(): Promise<void> {
 
   // 1. Start to first complete ConfigMap.
   const started = performance.now();
-  const operator = startOperator(cp.kubeconfig, config, join(work, 'operator.log'), [`--max-old-space-size=${HEAP_MIB}`]);
+  const operator = startOperator(cp.kubeconfig, config, join(work, 'operator.log'), chartNodeFlags(HEAP_MIB));
   const pid = operator.pid ?? 0;
   const complete = await watcher.when(
     (text) => customCount(text) === CUSTOM && [...winners.values()].every((endpoint) => text.includes(`${endpoint}\n`)),
@@ -222,7 +222,7 @@ async function main(): Promise<void> {
   await down('bench-scale');
 
   const p = (xs: number[]) => `${percentile(xs, 50).toFixed(0)} / ${percentile(xs, 99).toFixed(0)} ms`;
-  printTable(`scale: ${ANNOTATED} annotated (${CUSTOM} custom, ${ANNOTATED - CUSTOM} competing built-in) among ${ANNOTATED + NOISE} Services, Kubernetes ${cp.version}, ${machine()}, heap cap ${HEAP_MIB} MiB`, [
+  printTable(`scale: ${ANNOTATED} annotated (${CUSTOM} custom, ${ANNOTATED - CUSTOM} competing built-in) among ${ANNOTATED + NOISE} Services, Kubernetes ${cp.version}, ${machine()}, ${chartNodeFlags(HEAP_MIB).join(' ')}`, [
     ['first complete ConfigMap', `${firstComplete.toFixed(2)} s`, '<= 10 s', firstComplete <= 10 ? 'met' : 'MISSED'],
     ['  operator CPU seconds to get there', `${cpuAtComplete.toFixed(1)} s`, '', ''],
     ['  operator RSS then', `${rssAtComplete.toFixed(0)} MiB`, '<= 300 MB', rssAtComplete * 1.048576 <= 300 ? 'met' : 'MISSED'],

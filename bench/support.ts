@@ -11,6 +11,11 @@ export const OUTPUT_NS = 'kubernaut-system';
 export const CM = 'kubernaut-toolset-config';
 export const root = join(import.meta.dirname, '..');
 
+/** The V8 flags the Helm chart's defaults give the operator (maxHeapMiB, maxSemiSpaceMiB). */
+export function chartNodeFlags(heapMiB: number): string[] {
+  return [`--max-old-space-size=${heapMiB}`, '--max-semi-space-size=2'];
+}
+
 export const log = (line: string): void => void process.stderr.write(`[bench] ${line}\n`);
 
 export const percentile = (sorted: readonly number[], p: number): number =>
