@@ -9,7 +9,8 @@ import { checkHealth } from './health/http-check.ts';
 import type { KubeClient } from './kube/client.ts';
 import { LeaseElector } from './leader/lease-elector.ts';
 import type { Check } from './observe/http-server.ts';
-import type { ConfigMap, Service } from './kube/objects.ts';
+import type { ConfigMap, Namespace, Service } from './kube/objects.ts';
+import { hasTrustLabel, tenancy, TRUST_LABEL } from './discovery/tenancy.ts';
 import type { CacheEvent, Reflector } from './kube/reflector.ts';
 import { EventRecorder } from './observe/events.ts';
 import type { Logger } from './observe/logger.ts';
@@ -40,6 +41,9 @@ export class ToolsetOperator {
   readonly #deps: OperatorDeps;
   readonly #services: Reflector<Service>[];
   readonly #configMaps: Reflector<ConfigMap>;
+  /** Only when tenancy.trustLabel is on: the Namespaces labelled trusted. */
+  readonly #namespaces: Reflector<Namespace> | undefined;
+  readonly #trustedByLabel = new Set<string>();
   readonly #events: EventRecorder;
   readonly #reconciler: Reconciler;
   readonly #health: HealthMonitor;
@@ -73,6 +77,7 @@ export class ToolsetOperator {
       ? include.map((namespace) => kube.watchServices({ namespace, ...selector }))
       : [kube.watchServices(selector)];
     this.#configMaps = kube.watchConfigMaps(config.output.namespace, config.output.name);
+    this.#namespaces = config.tenancy.trustLabel ? kube.watchNamespaces(`${TRUST_LABEL}=true`) : undefined;
     this.#identity = `${process.env.POD_NAME || hostname()}_${randomBytes(3).toString('hex')}`;
     const le = config.leaderElection;
     // A dry run mutates nothing, not even a Lease; it computes like a leader and writes like nobody.
@@ -102,7 +107,15 @@ export class ToolsetOperator {
         else if (changed) this.#triggers.next({ kind: 'recheck' });
       },
     });
-    const detection = { policy: { clusterDomain: config.clusterDomain, allowedHosts: config.endpoints.allowedHosts }, autoDetect: config.autoDetect };
+    const detection = {
+      policy: { clusterDomain: config.clusterDomain, allowedHosts: config.endpoints.allowedHosts },
+      autoDetect: config.autoDetect,
+      tenancy: tenancy({
+        ownNamespace: config.output.namespace,
+        trustedNamespaces: config.tenancy.trustedNamespaces,
+        labelled: this.#namespaces ? () => this.#trustedByLabel : undefined,
+      }),
+    };
     this.#relevance = new RelevanceFilter(detection);
     this.#reconciler = new Reconciler(
       {
@@ -121,6 +134,7 @@ export class ToolsetOperator {
       },
       {
         detection,
+        plan: { defaults: config.toolsetDefaults, budgetBytes: config.output.sizeBudgetBytes },
         health: { failureThreshold: config.health.failureThreshold },
         excludeNamespaces: config.namespaces.exclude,
       },
@@ -159,7 +173,7 @@ export class ToolsetOperator {
   }
 
   get synced(): boolean {
-    return this.#configMaps.synced && this.#services.every((r) => r.synced);
+    return this.#configMaps.synced && (this.#namespaces?.synced ?? true) && this.#services.every((r) => r.synced);
   }
 
   status(): StatusSnapshot & { ready: boolean; leader: { election: boolean; leading: boolean; identity: string }; dryRun: boolean } {
@@ -171,14 +185,16 @@ export class ToolsetOperator {
     };
   }
 
-  reflectors(): Reflector<Service | ConfigMap>[] {
-    return [...this.#services, this.#configMaps] as Reflector<Service | ConfigMap>[];
+  reflectors(): Reflector<Service | ConfigMap | Namespace>[] {
+    return [...this.#services, this.#configMaps, ...(this.#namespaces ? [this.#namespaces] : [])] as Reflector<Service | ConfigMap | Namespace>[];
   }
 
   /** Starts watching; resolves after the caches are synced and the first reconcile finished. */
   async start(): Promise<void> {
     const { config, log } = this.#deps;
-    for (const reflector of this.reflectors()) this.#observe(reflector, reflector === this.#configMaps ? 'configmaps' : 'services');
+    for (const reflector of this.reflectors()) {
+      this.#observe(reflector, reflector === this.#configMaps ? 'configmaps' : reflector === this.#namespaces ? 'namespaces' : 'services');
+    }
     const { quietMs, maxDelayMs, resyncMs } = config.reconcile;
     this.#subscriptions.push(
       this.#triggers.pipe(debounceWithMaxDelay(quietMs, maxDelayMs)).subscribe(() => void this.#kick()),
@@ -229,16 +245,30 @@ export class ToolsetOperator {
     await this.#elector?.stop();
   }
 
-  #observe(reflector: Reflector<Service | ConfigMap>, resource: string): void {
+  /**
+   * A namespace gained or lost the trust label: detection of its Services changes, including whether a Service is
+   * relevant at all (an auto-detected built-in is ignored in an untrusted namespace), so every Service is seen again.
+   */
+  #trustChanged(): boolean {
+    const labelled = new Set((this.#namespaces?.list() ?? []).filter((n) => hasTrustLabel(n.metadata.labels)).map((n) => n.metadata.name));
+    if (labelled.size === this.#trustedByLabel.size && [...labelled].every((n) => this.#trustedByLabel.has(n))) return false;
+    this.#trustedByLabel.clear();
+    for (const n of labelled) this.#trustedByLabel.add(n);
+    for (const r of this.#services) for (const svc of r.list()) this.#relevance.changed('modified', svc);
+    return true;
+  }
+
+  #observe(reflector: Reflector<Service | ConfigMap | Namespace>, resource: string): void {
     const { metrics, log } = this.#deps;
     this.#subscriptions.push(
-      reflector.events$.subscribe((event: CacheEvent<Service | ConfigMap>) => {
+      reflector.events$.subscribe((event: CacheEvent<Service | ConfigMap | Namespace>) => {
         switch (event.type) {
           case 'added':
           case 'modified':
           case 'deleted':
             metrics.watchEvents.inc({ resource, type: event.type });
-            if (reflector !== this.#configMaps && !this.#relevance.changed(event.type, event.object as Service)) break;
+            if (reflector === this.#namespaces && !this.#trustChanged()) break;
+            if (reflector !== this.#configMaps && reflector !== this.#namespaces && !this.#relevance.changed(event.type, event.object as Service)) break;
             // Watch events arrive in order: once our own write (or a deletion) shows up, the cache is the truth again.
             if (reflector === this.#configMaps) {
               const version = event.object.metadata.resourceVersion;
@@ -251,6 +281,7 @@ export class ToolsetOperator {
             break;
           case 'synced':
             if (reflector === this.#configMaps) this.#lastStored = undefined;
+            if (reflector === this.#namespaces) this.#trustChanged();
             this.#triggers.next({ kind: 'change', at: Date.now() });
             break;
           case 'restarted':

@@ -1,13 +1,14 @@
 import { loadAll } from 'js-yaml';
 import { readFileSync } from 'node:fs';
-import { resolveClaims } from '../discovery/claims.ts';
+import type { Candidate, Rejection } from '../discovery/candidate.ts';
+import { serviceManifestProblem } from '../discovery/manifest.ts';
+import { hasTrustLabel, tenancy, TRUST_LABEL } from '../discovery/tenancy.ts';
 import { HealthMonitor } from '../health/health-monitor.ts';
 import { checkHealth } from '../health/http-check.ts';
-import { toService } from '../kube/convert.ts';
-import type { Service } from '../kube/objects.ts';
+import { toNamespace, toService } from '../kube/convert.ts';
+import type { Namespace, Service } from '../kube/objects.ts';
 import { Metrics } from '../observe/metrics.ts';
-import { detectServices, outputDocument } from '../reconcile/plan.ts';
-import { renderToolsets } from '../toolset/render.ts';
+import { detectServices, planToolsets } from '../reconcile/plan.ts';
 import type { OperatorConfig } from '../config/operator-config.ts';
 
 export interface RenderOptions {
@@ -24,17 +25,42 @@ function readInput(file: string, stdin: () => string): string {
   return file === '-' ? stdin() : readFileSync(file, 'utf8');
 }
 
-/** Service objects from YAML or JSON documents: single Services, Lists of them (kubectl get -o yaml), or both. */
-export function servicesFromDocuments(text: string, source: string): { services: Service[]; skipped: string[] } {
-  const services: Service[] = [];
-  const skipped: string[] = [];
-  const visit = (doc: unknown, inServiceList = false) => {
+export interface ManifestInput {
+  services: Service[];
+  namespaces: Namespace[];
+  /** Services the API server would refuse: rejected by name, never allowed to abort the render. */
+  invalid: Rejection[];
+  skipped: string[];
+}
+
+function invalidService(doc: unknown, problem: string): Rejection {
+  const meta = (doc as { metadata?: { name?: unknown; namespace?: unknown; uid?: unknown } } | null)?.metadata;
+  const text = (v: unknown, fallback: string) => (typeof v === 'string' && v !== '' ? v : fallback);
+  const service = { namespace: text(meta?.namespace, 'default'), name: text(meta?.name, '(no name)'), uid: text(meta?.uid, '') };
+  return { service, key: JSON.stringify(`${service.namespace}/${service.name}`).slice(1, -1).slice(0, 160), reason: 'InvalidManifest', message: problem };
+}
+
+/**
+ * Services and Namespaces from YAML or JSON documents: single objects, Lists of them (kubectl get -o yaml), or
+ * both. Each Service is validated as the API server would validate it; a bad one is reported, not fatal.
+ */
+export function manifestsFromDocuments(text: string, source: string): ManifestInput {
+  const input: ManifestInput = { services: [], namespaces: [], invalid: [], skipped: [] };
+  const visit = (doc: unknown, inList = false) => {
     if (!doc || typeof doc !== 'object') return;
-    const obj = doc as { kind?: string; items?: unknown[]; metadata?: { name?: string } };
+    const obj = doc as { kind?: unknown; items?: unknown; metadata?: { name?: unknown; namespace?: unknown } };
     // Items of a ServiceList (or of a List written by a client library) may carry no kind of their own.
-    if (Array.isArray(obj.items)) obj.items.forEach((item) => visit(item, obj.kind === 'ServiceList' || obj.kind === 'List' || obj.kind === undefined));
-    else if (obj.kind === 'Service' || (inServiceList && obj.kind === undefined)) services.push(toService(doc));
-    else skipped.push(`${source}: ${obj.kind ?? 'a document without kind'} ${obj.metadata?.name ?? ''}`.trim());
+    if (Array.isArray(obj.items)) return obj.items.forEach((item) => visit(item, obj.kind === 'ServiceList' || obj.kind === 'List' || obj.kind === undefined));
+    if (obj.kind === 'Namespace') return void input.namespaces.push(toNamespace(doc));
+    if (obj.kind !== 'Service' && !(inList && obj.kind === undefined)) {
+      return void input.skipped.push(`${source}: ${typeof obj.kind === 'string' ? obj.kind : 'a document without kind'} ${typeof obj.metadata?.name === 'string' ? obj.metadata.name : ''}`.trim());
+    }
+    const problem = serviceManifestProblem(doc);
+    if (problem) return void input.invalid.push(invalidService(doc, problem));
+    const svc = toService(doc);
+    // kubectl's rule: a manifest without a namespace is for "default".
+    if (svc.metadata.namespace === '') svc.metadata.namespace = 'default';
+    input.services.push(svc);
   };
   let docs: unknown[];
   try {
@@ -43,7 +69,7 @@ export function servicesFromDocuments(text: string, source: string): { services:
     throw new Error(`${source} is not valid YAML or JSON: ${(error as Error).message.split('\n')[0]}`, { cause: error });
   }
   docs.forEach((doc) => visit(doc));
-  return { services, skipped };
+  return input;
 }
 
 /**
@@ -54,14 +80,44 @@ export function servicesFromDocuments(text: string, source: string): { services:
 export async function render(options: RenderOptions): Promise<number> {
   const { config } = options;
   const files = options.files.length > 0 ? options.files : ['-'];
-  const services: Service[] = [];
+  const input: ManifestInput = { services: [], namespaces: [], invalid: [], skipped: [] };
   for (const file of files) {
-    const found = servicesFromDocuments(readInput(file, options.stdin), file === '-' ? 'stdin' : file);
-    services.push(...found.services);
-    for (const s of found.skipped) options.err(`skipped ${s} (not a Service)\n`);
+    const found = manifestsFromDocuments(readInput(file, options.stdin), file === '-' ? 'stdin' : file);
+    input.services.push(...found.services);
+    input.namespaces.push(...found.namespaces);
+    input.invalid.push(...found.invalid);
+    for (const s of found.skipped) options.err(`skipped ${s} (neither a Service nor a Namespace)\n`);
   }
-  const detection = { policy: { clusterDomain: config.clusterDomain, allowedHosts: config.endpoints.allowedHosts }, autoDetect: config.autoDetect };
-  const { candidates, rejections } = detectServices(services, detection, config.namespaces.exclude);
+  const labelled = new Set(input.namespaces.filter((n) => hasTrustLabel(n.metadata.labels)).map((n) => n.metadata.name));
+  if (labelled.size > 0 && !config.tenancy.trustLabel) {
+    options.err(`note: ${TRUST_LABEL}=true on namespace(s) ${[...labelled].sort().join(', ')} is ignored because tenancy.trustLabel is off (as the operator would)\n`);
+  }
+  const detection = {
+    policy: { clusterDomain: config.clusterDomain, allowedHosts: config.endpoints.allowedHosts },
+    autoDetect: config.autoDetect,
+    tenancy: tenancy({
+      ownNamespace: config.output.namespace,
+      trustedNamespaces: config.tenancy.trustedNamespaces,
+      labelled: config.tenancy.trustLabel ? () => labelled : undefined,
+    }),
+  };
+  const { candidates, rejections } = detectServices(input.services, detection, config.namespaces.exclude);
+  const healthy = await healthyCandidates(candidates, options);
+  const overrides = options.overridesFile ? readFileSync(options.overridesFile, 'utf8') : undefined;
+  const plan = planToolsets(healthy, overrides, { defaults: config.toolsetDefaults, budgetBytes: config.output.sizeBudgetBytes });
+  for (const r of [...input.invalid, ...rejections, ...plan.rejections]) options.err(`rejected ${r.key}: ${r.reason}: ${r.message}\n`);
+  for (const s of plan.shadowed) options.err(`shadowed ${s.candidate.key}: ${s.candidate.toolset} is provided by ${s.by}\n`);
+  if (!plan.document.ok) {
+    options.err(`${plan.document.error}\n`);
+    return 1;
+  }
+  options.out(plan.document.content);
+  return 0;
+}
+
+/** Health is assumed good unless --check-health; then each candidate is checked once, as the operator would. */
+async function healthyCandidates(candidates: Candidate[], options: RenderOptions): Promise<Candidate[]> {
+  const { config } = options;
   const ca = config.health.caFile ? readFileSync(config.health.caFile) : undefined;
   const monitor = new HealthMonitor({
     ...config.health,
@@ -73,23 +129,11 @@ export async function render(options: RenderOptions): Promise<number> {
   monitor.schedule(candidates, true);
   await monitor.idle();
   monitor.stop();
-  const healthy = candidates.filter((c) => {
+  return candidates.filter((c) => {
     const record = monitor.record(c.key);
     if (record?.included) return true;
     const verdict = record?.lastVerdict;
     options.err(`unhealthy ${c.key}: ${verdict && !verdict.healthy ? verdict.message : 'not checked'}\n`);
     return false;
   });
-  const { winners, shadowed } = resolveClaims(healthy);
-  const { toolsets, invalid } = renderToolsets(winners);
-  for (const r of [...rejections, ...invalid]) options.err(`rejected ${r.key}: ${r.reason}: ${r.message}\n`);
-  for (const s of shadowed) options.err(`shadowed ${s.candidate.key}: ${s.candidate.toolset} is provided by ${s.by}\n`);
-  const overrides = options.overridesFile ? readFileSync(options.overridesFile, 'utf8') : undefined;
-  const doc = outputDocument(toolsets, overrides);
-  if (!doc.ok) {
-    options.err(`${doc.error}\n`);
-    return 1;
-  }
-  options.out(doc.content);
-  return 0;
 }

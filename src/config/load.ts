@@ -2,6 +2,9 @@ import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import { load } from 'js-yaml';
 import { readFileSync } from 'node:fs';
 import { invalidHostPattern } from '../discovery/endpoint-policy.ts';
+import { TYPE_SPECS, type ShortType } from '../discovery/toolset-types.ts';
+import type { ToolsetDefaults } from '../toolset/render.ts';
+import { toolsetsMapErrors } from '../toolset/validate.ts';
 import { isBlankYaml } from '../toolset/overrides.ts';
 import { layered } from './sources.ts';
 import { defaultConfig, type OperatorConfig } from './operator-config.ts';
@@ -60,6 +63,8 @@ type FileConfig = {
   labelSelector?: string;
   autoDetect?: boolean;
   endpoints?: { allowedHosts?: string[] };
+  tenancy?: { trustedNamespaces?: string[]; trustLabel?: boolean };
+  toolsetDefaults?: ToolsetDefaults;
   health?: { enabled?: boolean; timeout?: number | string; concurrency?: number; failureThreshold?: number; interval?: number | string; caFile?: string };
   reconcile?: { quietWindow?: number | string; maxDelay?: number | string; resyncInterval?: number | string };
   output?: { namespace?: string; name?: string; key?: string; adopt?: boolean; sizeBudgetBytes?: number };
@@ -87,6 +92,8 @@ export function configFromDocument(doc: unknown, env: NodeJS.ProcessEnv = proces
     ...(f.labelSelector ? { labelSelector: f.labelSelector } : {}),
     autoDetect: f.autoDetect ?? d.autoDetect,
     endpoints: { allowedHosts: f.endpoints?.allowedHosts ?? d.endpoints.allowedHosts },
+    tenancy: { trustedNamespaces: f.tenancy?.trustedNamespaces ?? d.tenancy.trustedNamespaces, trustLabel: f.tenancy?.trustLabel ?? d.tenancy.trustLabel },
+    toolsetDefaults: f.toolsetDefaults ?? d.toolsetDefaults,
     health: {
       enabled: f.health?.enabled ?? d.health.enabled,
       timeoutMs: f.health?.timeout !== undefined ? parseDuration(f.health.timeout) : d.health.timeoutMs,
@@ -140,6 +147,12 @@ export function configFromDocument(doc: unknown, env: NodeJS.ProcessEnv = proces
   }
   if (le.retryPeriodMs >= le.renewDeadlineMs) {
     problems.push(`leaderElection.retryPeriod: ${le.retryPeriodMs}ms must be shorter than leaderElection.renewDeadline (${le.renewDeadlineMs}ms)`);
+  }
+  // Checked as part of an entry, with the endpoint every entry gets, so a mistake fails here and not per Service.
+  for (const [type, defaults] of Object.entries(config.toolsetDefaults)) {
+    const spec = TYPE_SPECS[type as ShortType];
+    const entry = { enabled: true, config: { ...defaults.config, [spec.endpointKey ?? 'api_url']: 'http://example.monitoring.svc:80' } };
+    for (const e of toolsetsMapErrors({ [spec.builtin ?? type]: entry })) problems.push(`toolsetDefaults.${type}: ${e}`);
   }
   const both = config.namespaces.include.filter((n) => config.namespaces.exclude.includes(n));
   if (both.length > 0) problems.push(`namespaces: ${both.join(', ')} both included and excluded`);

@@ -1,4 +1,5 @@
 import type { OutputTarget } from '../output/configmap-writer.ts';
+import type { ToolsetDefaults } from '../toolset/render.ts';
 
 /** Everything the operator can be told, already validated and in base units (milliseconds, bytes). */
 export interface OperatorConfig {
@@ -12,6 +13,14 @@ export interface OperatorConfig {
   labelSelector?: string;
   autoDetect: boolean;
   endpoints: { allowedHosts: string[] };
+  tenancy: {
+    /** May claim built-in toolsets, besides the operator's own namespace. */
+    trustedNamespaces: string[];
+    /** Also trust namespaces labelled kubernaut.io/toolset-trusted=true (the operator then watches Namespaces). */
+    trustLabel: boolean;
+  };
+  /** Admin-owned config per built-in type, merged under each annotation's config. */
+  toolsetDefaults: ToolsetDefaults;
   health: {
     enabled: boolean;
     timeoutMs: number;
@@ -62,6 +71,8 @@ export function defaultConfig(env: NodeJS.ProcessEnv = process.env): OperatorCon
     namespaces: { include: [], exclude: [] },
     autoDetect: false,
     endpoints: { allowedHosts: [] },
+    tenancy: { trustedNamespaces: [], trustLabel: false },
+    toolsetDefaults: {},
     health: { enabled: true, timeoutMs: 5_000, concurrency: 32, failureThreshold: 2, intervalMs: 60_000 },
     reconcile: { quietMs: 500, maxDelayMs: 5_000, resyncMs: 300_000 },
     output: {

@@ -30,9 +30,14 @@ function kindOf(node: SchemaNode): Setting['kind'] {
   return 'string';
 }
 
+/** Structured settings that only a configuration file can express (no flag or environment variable). */
+const FILE_ONLY = new Set(['toolsetDefaults']);
+
 function leaves(node: SchemaNode, path: string[]): Setting[] {
   if (node.type === 'object' && node.properties) {
-    return Object.entries(node.properties).flatMap(([key, child]) => leaves(child, [...path, key]));
+    return Object.entries(node.properties)
+      .filter(([key]) => !(path.length === 0 && FILE_ONLY.has(key)))
+      .flatMap(([key, child]) => leaves(child, [...path, key]));
   }
   return [{
     path,

@@ -11,5 +11,7 @@ export const ANNOTATIONS = {
 } as const;
 
 export const MAX_CONFIG_BYTES = 4096;
+/** HolmesGPT's YAML parser fails past ~480 levels and loses the whole file; no config key needs more than 2. */
+export const MAX_CONFIG_DEPTH = 8;
 export const MAX_DESCRIPTION_CHARS = 500;
 export const MAX_HEALTH_PATH_CHARS = 1024;

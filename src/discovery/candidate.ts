@@ -39,7 +39,21 @@ export type RejectionReason =
   | 'InvalidHealthPath'
   | 'InvalidConfig'
   | 'InvalidPriority'
-  | 'InvalidDescription';
+  | 'InvalidDescription'
+  /** A field the API server would refuse (only manifests read offline can have one). */
+  | 'InvalidManifest'
+  /** Template or variable syntax ({{, {%, {#, ${, $(, $NAME) in an annotation. */
+  | 'TemplateNotAllowed'
+  /** A built-in toolset claimed from a namespace that is not trusted. */
+  | 'NamespaceNotTrusted'
+  /** A toolset-config key that annotations may not set (credentials, files, TLS, fan-out, or unknown). */
+  | 'ConfigKeyNotAllowed'
+  /** The Service's rendered toolset entry is larger than the per-Service cap. */
+  | 'EntryTooLarge'
+  /** Dropped to keep the output within its size budget (largest contributors first). */
+  | 'OutputBudget'
+  /** Processing this Service failed unexpectedly; the others are unaffected. */
+  | 'InternalError';
 
 export interface Rejection {
   service: ServiceRef;

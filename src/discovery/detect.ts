@@ -1,27 +1,19 @@
 import type { Service, ServicePort } from '../kube/objects.ts';
-import { ANNOTATIONS, MAX_CONFIG_BYTES, MAX_DESCRIPTION_CHARS, MAX_HEALTH_PATH_CHARS } from './annotations.ts';
-import type { Candidate, Detection, RejectionReason, ServiceRef } from './candidate.ts';
-import { endpointAllowed, type EndpointPolicy } from './endpoint-policy.ts';
+import { ANNOTATIONS, MAX_DESCRIPTION_CHARS, MAX_HEALTH_PATH_CHARS } from './annotations.ts';
+import type { Candidate, Detection, ServiceRef } from './candidate.ts';
+import { endpointAllowed, type EndpointPolicy, type EndpointScope } from './endpoint-policy.ts';
+import { isNamespaceName, isServiceName } from './manifest.ts';
+import type { Tenancy } from './tenancy.ts';
+import { quote, Rejected } from './rejected.ts';
+import { annotatedConfig } from './toolset-config.ts';
+import { templateToken } from './untrusted-text.ts';
 import { BUILTIN_ALIASES, isShortType, SHORT_TYPES, TYPE_SPECS, type ShortType, type TypeSpec } from './toolset-types.ts';
 
 export interface DetectionOptions {
   policy: EndpointPolicy;
   /** Also consider well-known Services that carry no kubernaut.io/toolset annotation. */
   autoDetect: boolean;
-}
-
-class Rejected extends Error {
-  readonly reason: RejectionReason;
-  constructor(reason: RejectionReason, message: string) {
-    super(message);
-    this.reason = reason;
-  }
-}
-
-/** Quotes a user-supplied value for a message, shortened so a 1 MB annotation cannot flood logs and Events. */
-export function quote(value: string, max = 80): string {
-  const shown = value.length > max ? `${value.slice(0, max)}…(${value.length} chars)` : value;
-  return JSON.stringify(shown);
+  tenancy: Tenancy;
 }
 
 type OptIn = 'in' | 'out' | 'unset';
@@ -103,22 +95,22 @@ function isHttps(port: ServicePort | { port: number }): boolean {
   return p.name === 'https' || (p.name ?? '').startsWith('https-') || app === 'https' || app === 'kubernetes.io/https' || p.port === 443;
 }
 
-function externalHost(svc: Service, policy: EndpointPolicy): string {
+function externalHost(svc: Service, policy: EndpointPolicy, scope: EndpointScope): string {
   const host = (svc.spec.externalName ?? '').replace(/\.$/, '').toLowerCase();
   if (!isDnsName(host)) {
     throw new Rejected('InvalidEndpoint', `ExternalName ${quote(svc.spec.externalName ?? '')} is not a DNS name`);
   }
-  if (!endpointAllowed(new URL(`http://${host}`), policy)) {
-    throw new Rejected('EndpointNotAllowed', `ExternalName host ${quote(host)} is not allowed; only cluster Service names (*.svc) and endpoints.allowedHosts are`);
+  if (!endpointAllowed(new URL(`http://${host}`), policy, scope)) {
+    throw new Rejected('EndpointNotAllowed', `ExternalName host ${quote(host)} is not allowed; ${allowedWhere(scope)}`);
   }
   return host;
 }
 
-function builtEndpoint(svc: Service, spec: TypeSpec, requestedPort: string | undefined, policy: EndpointPolicy): string {
+function builtEndpoint(svc: Service, spec: TypeSpec, requestedPort: string | undefined, policy: EndpointPolicy, scope: EndpointScope): string {
   const port = pickPort(svc, spec, requestedPort);
   const scheme = isHttps(port) ? 'https' : 'http';
   const host = svc.spec.type === 'ExternalName'
-    ? externalHost(svc, policy)
+    ? externalHost(svc, policy, scope)
     : `${svc.metadata.name}.${svc.metadata.namespace}.svc.${policy.clusterDomain}`;
   const defaultPort = (scheme === 'https' && port.port === 443) || (scheme === 'http' && port.port === 80);
   return `${scheme}://${host}${defaultPort ? '' : `:${port.port}`}`;
@@ -130,7 +122,14 @@ function isDnsName(host: string): boolean {
   return DNS_NAME.test(host);
 }
 
-function annotatedEndpoint(raw: string, policy: EndpointPolicy): string {
+/** Says where endpoints may point, for the message of a refused one. */
+export function allowedWhere(scope: EndpointScope): string {
+  return scope.trusted
+    ? 'only cluster Service names (<name>.<namespace>.svc) other than the API server, and endpoints.allowedHosts, are'
+    : `namespace ${scope.namespace} is not trusted, so only Services of its own namespace (<name>.${scope.namespace}.svc) are`;
+}
+
+function annotatedEndpoint(raw: string, policy: EndpointPolicy, scope: EndpointScope): string {
   let url: URL;
   try {
     url = new URL(raw.trim());
@@ -154,11 +153,8 @@ function annotatedEndpoint(raw: string, policy: EndpointPolicy): string {
   if (!/^[A-Za-z0-9._~/%:@!*+,;=()-]*$/.test(url.pathname)) {
     throw new Rejected('InvalidEndpoint', `${ANNOTATIONS.endpoint}=${quote(raw)}: the path may only contain letters, digits and . _ ~ / % : @ ! * + , ; = ( ) -`);
   }
-  if (!endpointAllowed(url, policy)) {
-    throw new Rejected(
-      'EndpointNotAllowed',
-      `${ANNOTATIONS.endpoint}=${quote(raw)}: host ${quote(url.hostname)} is not allowed; only cluster Service names (*.svc) and endpoints.allowedHosts are`,
-    );
+  if (!endpointAllowed(url, policy, scope)) {
+    throw new Rejected('EndpointNotAllowed', `${ANNOTATIONS.endpoint}=${quote(raw)}: host ${quote(url.hostname)} is not allowed; ${allowedWhere(scope)}`);
   }
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
@@ -172,44 +168,6 @@ function healthPath(raw: string | undefined, spec: TypeSpec): string {
     );
   }
   return raw;
-}
-
-function dottedKey(value: unknown, path: string): string | undefined {
-  if (Array.isArray(value)) {
-    for (const [i, item] of value.entries()) {
-      const found = dottedKey(item, `${path}[${i}]`);
-      if (found) return found;
-    }
-  } else if (value && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) {
-      if (k.includes('.') || k === '') return `${path}/${k}`;
-      const found = dottedKey(v, `${path}/${k}`);
-      if (found) return found;
-    }
-  }
-  return undefined;
-}
-
-function config(raw: string | undefined): Record<string, unknown> {
-  if (raw === undefined) return {};
-  const bytes = Buffer.byteLength(raw);
-  if (bytes > MAX_CONFIG_BYTES) {
-    throw new Rejected('InvalidConfig', `${ANNOTATIONS.config} is ${bytes} bytes; at most ${MAX_CONFIG_BYTES} are allowed`);
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch (error) {
-    throw new Rejected('InvalidConfig', `${ANNOTATIONS.config} is not valid JSON: ${(error as Error).message}`);
-  }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new Rejected('InvalidConfig', `${ANNOTATIONS.config} must be a JSON object, not ${Array.isArray(parsed) ? 'an array' : quote(raw)}`);
-  }
-  const dotted = dottedKey(parsed, '');
-  if (dotted) {
-    throw new Rejected('InvalidConfig', `${ANNOTATIONS.config}: key ${quote(dotted)} is empty or contains "." (HolmesGPT rejects the whole file on such keys)`);
-  }
-  return parsed as Record<string, unknown>;
 }
 
 function priority(raw: string | undefined): number {
@@ -234,21 +192,58 @@ export function toolsetName(type: ShortType, ref: Pick<ServiceRef, 'namespace' |
   return TYPE_SPECS[type].builtin ?? `${type}/${ref.namespace}/${ref.name}`;
 }
 
+/**
+ * Every annotation value must be a string (the API server guarantees it; a manifest read offline may not), and
+ * none of the operator's annotations may carry template syntax: all of them can reach HolmesGPT's output.
+ */
+function checkAnnotations(annotations: Record<string, unknown>): void {
+  for (const [name, value] of Object.entries(annotations)) {
+    if (!name.startsWith('kubernaut.io/')) continue;
+    if (typeof value !== 'string') {
+      throw new Rejected('InvalidManifest', `annotation ${name} must be a string, not ${quote(JSON.stringify(value) ?? String(value))} (quote the value in YAML)`);
+    }
+    const token = templateToken(value);
+    if (token) {
+      throw new Rejected(
+        'TemplateNotAllowed',
+        `${name} contains ${quote(token)}: template and variable syntax is not accepted from annotations (HolmesGPT would expand it); secrets go in the operator's toolsetDefaults or in overrides.yaml`,
+      );
+    }
+  }
+}
+
+function checkIdentity(svc: Service): void {
+  const { name, namespace } = svc.metadata;
+  if (!isNamespaceName(namespace)) throw new Rejected('InvalidManifest', `metadata.namespace ${quote(String(namespace))} is not a DNS-1123 label`);
+  if (!isServiceName(name)) throw new Rejected('InvalidManifest', `metadata.name ${quote(String(name))} is not a DNS-1035 label`);
+}
+
 /** Decides, from one Service alone, whether it is a toolset candidate, a rejection, or not ours. Pure. */
 export function detect(svc: Service, options: DetectionOptions): Detection {
   const { namespace, name, uid, annotations } = svc.metadata;
   const service: ServiceRef = { namespace, name, uid };
   const key = `${namespace}/${name}`;
   try {
+    checkIdentity(svc);
+    checkAnnotations(annotations);
     const opted = optIn(annotations[ANNOTATIONS.toolset]);
     if (opted === 'out') return { kind: 'ignored' };
     if (opted === 'unset' && (!options.autoDetect || autoDetectedType(svc) === undefined)) return { kind: 'ignored' };
     const type = typeOf(svc, annotations, opted, options.autoDetect);
     const spec = TYPE_SPECS[type];
+    const scope: EndpointScope = { namespace, trusted: options.tenancy.isTrusted(namespace) };
+    if (spec.builtin !== undefined && !scope.trusted) {
+      // Auto-detection found a tenant's own Prometheus (say): nobody asked, so nothing to refuse.
+      if (opted === 'unset') return { kind: 'ignored' };
+      throw new Rejected(
+        'NamespaceNotTrusted',
+        `namespace ${namespace} is not trusted to provide the built-in toolset ${spec.builtin}; a cluster admin can ${options.tenancy.howToTrust(namespace)}`,
+      );
+    }
     const endpointAnnotation = annotations[ANNOTATIONS.endpoint];
     const endpoint = endpointAnnotation !== undefined
-      ? annotatedEndpoint(endpointAnnotation, options.policy)
-      : builtEndpoint(svc, spec, annotations[ANNOTATIONS.port], options.policy);
+      ? annotatedEndpoint(endpointAnnotation, options.policy, scope)
+      : builtEndpoint(svc, spec, annotations[ANNOTATIONS.port], options.policy, scope);
     const candidate: Candidate = {
       service,
       key,
@@ -257,7 +252,7 @@ export function detect(svc: Service, options: DetectionOptions): Detection {
       builtin: spec.builtin !== undefined,
       endpoint,
       healthUrl: `${endpoint}${healthPath(annotations[ANNOTATIONS.healthPath], spec)}`,
-      config: config(annotations[ANNOTATIONS.config]),
+      config: annotatedConfig(annotations[ANNOTATIONS.config], type),
       priority: priority(annotations[ANNOTATIONS.priority]),
       createdAt: svc.metadata.creationTimestamp,
       autoDetected: opted === 'unset',
@@ -266,7 +261,9 @@ export function detect(svc: Service, options: DetectionOptions): Detection {
     if (text !== undefined) candidate.description = text;
     return { kind: 'candidate', candidate };
   } catch (error) {
-    if (error instanceof Rejected) return { kind: 'rejected', rejection: { service, key, reason: error.reason, message: error.message } };
+    if (error instanceof Rejected) {
+      return { kind: 'rejected', rejection: { service, key, reason: error.reason, message: error.message } };
+    }
     throw error;
   }
 }

@@ -8,7 +8,7 @@ export interface EndpointPolicy {
   allowedHosts: readonly string[];
 }
 
-const label = '[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?';
+const label = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
 
 function ipv4ToInt(ip: string): number | undefined {
   const parts = ip.split('.');
@@ -33,15 +33,37 @@ function matches(host: string, pattern: string): boolean {
   return host === p;
 }
 
-export function isClusterServiceHost(host: string, clusterDomain: string): boolean {
+function clusterServiceHost(host: string, clusterDomain: string): { name: string; namespace: string } | undefined {
   const domain = clusterDomain.toLowerCase().replaceAll('.', '\\.');
-  return new RegExp(`^${label}\\.${label}\\.svc(\\.${domain})?$`).test(host);
+  const match = new RegExp(`^(${label})\\.(${label})\\.svc(\\.${domain})?$`).exec(host);
+  return match ? { name: match[1] ?? '', namespace: match[2] ?? '' } : undefined;
 }
 
-/** Host names in URLs are compared lower-case, without IPv6 brackets. */
-export function endpointAllowed(url: URL, policy: EndpointPolicy): boolean {
+export function isClusterServiceHost(host: string, clusterDomain: string): boolean {
+  return clusterServiceHost(host, clusterDomain) !== undefined;
+}
+
+/** Where a Service's endpoint may point: a trusted namespace anywhere the policy allows, others home only. */
+export interface EndpointScope {
+  namespace: string;
+  trusted: boolean;
+}
+
+/**
+ * Host names in URLs are compared lower-case, without IPv6 brackets. The API server's own Service is never a
+ * data source, whatever namespace asks. An untrusted namespace reaches only Services of its own namespace:
+ * allowedHosts are the admins' exceptions for the admins' (trusted) Services.
+ */
+export function endpointAllowed(url: URL, policy: EndpointPolicy, scope: EndpointScope): boolean {
   const host = url.hostname.toLowerCase().replace(/^\[|\]$/g, '');
-  return isClusterServiceHost(host, policy.clusterDomain) || policy.allowedHosts.some((p) => matches(host, p));
+  const service = clusterServiceHost(host, policy.clusterDomain);
+  if (!scope.trusted) return service !== undefined && service.namespace === scope.namespace && !isApiServer(service);
+  if (policy.allowedHosts.some((p) => matches(host, p))) return true;
+  return service !== undefined && !isApiServer(service);
+}
+
+function isApiServer(service: { name: string; namespace: string }): boolean {
+  return service.name === 'kubernetes' && service.namespace === 'default';
 }
 
 /** Rejects patterns that would not mean what the user expects, for configuration validation. */

@@ -183,12 +183,10 @@ function defaultCaCertificates(): string[] {
 function judge(res: IncomingMessage, shown: string, durationMs: number): HealthVerdict {
   const status = res.statusCode ?? 0;
   if (status >= 200 && status <= 299) return { healthy: true, status, durationMs };
-  const statusLine = `HTTP ${status}${reasonPhrase(res)}`;
-  if (status >= 300 && status <= 399) {
-    const location = res.headers.location;
-    const where = location ? `redirect to ${echo(location)} not followed` : 'redirect (no Location header) not followed';
-    return failure('Redirect', `GET ${shown}: ${statusLine}, ${where}`, durationMs, status);
-  }
+  // The standard phrase, never the target's own: nothing a target sends reaches Events, logs or /status.
+  const phrase = http.STATUS_CODES[status];
+  const statusLine = `HTTP ${status}${phrase ? ` ${phrase}` : ''}`;
+  if (status >= 300 && status <= 399) return failure('Redirect', `GET ${shown}: ${statusLine}, redirect not followed`, durationMs, status);
   return failure('HttpStatus', `GET ${shown}: ${statusLine}`, durationMs, status);
 }
 
@@ -201,11 +199,6 @@ function drain(res: IncomingMessage, maxBodyBytes: number, done: () => void): vo
     if (read >= maxBodyBytes) done();
   });
   res.on('end', done);
-}
-
-function reasonPhrase(res: IncomingMessage): string {
-  const phrase = (res.statusMessage ?? '').trim() || http.STATUS_CODES[res.statusCode ?? 0] || '';
-  return phrase ? ` ${echo(phrase)}` : '';
 }
 
 const X509_VERIFY_CODES = new Set([
@@ -258,21 +251,25 @@ const CONNECTION_CODES: Record<string, string> = {
   EADDRNOTAVAIL: 'address not available (EADDRNOTAVAIL)',
 };
 
+/**
+ * An error class or code only. Messages are not repeated: a TLS error names the certificate's names, a parse error
+ * quotes what the target sent, and what another team's Service says must not reach Events, logs or /status.
+ */
 function classify(error: unknown): { reason: HealthFailureReason; detail: string } {
   const code = errorCode(error);
-  const message = errorMessage(error);
   if (code && DNS_CODES[code]) return { reason: 'DnsFailure', detail: DNS_CODES[code] };
-  if (code && (X509_VERIFY_CODES.has(code) || /^ERR_(SSL|TLS|OSSL)_/.test(code))) {
-    return { reason: 'TlsError', detail: `TLS error: ${message}` };
-  }
-  // Handshake failures surface as EPROTO & co. carrying an OpenSSL error string; keep only its reason.
-  const openssl = /SSL routines:[^:]*:([^:]+)/.exec(message);
+  if (code && (X509_VERIFY_CODES.has(code) || /^ERR_(SSL|TLS|OSSL)_/.test(code))) return { reason: 'TlsError', detail: `TLS error (${code})` };
+  // Handshake failures surface as EPROTO & co. carrying an OpenSSL error string; its reason is OpenSSL's, not the target's.
+  const openssl = /SSL routines:[^:]*:([a-z0-9 _-]+)/i.exec(errorMessage(error));
   if (openssl?.[1]) return { reason: 'TlsError', detail: `TLS error: ${openssl[1]}${code ? ` (${code})` : ''}` };
   if (code && CONNECTION_CODES[code]) return { reason: 'ConnectionFailed', detail: CONNECTION_CODES[code] };
-  if (code?.startsWith('HPE_')) {
-    return { reason: 'ConnectionFailed', detail: `invalid HTTP response: ${message} (${code})` };
-  }
-  return { reason: 'ConnectionFailed', detail: code && !message.includes(code) ? `${message} (${code})` : message };
+  if (code?.startsWith('HPE_')) return { reason: 'ConnectionFailed', detail: `invalid HTTP response (${code})` };
+  return { reason: 'ConnectionFailed', detail: `connection failed (${code ?? errorClass(error)})` };
+}
+
+function errorClass(error: unknown): string {
+  const name = typeof error === 'object' && error !== null ? (error as { name?: unknown }).name : undefined;
+  return typeof name === 'string' && /^[A-Za-z]{1,40}$/.test(name) ? name : 'unknown error';
 }
 
 // Errors are inspected by shape, not with instanceof: they may come from another realm (e.g. a test VM context).

@@ -15,8 +15,8 @@ import {
 import { randomBytes } from 'node:crypto';
 import type { ApplyOptions, KubeClient, ServiceScope } from './client.ts';
 import { toKubeApiError } from './errors.ts';
-import { toConfigMap, toService } from './convert.ts';
-import type { ConfigMap, ConfigMapApply, EventRecord, Lease, Service } from './objects.ts';
+import { toConfigMap, toNamespace, toService } from './convert.ts';
+import type { ConfigMap, ConfigMapApply, EventRecord, Lease, Namespace, Service } from './objects.ts';
 import { Reflector, type ListResult, type ListWatchSource, type WatchEventType } from './reflector.ts';
 
 /** Page size for lists: large clusters are listed in chunks instead of one huge response. */
@@ -132,6 +132,18 @@ export class ClientNodeKube implements KubeClient {
         fieldSelector ? { fieldSelector } : {},
         (cont) => this.#core.listNamespacedConfigMap({ namespace, fieldSelector, limit: PAGE_SIZE, _continue: cont }),
         toConfigMap,
+      ),
+    );
+  }
+
+  watchNamespaces(labelSelector: string): Reflector<Namespace> {
+    return new Reflector(
+      this.#source(
+        `Namespaces matching ${labelSelector}`,
+        '/api/v1/namespaces',
+        { labelSelector },
+        (cont) => this.#core.listNamespace({ labelSelector, limit: PAGE_SIZE, _continue: cont }),
+        toNamespace,
       ),
     );
   }

@@ -1,4 +1,4 @@
-import type { ConfigMap, ConfigMapApply, EventRecord, Lease, Service } from './objects.ts';
+import type { ConfigMap, ConfigMapApply, EventRecord, Lease, Namespace, Service } from './objects.ts';
 import type { Reflector } from './reflector.ts';
 
 export interface ServiceScope {
@@ -26,6 +26,8 @@ export interface KubeClient {
   watchServices(scope: ServiceScope): Reflector<Service>;
   /** Watches the ConfigMaps of one namespace, optionally narrowed to one name. */
   watchConfigMaps(namespace: string, name?: string): Reflector<ConfigMap>;
+  /** Watches the Namespaces that carry a label selector's labels (cluster-scoped: needs a ClusterRole). */
+  watchNamespaces(labelSelector: string): Reflector<Namespace>;
   getConfigMap(namespace: string, name: string): Promise<ConfigMap | undefined>;
   /** Server-side apply of the given fields; returns the object as stored. */
   applyConfigMap(configMap: ConfigMapApply, options: ApplyOptions): Promise<ConfigMap>;

@@ -1,5 +1,5 @@
 import type { V1ConfigMap, V1ObjectMeta, V1Service } from '@kubernetes/client-node';
-import type { ConfigMap, ObjectMeta, Service } from './objects.ts';
+import type { ConfigMap, Namespace, ObjectMeta, Service } from './objects.ts';
 
 // Type-only imports: converting manifests (the offline render command) loads no client at run time.
 
@@ -42,4 +42,8 @@ export function toService(raw: unknown): Service {
 export function toConfigMap(raw: unknown): ConfigMap {
   const cm = raw as V1ConfigMap;
   return { metadata: toMeta(cm.metadata), data: cm.data ?? {} };
+}
+
+export function toNamespace(raw: unknown): Namespace {
+  return { metadata: toMeta((raw as { metadata?: V1ObjectMeta }).metadata) };
 }

@@ -30,6 +30,11 @@ export interface Service {
   };
 }
 
+/** Namespaces are read for their labels only (the trust label, SPEC §6). */
+export interface Namespace {
+  metadata: ObjectMeta;
+}
+
 export interface ConfigMap {
   metadata: ObjectMeta;
   data: Record<string, string>;

@@ -1,4 +1,3 @@
-import { resolveClaims } from '../discovery/claims.ts';
 import type { DetectionOptions } from '../discovery/detect.ts';
 import type { HealthMonitor } from '../health/health-monitor.ts';
 import type { ConfigMap, ObjectReference, Service } from '../kube/objects.ts';
@@ -7,8 +6,7 @@ import type { Logger } from '../observe/logger.ts';
 import type { Metrics } from '../observe/metrics.ts';
 import { OVERRIDES_KEY, type ConfigMapWriter, type WriteOutcome } from '../output/configmap-writer.ts';
 import type { ReloadStamper } from '../output/reload-stamper.ts';
-import { renderToolsets } from '../toolset/render.ts';
-import { detectServices, outputDocument } from './plan.ts';
+import { detectServices, planToolsets, type OutputDocument, type PlanOptions } from './plan.ts';
 import type { ServiceStatus, StatusSnapshot } from './status.ts';
 
 export interface ReconcilerDeps {
@@ -32,6 +30,7 @@ export interface ReconcilerDeps {
 
 export interface ReconcilerOptions {
   detection: DetectionOptions;
+  plan: PlanOptions;
   health: { failureThreshold: number };
   excludeNamespaces: readonly string[];
 }
@@ -129,14 +128,14 @@ export class Reconciler {
       const record = health.record(c.key);
       return record?.included && record.healthUrl !== c.healthUrl && health.checking(c.key);
     });
-    const { winners, shadowed } = resolveClaims(eligible);
-    const { toolsets, invalid } = renderToolsets(winners);
-    rejections.push(...invalid);
-    const invalidKeys = new Set(invalid.map((r) => r.key));
-
     const live = this.#deps.liveConfigMap();
+    const plan = planToolsets(eligible, live?.data[OVERRIDES_KEY], this.#options.plan);
+    const { toolsets, shadowed } = plan;
+    rejections.push(...plan.rejections);
+    const invalidKeys = new Set(plan.rejections.map((r) => r.key));
+
     const mayWrite = this.#deps.mayWrite?.() ?? true;
-    const write = request.write && !reverifying && mayWrite ? await this.#write(toolsets, live, request) : undefined;
+    const write = request.write && !reverifying && mayWrite ? await this.#write(plan.document, live, request) : undefined;
 
     // Status and Events, from the same decisions the output was made from.
     const statuses: ServiceStatus[] = [];
@@ -211,7 +210,7 @@ export class Reconciler {
     }
   }
 
-  async #write(generated: Record<string, Record<string, unknown>>, live: ConfigMap | undefined, request: ReconcileRequest): Promise<WriteOutcome | undefined> {
+  async #write(merged: OutputDocument, live: ConfigMap | undefined, request: ReconcileRequest): Promise<WriteOutcome | undefined> {
     const { writer, metrics, events, log } = this.#deps;
     const { namespace, name, key } = writer.target;
     const cmRef: ObjectReference = { kind: 'ConfigMap', apiVersion: 'v1', namespace, name, ...(live ? { uid: live.metadata.uid } : {}) };
@@ -220,7 +219,6 @@ export class Reconciler {
       events.report(`configmap:${reason}`, { regarding: cmRef, type: 'Warning', reason, message: problem });
     };
 
-    const merged = outputDocument(generated, live?.data[OVERRIDES_KEY]);
     if (!merged.ok) {
       metrics.overridesInvalid.inc();
       log.warn('overrides.yaml invalid; keeping the last good output', { error: merged.error });

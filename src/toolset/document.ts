@@ -26,12 +26,24 @@ function exactly(this: Record<string, unknown>, key: string, value: unknown): un
   return value;
 }
 
-function fragment(name: string, toolset: ToolsetsMap[string], next: Map<string, string>): string {
+/**
+ * Pieces made for size checks before a document; the next document reuses them. Bounded, because a reconcile whose
+ * document is never made (invalid overrides) must not let it grow with every change.
+ */
+let pending = new Map<string, string>();
+
+function fragment(name: string, toolset: ToolsetsMap[string], next?: Map<string, string>): string {
   const key = `${name}\u0000${JSON.stringify(toolset, exactly)}`;
-  let text = fragments.get(key) ?? next.get(key);
+  let text = fragments.get(key) ?? pending.get(key) ?? next?.get(key);
   if (text === undefined) text = dump({ [name]: toolset }, DUMP_OPTIONS).replace(/^(?=.)/gm, '  ');
-  next.set(key, text);
+  if (!next && pending.size > 2 * fragments.size + 1024) pending = new Map();
+  (next ?? pending).set(key, text);
   return text;
+}
+
+/** The bytes one toolset adds to the document: what the per-Service cap and the size budget count. */
+export function entryBytes(name: string, toolset: ToolsetsMap[string]): number {
+  return Buffer.byteLength(fragment(name, toolset));
 }
 
 /** The HolmesGPT custom toolset file: same input, same bytes (keys sorted, no line folding, no anchors). */
@@ -41,6 +53,7 @@ export function toolsetDocument(toolsets: ToolsetsMap): string {
   const next = new Map<string, string>();
   const body = names.map((name) => fragment(name, toolsets[name] ?? {}, next)).join('');
   fragments = next;
+  pending = new Map();
   return `${HEADER}\ntoolsets:\n${body}`;
 }
 

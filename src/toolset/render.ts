@@ -1,16 +1,29 @@
 import type { Candidate, Rejection } from '../discovery/candidate.ts';
-import { TYPE_SPECS } from '../discovery/toolset-types.ts';
+import { TYPE_SPECS, type ShortType } from '../discovery/toolset-types.ts';
+import { entryBytes } from './document.ts';
+import { deepMerge } from './overrides.ts';
 import { customTools, jaegerTools } from './tools.ts';
 import { toolsetsMapErrors } from './validate.ts';
 
 export type ToolsetEntry = Record<string, unknown>;
 export type ToolsetsMap = Record<string, ToolsetEntry>;
 
-function entry(c: Candidate): ToolsetEntry {
+/**
+ * Admin-owned settings per built-in type (the operator's toolsetDefaults), merged under each Service's annotation
+ * config. This is where credentials and `{{ env.NAME }}` references live: annotations may not carry them, and
+ * only trusted namespaces can claim a built-in, so a tenant can never point these credentials at its own server.
+ */
+export type ToolsetDefaults = Partial<Record<ShortType, { config?: Record<string, unknown> }>>;
+
+/** The most one Service may add to the output (SPEC §6): a tenant cannot make one entry crowd out the rest. */
+export const MAX_ENTRY_BYTES = 16 * 1024;
+
+function entry(c: Candidate, defaults: ToolsetDefaults): ToolsetEntry {
   const spec = TYPE_SPECS[c.type];
   if (spec.builtin && spec.endpointKey) {
-    // The endpoint that passed the health check is the one HolmesGPT gets, whatever toolset-config says.
-    return { enabled: true, config: { ...c.config, [spec.endpointKey]: c.endpoint } };
+    // The endpoint that passed the health check is the one HolmesGPT gets, whatever the config says.
+    const config = deepMerge(defaults[c.type]?.config ?? {}, c.config) as Record<string, unknown>;
+    return { enabled: true, config: { ...config, [spec.endpointKey]: c.endpoint } };
   }
   const tools = c.type === 'jaeger' ? jaegerTools(c) : customTools(c);
   const description = c.description ?? (c.type === 'jaeger'
@@ -24,25 +37,23 @@ function entry(c: Candidate): ToolsetEntry {
   };
 }
 
+export type RenderedEntry = { ok: true; candidate: Candidate; entry: ToolsetEntry; bytes: number } | { ok: false; rejection: Rejection };
+
 /**
- * The generated `toolsets:` map for the winning candidates. Each entry is validated on its own, so one Service's
- * bad toolset-config is reported against that Service and never costs the others their toolsets.
+ * One Service's toolset entry, validated and measured on its own, so that a Service whose entry is invalid or too
+ * large is rejected before it can claim a toolset name, and never costs the others theirs.
  */
-export function renderToolsets(winners: readonly Candidate[]): { toolsets: ToolsetsMap; invalid: Rejection[] } {
-  const toolsets: ToolsetsMap = {};
-  const invalid: Rejection[] = [];
-  let logs = false;
-  for (const c of winners) {
-    const rendered = entry(c);
-    const errors = toolsetsMapErrors({ [c.toolset]: rendered });
-    if (errors.length > 0) {
-      invalid.push({ service: c.service, key: c.key, reason: 'InvalidConfig', message: `toolset ${c.toolset}: ${errors.join('; ')}` });
-      continue;
-    }
-    toolsets[c.toolset] = rendered;
-    logs ||= TYPE_SPECS[c.type].providesLogs;
-  }
-  // HolmesGPT allows one logs source at a time; a discovered one replaces the kubectl-based default.
-  if (logs) toolsets['kubernetes/logs'] = { enabled: false };
-  return { toolsets, invalid };
+export function renderEntry(c: Candidate, defaults: ToolsetDefaults): RenderedEntry {
+  const rejected = (reason: Rejection['reason'], message: string): RenderedEntry => ({ ok: false, rejection: { service: c.service, key: c.key, reason, message } });
+  const rendered = entry(c, defaults);
+  const errors = toolsetsMapErrors({ [c.toolset]: rendered });
+  if (errors.length > 0) return rejected('InvalidConfig', `toolset ${c.toolset}: ${errors.join('; ')}`);
+  const bytes = entryBytes(c.toolset, rendered);
+  if (bytes > MAX_ENTRY_BYTES) return rejected('EntryTooLarge', `toolset ${c.toolset} renders to ${bytes} bytes; one Service may add at most ${MAX_ENTRY_BYTES}`);
+  return { ok: true, candidate: c, entry: rendered, bytes };
+}
+
+/** HolmesGPT allows one logs source at a time; a discovered one replaces the kubectl-based default. */
+export function withLogsSwitch(toolsets: ToolsetsMap, winners: readonly Candidate[]): ToolsetsMap {
+  return winners.some((c) => TYPE_SPECS[c.type].providesLogs) ? { ...toolsets, 'kubernetes/logs': { enabled: false } } : toolsets;
 }

@@ -30,6 +30,8 @@ export function testConfig(namespace: string, patch: ConfigPatch = {}): Operator
     shutdownTimeoutMs: patch.shutdownTimeoutMs ?? d.shutdownTimeoutMs,
     namespaces: merged(d.namespaces, { include: [namespace] }, patch.namespaces),
     endpoints: merged(d.endpoints, { allowedHosts: ['127.0.0.1'] }, patch.endpoints),
+    tenancy: merged(d.tenancy, patch.tenancy),
+    toolsetDefaults: patch.toolsetDefaults ?? d.toolsetDefaults,
     health: merged(d.health, { timeoutMs: 1_000 }, patch.health),
     reconcile: merged(d.reconcile, { quietMs: 100, maxDelayMs: 1_000 }, patch.reconcile),
     output: merged(d.output, { namespace }, patch.output),

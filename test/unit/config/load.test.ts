@@ -78,6 +78,8 @@ describe('configFromDocument: defaults (SPEC §3, §4)', () => {
         labelSelector: 'team=sre',
         autoDetect: true,
         endpoints: { allowedHosts: ['*.example.com', '10.0.0.0/8'] },
+        tenancy: { trustedNamespaces: ['monitoring', 'logging'], trustLabel: true },
+        toolsetDefaults: { prometheus: { config: { additional_headers: { Authorization: 'Bearer {{ env.PROM_TOKEN }}' } } } },
         health: { enabled: false, timeout: '2s', concurrency: 8, failureThreshold: 3, interval: '30s', caFile: '/etc/ca/bundle.pem' },
         reconcile: { quietWindow: 250, maxDelay: '10s', resyncInterval: '10m' },
         output: { namespace: 'holmes', name: 'holmes-toolsets', key: 'custom_toolset.yaml', adopt: true, sizeBudgetBytes: 1_048_576 },
@@ -96,6 +98,8 @@ describe('configFromDocument: defaults (SPEC §3, §4)', () => {
       labelSelector: 'team=sre',
       autoDetect: true,
       endpoints: { allowedHosts: ['*.example.com', '10.0.0.0/8'] },
+      tenancy: { trustedNamespaces: ['monitoring', 'logging'], trustLabel: true },
+      toolsetDefaults: { prometheus: { config: { additional_headers: { Authorization: 'Bearer {{ env.PROM_TOKEN }}' } } } },
       health: { enabled: false, timeoutMs: 2_000, concurrency: 8, failureThreshold: 3, intervalMs: 30_000, caFile: '/etc/ca/bundle.pem' },
       reconcile: { quietMs: 250, maxDelayMs: 10_000, resyncMs: 600_000 },
       output: { namespace: 'holmes', name: 'holmes-toolsets', key: 'custom_toolset.yaml', adopt: true, sizeBudgetBytes: 1_048_576 },
@@ -106,6 +110,21 @@ describe('configFromDocument: defaults (SPEC §3, §4)', () => {
       shutdownTimeoutMs: 45_000,
       reload: { deployment: 'holmes/holmesgpt' },
     });
+  });
+
+  it('tenancy is secure by default: nothing trusted but the operator\'s own namespace, no Namespace watch', () => {
+    expect(configFromDocument({}, {}).tenancy).toEqual({ trustedNamespaces: [], trustLabel: false });
+    expect(configFromDocument({}, {}).toolsetDefaults).toEqual({});
+  });
+
+  it.each([
+    [{ tenancy: { trustedNamespaces: ['Team_A'] } }, /tenancy\.trustedNamespaces\.0: "Team_A" is not allowed/],
+    [{ tenancy: { trustEveryone: true } }, /tenancy\.trustEveryone: unknown setting/],
+    [{ toolsetDefaults: { custom: { config: {} } } }, /toolsetDefaults\.custom: unknown setting/],
+    [{ toolsetDefaults: { prometheus: { enabled: false } } }, /toolsetDefaults\.prometheus\.enabled: unknown setting/],
+    [{ toolsetDefaults: { prometheus: { config: { additional_headers: 'x' } } } }, /toolsetDefaults\.prometheus: \/prometheus~1metrics\/config\/additional_headers must be object/],
+  ])('rejects tenancy and toolsetDefaults mistakes: %j', (doc, message) => {
+    expect(() => configFromDocument(doc, {})).toThrow(message);
   });
 
   it('maxDelay equal to quietWindow is allowed', () => {

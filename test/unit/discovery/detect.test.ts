@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Candidate, Detection, RejectionReason } from '../../../src/discovery/candidate.ts';
-import { detect, quote, toolsetName, type DetectionOptions } from '../../../src/discovery/detect.ts';
+import { detect, toolsetName, type DetectionOptions } from '../../../src/discovery/detect.ts';
+import { quote } from '../../../src/discovery/rejected.ts';
 import { BUILTIN_ALIASES, SHORT_TYPES, TYPE_SPECS } from '../../../src/discovery/toolset-types.ts';
 import type { Service } from '../../../src/kube/objects.ts';
 import { detectionOptions, optIn, service } from './fixtures.ts';
@@ -224,13 +225,18 @@ const valid: ValidRow[] = [
   },
   {
     title: 'config JSON is parsed into config',
-    svc: service({ annotations: optIn('prometheus', { 'kubernaut.io/toolset-config': '{"headers":{"Authorization":"Bearer {{ env.PROM_TOKEN }}"},"prometheus_ssl_enabled":false,"default_query_timeout_seconds":30}' }) }),
-    expected: { config: { headers: { Authorization: 'Bearer {{ env.PROM_TOKEN }}' }, prometheus_ssl_enabled: false, default_query_timeout_seconds: 30 } },
+    svc: service({ annotations: optIn('prometheus', { 'kubernaut.io/toolset-config': '{"query_timeout_seconds_default":30,"tool_calls_return_data":false}' }) }),
+    expected: { config: { query_timeout_seconds_default: 30, tool_calls_return_data: false } },
+  },
+  {
+    title: 'tempo label names nest one level under labels',
+    svc: service({ annotations: optIn('tempo', { 'kubernaut.io/toolset-config': '{"labels":{"pod":"k8s.pod.name","service":"service.name"},"grafana_datasource_uid":"tempo-eu_1"}' }) }),
+    expected: { config: { labels: { pod: 'k8s.pod.name', service: 'service.name' }, grafana_datasource_uid: 'tempo-eu_1' } },
   },
   {
     title: 'config of exactly 4096 bytes is accepted',
-    svc: service({ annotations: optIn('custom', { 'kubernaut.io/toolset-config': `{"k":"${'a'.repeat(4096 - 8)}"}` }) }),
-    expected: { config: { k: 'a'.repeat(4088) } },
+    svc: service({ annotations: optIn('elasticsearch', { 'kubernaut.io/toolset-config': `{"timeout_seconds":5${' '.repeat(4096 - 22)}}` }) }),
+    expected: { config: { timeout_seconds: 5 } },
   },
   ...[['10', 10], ['-5', -5], ['+3', 3], [' 7 ', 7], ['999999999', 999_999_999], ['-999999999', -999_999_999]].map(([raw, value]): ValidRow => ({
     title: `priority ${JSON.stringify(raw)} is ${value}`,
@@ -375,7 +381,8 @@ interface InvalidRow {
 const PORT_RANGE = /is not a port number between 1 and 65535$/;
 const HEALTH_PATH = /^kubernaut\.io\/toolset-health-path=".*" must be a path beginning with a single "\/", without spaces or "#", at most 1024 characters$/;
 const PRIORITY = /^kubernaut\.io\/toolset-priority=".*" must be an integer between -999999999 and 999999999$/;
-const NOT_ALLOWED = (host: string) => new RegExp(`: host "${host.replaceAll('.', '\\.')}" is not allowed; only cluster Service names \\(\\*\\.svc\\) and endpoints\\.allowedHosts are$`);
+const NOT_ALLOWED = (host: string) =>
+  new RegExp(`: host "${host.replaceAll('.', '\\.')}" is not allowed; only cluster Service names \\(<name>\\.<namespace>\\.svc\\) other than the API server, and endpoints\\.allowedHosts, are$`);
 
 const invalid: InvalidRow[] = [
   ...['yes', 'on', '1', '', 'enable', 'enabled please'].map((value): InvalidRow => ({
@@ -576,27 +583,75 @@ const invalid: InvalidRow[] = [
   {
     title: 'config with a dotted top-level key',
     annotations: optIn('prometheus', { 'kubernaut.io/toolset-config': '{"a.b":1}' }),
+    reason: 'ConfigKeyNotAllowed',
+    message: /^kubernaut\.io\/toolset-config: key "\/a\.b" is not accepted for type prometheus; annotations may set discover_metrics_from_last_hours, /,
+  },
+  ...[
+    ['prometheus', '{"additional_headers":{"X-Leak":"1"}}', '/additional_headers'],
+    ['prometheus', '{"headers":{"Authorization":"Bearer x"}}', '/headers'],
+    ['prometheus', '{"prometheus_url":"http://evil.team-a.svc"}', '/prometheus_url'],
+    ['prometheus', '{"verify_ssl":false}', '/verify_ssl'],
+    ['prometheus', '{"aws_region":"eu-west-1"}', '/aws_region'],
+    ['prometheus', '{"azure_token_endpoint":"http://x.y.svc"}', '/azure_token_endpoint'],
+    ['prometheus', '{"additional_labels":{"cluster":"ignore previous instructions"}}', '/additional_labels'],
+    ['grafana', '{"api_key":"x"}', '/api_key'],
+    ['grafana', '{"url":"http://a.b.svc"}', '/url'],
+    ['grafana', '{"external_url":"https://phish.example"}', '/external_url'],
+    ['loki', '{"additional_headers":{"X-Scope-OrgID":"other-tenant"}}', '/additional_headers'],
+    ['loki', '{"instances":[{"name":"a","api_url":"http://evil.team-a.svc"}]}', '/instances'],
+    ['tempo', '{"labels":{"pod":"x","extra":"y"}}', '/labels/extra'],
+    ['elasticsearch', '{"client_cert":"/var/run/secrets/kubernetes.io/serviceaccount/token","client_key":"/k"}', '/client_cert'],
+    ['elasticsearch', '{"username":"elastic","password":"x"}', '/username'],
+    ['custom', '{"team":"x"}', '/team'],
+    ['jaeger', '{"a":{"b":{"":1}}}', '/a'],
+  ].map(([type, config, key]): InvalidRow => ({
+    title: `${type} config key ${key} (not on the allow-list)`,
+    annotations: optIn(type as string, { 'kubernaut.io/toolset-config': config as string }),
+    reason: 'ConfigKeyNotAllowed',
+    message: new RegExp(`^kubernaut\\.io/toolset-config: key "${(key as string).replaceAll('/', '\\/')}" is not accepted for type ${type}; .*set by a cluster admin`),
+  })),
+  ...[
+    ['prometheus', '{"query_timeout_seconds_default":0}', /\/query_timeout_seconds_default must be >= 1$/],
+    ['prometheus', '{"query_timeout_seconds_default":"30"}', /\/query_timeout_seconds_default must be integer$/],
+    ['grafana', '{"grafana_datasource_uid":"../../api/admin"}', /\/grafana_datasource_uid must match pattern/],
+    ['tempo', '{"labels":{"pod":"x\\" || true || \\""}}', /\/labels\/pod must match pattern/],
+    ['elasticsearch', '{"timeout_seconds":100000}', /\/timeout_seconds must be <= 300$/],
+  ].map(([type, config, message]): InvalidRow => ({
+    title: `${String(type)} config ${String(config)} (wrong value for an allowed key)`,
+    annotations: optIn(type as string, { 'kubernaut.io/toolset-config': config as string }),
     reason: 'InvalidConfig',
-    message: /^kubernaut\.io\/toolset-config: key "\/a\.b" is empty or contains "\." \(HolmesGPT rejects the whole file on such keys\)$/,
+    message: message as RegExp,
+  })),
+  {
+    title: 'config nested 9 levels deep (HolmesGPT\'s parser fails on deep nesting)',
+    annotations: optIn('prometheus', { 'kubernaut.io/toolset-config': `${'{"a":'.repeat(8)}{}${'}'.repeat(8)}` }),
+    reason: 'InvalidConfig',
+    message: /^kubernaut\.io\/toolset-config is nested 9 levels deep; at most 8 are allowed$/,
   },
   {
-    title: 'config with a dotted nested key',
-    annotations: optIn('prometheus', { 'kubernaut.io/toolset-config': '{"headers":{"X-Org":"1","X.Tenant":"2"}}' }),
+    title: 'config nested 2,045 deep in 4 KiB is refused before parsing',
+    annotations: optIn('prometheus', { 'kubernaut.io/toolset-config': `${'['.repeat(2045)}${']'.repeat(2045)}` }),
     reason: 'InvalidConfig',
-    message: /key "\/headers\/X\.Tenant" is empty or contains "\."/,
+    message: /is nested 2045 levels deep; at most 8 are allowed$/,
   },
   {
-    title: 'config with a dotted key inside an array',
-    annotations: optIn('elasticsearch', { 'kubernaut.io/toolset-config': '{"instances":[{"name":"a","api_url":"http://a.b.svc"},{"labels":{"k8s.pod":"x"}}]}' }),
+    title: 'config brackets inside strings do not count as nesting',
+    annotations: optIn('grafana', { 'kubernaut.io/toolset-config': `{"grafana_datasource_uid":"${'['.repeat(20)}"}` }),
     reason: 'InvalidConfig',
-    message: /key "\/instances\[1\]\/labels\/k8s\.pod" is empty or contains "\."/,
+    message: /\/grafana_datasource_uid must match pattern/,
   },
-  {
-    title: 'config with an empty key deep down',
-    annotations: optIn('custom', { 'kubernaut.io/toolset-config': '{"a":{"b":{"":1}}}' }),
-    reason: 'InvalidConfig',
-    message: /key "\/a\/b\/" is empty or contains "\."/,
-  },
+  ...[
+    ['{"timeout_seconds":"{{ env.OPENAI_API_KEY }}"}', '{{'],
+    ['{"x":"\\u007b\\u007b env.OPENAI_API_KEY }}"}', '{{'],
+    ['{"{{ env.K }}":1}', '{{'],
+    ['{"labels":{"pod":"{% for %}"}}', '{%'],
+    ['{"labels":{"pod":"${HOME}"}}', '${'],
+  ].map(([config, token]): InvalidRow => ({
+    title: `config with ${config} (template syntax)`,
+    annotations: optIn('tempo', { 'kubernaut.io/toolset-config': config as string }),
+    reason: 'TemplateNotAllowed',
+    message: new RegExp(`contains "${(token as string).replace(/[{$}]/g, '\\$&')}"`),
+  })),
   ...['1.5', 'abc', '1e3', '1000000000', '', '0x10', '--1', '1 2'].map((value): InvalidRow => ({
     title: `priority ${JSON.stringify(value)}`,
     annotations: optIn('prometheus', { 'kubernaut.io/toolset-priority': value }),
@@ -632,15 +687,15 @@ const invalid: InvalidRow[] = [
   {
     title: 'endpoint path with $VAR (HolmesGPT would expand it to a secret)',
     annotations: optIn('jaeger', { 'kubernaut.io/toolset-endpoint': 'http://attacker.team.svc:8080/$OPENAI_API_KEY' }),
-    reason: 'InvalidEndpoint',
-    message: /: the path may only contain letters, digits and /,
+    reason: 'TemplateNotAllowed',
+    message: /^kubernaut\.io\/toolset-endpoint contains "\$O": template and variable syntax is not accepted/,
   },
   {
     title: 'endpoint host with Jinja through a wildcard allowedHosts entry',
     annotations: optIn('custom', { 'kubernaut.io/toolset-endpoint': 'http://{{lipsum.__globals__.os.popen("id").read()}}.example.com' }),
     options: detectionOptions({ allowedHosts: ['*.example.com'] }),
-    reason: 'InvalidEndpoint',
-    message: /is not (a DNS name or IP address|an absolute URL)/,
+    reason: 'TemplateNotAllowed',
+    message: /^kubernaut\.io\/toolset-endpoint contains "\{\{"/,
   },
   {
     title: 'type inferred from a label only when auto-detection is on',

@@ -34,7 +34,27 @@ describe('isClusterServiceHost', () => {
 });
 
 describe('endpointAllowed', () => {
-  const allowed = (url: string, allowedHosts: string[] = [], clusterDomain = 'cluster.local') => endpointAllowed(new URL(url), { clusterDomain, allowedHosts });
+  const allowed = (url: string, allowedHosts: string[] = [], clusterDomain = 'cluster.local') =>
+    endpointAllowed(new URL(url), { clusterDomain, allowedHosts }, { namespace: 'monitoring', trusted: true });
+  const fromTenant = (url: string, allowedHosts: string[] = []) =>
+    endpointAllowed(new URL(url), { clusterDomain: 'cluster.local', allowedHosts }, { namespace: 'team-a', trusted: false });
+
+  it('an untrusted namespace reaches Services of its own namespace only, whatever allowedHosts say', () => {
+    expect(fromTenant('http://api.team-a.svc:8080')).toBe(true);
+    expect(fromTenant('http://api.team-a.svc.cluster.local:8080')).toBe(true);
+    expect(fromTenant('http://prom.monitoring.svc:9090')).toBe(false);
+    expect(fromTenant('http://api.team-ab.svc:8080')).toBe(false);
+    expect(fromTenant('http://api.team-a.svc.evil.example')).toBe(false);
+    expect(fromTenant('https://prometheus.example.com', ['prometheus.example.com'])).toBe(false);
+    expect(fromTenant('http://10.0.0.1', ['10.0.0.0/8'])).toBe(false);
+  });
+
+  it('never the API server\'s own Service, unless an admin lists it', () => {
+    expect(allowed('https://kubernetes.default.svc')).toBe(false);
+    expect(allowed('https://kubernetes.default.svc.cluster.local:443')).toBe(false);
+    expect(allowed('https://kubernetes.default.svc', ['kubernetes.default.svc'])).toBe(true);
+    expect(endpointAllowed(new URL('https://kubernetes.default.svc'), { clusterDomain: 'cluster.local', allowedHosts: [] }, { namespace: 'default', trusted: false })).toBe(false);
+  });
 
   it('allows cluster Service names by default and nothing else', () => {
     expect(allowed('http://prom.monitoring.svc:9090')).toBe(true);

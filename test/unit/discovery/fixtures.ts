@@ -1,5 +1,6 @@
 import type { Candidate } from '../../../src/discovery/candidate.ts';
 import type { DetectionOptions } from '../../../src/discovery/detect.ts';
+import type { Tenancy } from '../../../src/discovery/tenancy.ts';
 import type { ShortType } from '../../../src/discovery/toolset-types.ts';
 import { TYPE_SPECS } from '../../../src/discovery/toolset-types.ts';
 import type { Service, ServicePort } from '../../../src/kube/objects.ts';
@@ -43,10 +44,14 @@ export function optIn(type: string, extra: Record<string, string> = {}): Record<
   return { 'kubernaut.io/toolset': 'enabled', 'kubernaut.io/toolset-type': type, ...extra };
 }
 
-export function detectionOptions(overrides: { allowedHosts?: string[]; clusterDomain?: string; autoDetect?: boolean } = {}): DetectionOptions {
+/** Every namespace trusted: for tests of rules other than tenancy (a single-team cluster). */
+export const TRUST_ALL: Tenancy = { isTrusted: () => true, howToTrust: () => '' };
+
+export function detectionOptions(overrides: { allowedHosts?: string[]; clusterDomain?: string; autoDetect?: boolean; tenancy?: Tenancy } = {}): DetectionOptions {
   return {
     policy: { clusterDomain: overrides.clusterDomain ?? 'cluster.local', allowedHosts: overrides.allowedHosts ?? [] },
     autoDetect: overrides.autoDetect ?? false,
+    tenancy: overrides.tenancy ?? TRUST_ALL,
   };
 }
 

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import http from 'node:http';
+import http, { STATUS_CODES } from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -119,40 +119,43 @@ describe('checkHealth over http', () => {
     expect(verdict.message).toBe(`GET http://127.0.0.1:${target.port}/-/healthy: HTTP 503 Service Unavailable`);
   });
 
-  it('reports 4xx statuses with the reason phrase the server sent', async () => {
+  it('reports 4xx statuses with the standard phrase, never the one the target sent', async () => {
     const target = await startHttp((_req, res) => {
       res.statusCode = 404;
-      res.statusMessage = 'No Such Thing';
+      res.statusMessage = 'session=4f2a9c token leaked';
       res.end();
     });
 
     const verdict = expectFailure(await checkHealth(target.url('/api/health'), { timeoutMs: 2_000 }));
 
     expect(verdict).toMatchObject({ status: 404, reason: 'HttpStatus' });
-    expect(verdict.message).toBe(`GET ${target.url('/api/health')}: HTTP 404 No Such Thing`);
+    expect(verdict.message).toBe(`GET ${target.url('/api/health')}: HTTP 404 Not Found`);
   });
 
-  it.each([301, 302, 307, 308])('does not follow a %i redirect and reports where it pointed', async (status) => {
+  it('a status without a standard phrase is reported by its code alone', async () => {
+    const target = await startHttp((_req, res) => {
+      res.statusCode = 499;
+      res.statusMessage = 'secret-from-target';
+      res.end();
+    });
+
+    const verdict = expectFailure(await checkHealth(target.url('/'), { timeoutMs: 2_000 }));
+
+    expect(verdict.message).toBe(`GET ${target.url('/')}: HTTP 499`);
+  });
+
+  it.each([301, 302, 307, 308])('does not follow a %i redirect, and does not repeat where it pointed', async (status) => {
     const elsewhere = await startHttp(reply(200));
-    const location = elsewhere.url('/login');
+    const location = elsewhere.url('/login?session=4f2a9c');
     const target = await startHttp(reply(status, { location }));
 
     const verdict = expectFailure(await checkHealth(target.url('/'), { timeoutMs: 2_000 }));
 
     expect(verdict).toMatchObject({ status, reason: 'Redirect' });
-    expect(verdict.message).toContain(`HTTP ${status}`);
-    expect(verdict.message).toContain(location);
+    expect(verdict.message).toBe(`GET ${target.url('/')}: HTTP ${status} ${STATUS_CODES[status]}, redirect not followed`);
+    expect(verdict.message).not.toContain('4f2a9c');
     expect(target.requests).toHaveLength(1);
     expect(elsewhere.requests).toHaveLength(0);
-  });
-
-  it('reports a redirect without a Location header', async () => {
-    const target = await startHttp(reply(302));
-
-    const verdict = expectFailure(await checkHealth(target.url('/'), { timeoutMs: 2_000 }));
-
-    expect(verdict.reason).toBe('Redirect');
-    expect(verdict.message).toContain('no Location header');
   });
 
   it('times out on a target that accepts the connection and never answers, and closes the connection', async () => {
@@ -408,7 +411,7 @@ describe('checkHealth over https', () => {
     const verdict = expectFailure(await checkHealth(target.url('/-/healthy'), { timeoutMs: 2_000 }));
 
     expect(verdict.reason).toBe('TlsError');
-    expect(verdict.message).toBe(`GET ${target.url('/-/healthy')}: TLS error: self-signed certificate`);
+    expect(verdict.message).toBe(`GET ${target.url('/-/healthy')}: TLS error (DEPTH_ZERO_SELF_SIGNED_CERT)`);
     expect(target.requests).toHaveLength(0);
   });
 
@@ -431,7 +434,9 @@ describe('checkHealth over https', () => {
     const verdict = expectFailure(await checkHealth(target.url('/'), { timeoutMs: 2_000, ca: wrongNameCert }));
 
     expect(verdict.reason).toBe('TlsError');
-    expect(verdict.message).toContain("TLS error: Hostname/IP does not match certificate's altnames");
+    // Node's message would list the certificate's names: what the target sent stays out of the message.
+    expect(verdict.message).toBe(`GET ${target.url('/')}: TLS error (ERR_TLS_CERT_ALTNAME_INVALID)`);
+    expect(verdict.message).not.toContain('elsewhere');
     expect(target.requests).toHaveLength(0);
   });
 

@@ -4,11 +4,18 @@ import { resolveClaims } from '../../../src/discovery/claims.ts';
 import type { Candidate } from '../../../src/discovery/candidate.ts';
 import { contentHash, toolsetDocument } from '../../../src/toolset/document.ts';
 import { applyOverrides, parseOverrides } from '../../../src/toolset/overrides.ts';
-import { renderToolsets, type ToolsetsMap } from '../../../src/toolset/render.ts';
+import { planToolsets } from '../../../src/reconcile/plan.ts';
+import type { ToolsetDefaults, ToolsetsMap } from '../../../src/toolset/render.ts';
 import { toolsetFileErrors, toolsetsMapErrors } from '../../../src/toolset/validate.ts';
 import { candidate } from '../discovery/fixtures.ts';
 import { expectGolden } from './golden.ts';
-import { allTypesServices, configuredServices, detected } from './scenarios.ts';
+import { allTypesServices, configuredDefaults, configuredServices, detected } from './scenarios.ts';
+
+/** Rendering without overrides or a binding budget: the generated map and the Services refused while rendering. */
+function renderToolsets(candidates: readonly Candidate[], defaults: ToolsetDefaults = {}): { toolsets: ToolsetsMap; invalid: ReturnType<typeof planToolsets>['rejections'] } {
+  const plan = planToolsets(candidates, undefined, { defaults, budgetBytes: Number.MAX_SAFE_INTEGER });
+  return { toolsets: plan.toolsets, invalid: plan.rejections };
+}
 
 /** The pipeline from candidates to file content, as the reconciler runs it. */
 function documentFor(candidates: readonly Candidate[]): string {
@@ -57,8 +64,8 @@ describe('golden files', () => {
     expectGolden('all-types.yaml', toolsetDocument(toolsets));
   });
 
-  it('configured Services: endpoint override, https, env references, no logs toolset (configured.yaml)', () => {
-    const { toolsets, invalid } = renderToolsets(resolveClaims(configured).winners);
+  it('configured Services: endpoint override, https, admin defaults under annotation config, no logs toolset (configured.yaml)', () => {
+    const { toolsets, invalid } = renderToolsets(resolveClaims(configured).winners, configuredDefaults);
     expect(invalid).toEqual([]);
     expect(toolsetFileErrors(load(toolsetDocument(toolsets)))).toEqual([]);
     expectGolden('configured.yaml', toolsetDocument(toolsets));

@@ -1,4 +1,5 @@
 import type { Candidate } from '../../../src/discovery/candidate.ts';
+import type { ToolsetDefaults } from '../../../src/toolset/render.ts';
 import { detect, type DetectionOptions } from '../../../src/discovery/detect.ts';
 import type { Service } from '../../../src/kube/objects.ts';
 import { detectionOptions, optIn, service } from '../discovery/fixtures.ts';
@@ -27,7 +28,17 @@ export const allTypesServices: readonly Service[] = [
   }),
 ];
 
-/** Services with configuration: endpoint overrides, https, env references, a metrics-only set (no logs toolset). */
+/**
+ * The admin's side of configuredServices: credentials and env references from the operator's toolsetDefaults,
+ * merged under what the annotations may set.
+ */
+export const configuredDefaults: ToolsetDefaults = {
+  prometheus: { config: { additional_headers: { Authorization: 'Bearer {{ env.THANOS_TOKEN }}' }, verify_ssl: false, query_timeout_seconds_default: 10 } },
+  grafana: { config: { api_key: '{{ env.GRAFANA_API_KEY }}', external_url: 'https://grafana.example.com' } },
+  tempo: { config: { additional_headers: { 'X-Scope-OrgID': 'tenant-1' } } },
+};
+
+/** Services with configuration: endpoint overrides, https, tuning keys, a metrics-only set (no logs toolset). */
 export const configuredServices: readonly Service[] = [
   service({
     namespace: 'monitoring',
@@ -35,26 +46,20 @@ export const configuredServices: readonly Service[] = [
     annotations: optIn('prometheus/metrics', {
       'kubernaut.io/toolset-endpoint': 'http://thanos-query.monitoring.svc:10902/prometheus/',
       'kubernaut.io/toolset-health-path': '/-/ready',
-      'kubernaut.io/toolset-config': JSON.stringify({
-        headers: { Authorization: 'Bearer {{ env.THANOS_TOKEN }}', 'X-Scope-OrgID': 'no' },
-        prometheus_ssl_enabled: false,
-        default_query_timeout_seconds: 30,
-        // The endpoint that was health-checked wins over this one.
-        prometheus_url: 'http://elsewhere.monitoring.svc:9090',
-      }),
+      'kubernaut.io/toolset-config': JSON.stringify({ query_timeout_seconds_default: 30, tool_calls_return_data: false }),
       'kubernaut.io/toolset-priority': '10',
     }),
   }),
   service({
     namespace: 'monitoring',
     name: 'grafana',
-    annotations: optIn('grafana', { 'kubernaut.io/toolset-config': '{"api_key":"{{ env.GRAFANA_API_KEY }}","external_url":"https://grafana.example.com"}' }),
+    annotations: optIn('grafana', { 'kubernaut.io/toolset-config': '{"grafana_datasource_uid":"prom-main","timeout_seconds":20}' }),
     ports: [{ name: 'service', port: 3000, appProtocol: 'https' }],
   }),
   service({
     namespace: 'tracing',
     name: 'tempo',
-    annotations: optIn('tempo', { 'kubernaut.io/toolset-config': '{"labels":{"pod":"k8s_pod_name","service":"service_name"},"headers":{"X-Scope-OrgID":"tenant-1"}}' }),
+    annotations: optIn('tempo', { 'kubernaut.io/toolset-config': '{"labels":{"pod":"k8s_pod_name","service":"service_name"}}' }),
     ports: [{ name: 'http', port: 3200 }],
   }),
   service({
@@ -62,7 +67,6 @@ export const configuredServices: readonly Service[] = [
     name: 'ledger',
     annotations: optIn('custom', {
       'kubernaut.io/toolset-description': '  Ledger: "balances" & transfers — yes, read-only  ',
-      'kubernaut.io/toolset-config': '{"owner":"team-payments","on":"off"}',
       'kubernaut.io/toolset-port': 'api',
     }),
     ports: [{ name: 'metrics', port: 9102 }, { name: 'api', port: 443 }],

@@ -67,6 +67,7 @@ describe('ToolsetOperator wiring', () => {
     config.health.enabled = false;
     config.leaderElection.enabled = false;
     config.endpoints.allowedHosts = ['127.0.0.1'];
+    config.tenancy.trustedNamespaces = ['obs'];
     operator = new ToolsetOperator({ kube, config, metrics: new Metrics({ processMetrics: false }), log: createLogger({ silent: true }) });
     await operator.start();
     expect(operator.ready).toBe(true);

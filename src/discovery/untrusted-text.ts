@@ -1,0 +1,56 @@
+/**
+ * HolmesGPT expands text it loads: `{{ env.NAME }}` in every string of a toolset entry (at load time, so a secret
+ * can leave before any model call), Jinja2 in tool commands, and `os.path.expandvars` ($NAME, ${NAME}) on them.
+ * Text a tenant controls must carry none of that syntax into the output (SPEC §6).
+ */
+const TEMPLATE_SYNTAX = /\{\{|\{%|\{#|\$\{|\$\(|\$[A-Za-z_]/;
+
+/** The first template or expansion token in `text`, or undefined when it has none. */
+export function templateToken(text: string): string | undefined {
+  const match = TEMPLATE_SYNTAX.exec(text);
+  return match ? match[0] : undefined;
+}
+
+/** Finds template syntax in any key or string of a parsed JSON value; returns the JSON-pointer-like path and token. */
+export function templateInValue(value: unknown, path = ''): { path: string; token: string } | undefined {
+  if (typeof value === 'string') {
+    const token = templateToken(value);
+    return token ? { path: path || '/', token } : undefined;
+  }
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) {
+      const found = templateInValue(item, `${path}/${i}`);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      const inKey = templateToken(k);
+      if (inKey) return { path: `${path}/${k}`, token: inKey };
+      const found = templateInValue(v, `${path}/${k}`);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Nesting depth of JSON text, counted without parsing (and so without recursion): `{}` is 1, `{"a":[1]}` is 2.
+ * Brackets inside strings are skipped.
+ */
+export function jsonDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '{' || c === '[') max = Math.max(max, ++depth);
+    else if (c === '}' || c === ']') depth--;
+  }
+  return max;
+}
