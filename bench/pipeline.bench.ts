@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   const watcher = new OutputWatcher();
   await watcher.start(kc);
   const config = join(work, 'config.yaml');
-  writeFileSync(config, `endpoints:\n  allowedHosts: ["127.0.0.1"]\nreconcile:\n  quietWindow: ${QUIET_MS}ms\n  maxDelay: 5s\noutput:\n  sizeBudgetBytes: 1048576\n`);
+  writeFileSync(config, `endpoints:\n  allowedHosts: ["127.0.0.1"]\ntenancy:\n  trustedNamespaces: ["bench-toolsets"]\nreconcile:\n  quietWindow: ${QUIET_MS}ms\n  maxDelay: 5s\noutput:\n  sizeBudgetBytes: 1048576\n`);
 
   // (b) start to first complete ConfigMap.
   started = performance.now();
@@ -76,7 +76,7 @@ async function main(): Promise<void> {
   await stopOperator(operator);
 
   // (c) writes over three resyncs with nothing changing: a second operator with a 3 s resync period.
-  writeFileSync(config, `endpoints:\n  allowedHosts: ["127.0.0.1"]\nreconcile:\n  quietWindow: ${QUIET_MS}ms\n  resyncInterval: 3s\noutput:\n  sizeBudgetBytes: 1048576\n`);
+  writeFileSync(config, `endpoints:\n  allowedHosts: ["127.0.0.1"]\ntenancy:\n  trustedNamespaces: ["bench-toolsets"]\nreconcile:\n  quietWindow: ${QUIET_MS}ms\n  resyncInterval: 3s\noutput:\n  sizeBudgetBytes: 1048576\n`);
   operator = startOperator(cp.kubeconfig, config, join(work, 'operator-2.log'));
   const logs = () => operator.logText();
   await waitFor(() => (logs().includes('"message":"ready"') ? true : undefined), { timeoutMs: 120_000, describe: () => 'the second operator to be ready' });

@@ -122,6 +122,8 @@ async function main(): Promise<void> {
   const config = join(work, 'config.yaml');
   writeFileSync(config, [
     'endpoints:\n  allowedHosts: ["127.0.0.1"]',
+    // The toolsets point at loopback targets through allowedHosts, which only a trusted namespace may use.
+    `tenancy:\n  trustedNamespaces: ["${TOOLSETS_NS}"]`,
     `reconcile:\n  quietWindow: ${QUIET_MS}ms\n  maxDelay: ${MAX_DELAY_MS}ms`,
     `http:\n  address: 127.0.0.1\n  port: ${await freePort()}\n  metricsPort: ${metricsPort}`,
   ].join('\n'));

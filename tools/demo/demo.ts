@@ -102,6 +102,8 @@ async function main(): Promise<number> {
   step('Operator running (in this process, against the local control plane)');
   const config = defaultConfig({ POD_NAMESPACE: OUTPUT_NAMESPACE });
   config.endpoints.allowedHosts = ['127.0.0.1'];
+  // The platform team's namespace: it may provide the built-in toolsets (SPEC §6).
+  config.tenancy.trustedNamespaces = [NAMESPACE];
   config.namespaces.include = [NAMESPACE];
   config.leaderElection.enabled = false;
   const operator = new ToolsetOperator({
