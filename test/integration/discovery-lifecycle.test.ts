@@ -154,7 +154,7 @@ describe('discovery lifecycle on the real API server', () => {
     const watched = await freshNamespace(core, 'watched');
     const other = await freshNamespace(core, 'other');
     const output = await freshNamespace(core, 'output');
-    running = await startOperator(testConfig(watched, { output: { namespace: output } }));
+    running = await startOperator(testConfig(watched, { output: { namespace: output }, tenancy: { trustedNamespaces: [watched] } }));
     await createServices(core, other, [{ name: 'prometheus', type: 'prometheus', endpoint: target.url }]);
     await createServices(core, watched, [{ name: 'grafana', type: 'grafana', endpoint: target.url }]);
     const out = await outputWhere(core, output, (o) => 'grafana/dashboards' in o.toolsets, 'grafana/dashboards');

@@ -7,6 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadAll } from 'js-yaml';
+import { waitFor } from '../../tools/control-plane/wait.ts';
 import { testCluster } from '../support/cluster-info.ts';
 import { HttpTarget } from '../support/http-target.ts';
 import { fixtureApi, freshNamespace } from '../support/kube.ts';
@@ -85,6 +86,10 @@ describe('helm chart', () => {
     expect(find(m, 'ConfigMap', 'kt-kubernaut-toolset-config')?.data?.['config.yaml']).toMatch(/reload:\n {2}deployment: "holmes\/holmesgpt"/);
     expect(find(template('reload.deployment=holmesgpt'), 'Role', 'kt-kubernaut-toolset-reload', 'kubernaut-system')).toBeDefined();
     expect(find(template(), 'Role', 'kt-kubernaut-toolset-reload')).toBeUndefined();
+    // Namespaces are read only when the trust label is in use.
+    expect(find(template(), 'ClusterRole', 'kt-kubernaut-toolset-namespaces')).toBeUndefined();
+    expect(find(template('tenancy.trustLabel=true'), 'ClusterRole', 'kt-kubernaut-toolset-namespaces')?.rules).toEqual([{ apiGroups: [''], resources: ['namespaces'], verbs: ['list', 'watch'] }]);
+    expect(find(template('tenancy.trustedNamespaces={monitoring}'), 'ConfigMap', 'kt-kubernaut-toolset-config')?.data?.['config.yaml']).toMatch(/tenancy:\n {2}trustedNamespaces: \["monitoring"\]\n {2}trustLabel: false/);
   });
 
   it('runs the container non-root, read-only, without capabilities, seccomp RuntimeDefault, with probes and a config checksum', () => {
@@ -160,17 +165,27 @@ describe('installed on the real API server, the operator runs with exactly the c
     const release = await freshNamespace(core, 'chart');
     const apps = await freshNamespace(core, 'apps');
     // Cluster mode sees every namespace, other test files' Services included: a label keeps this one apart.
-    install('kt', release, 'allowedHosts={127.0.0.1}', `labelSelector=chart-test=${release}`);
+    const tenant = await freshNamespace(core, 'tenant');
+    install('kt', release, 'allowedHosts={127.0.0.1}', `labelSelector=chart-test=${release}`, 'tenancy.trustLabel=true');
+    // The platform namespace is trusted by its label, read with the chart's Namespace rights.
+    await core.patchNamespace({ name: apps, body: { metadata: { labels: { 'kubernaut.io/toolset-trusted': 'true' } } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
     const chartConfig = (await core.readNamespacedConfigMap({ namespace: release, name: 'kt-kubernaut-toolset-config' })).data?.['config.yaml'] ?? '';
     const config = join(helmHome, `${release}-config.yaml`);
     writeFileSync(config, chartConfig);
     const sa = await asServiceAccount(core, kc, release, 'kt-kubernaut-toolset');
 
     await createServices(core, apps, [{ name: 'prometheus', type: 'prometheus', endpoint: target.url, labels: { 'chart-test': release } }]);
+    // A tenant's takeover attempt: top priority, an unlabelled namespace.
+    await createServices(core, tenant, [{ name: 'evil-prom', type: 'prometheus', labels: { 'chart-test': release }, annotations: { 'kubernaut.io/toolset-priority': '999999999' } }]);
     op = new OperatorProcess(processArgs(sa.kubeconfig, '--config', config), { POD_NAMESPACE: release, POD_NAME: 'kt-0' });
     await op.waitForLog('ready');
     const out = await outputWhere(core, release, (o) => 'prometheus/metrics' in o.toolsets, 'prometheus/metrics written as the chart identity');
     expect(out.toolsets['prometheus/metrics']).toEqual({ enabled: true, config: { prometheus_url: target.url } });
+    const refused = await waitFor(async () => {
+      const events = (await core.listNamespacedEvent({ namespace: tenant })).items.filter((e) => e.reason === 'ToolsetRejected');
+      return events.length > 0 ? events : undefined;
+    }, { timeoutMs: 10_000, describe: () => 'the ToolsetRejected Event on the tenant\'s Service' });
+    expect(refused.map((e) => e.message)).toEqual([expect.stringMatching(/^NamespaceNotTrusted: namespace tenant-[0-9a-f]+ is not trusted to provide the built-in toolset prometheus\/metrics; .*kubectl label namespace tenant-[0-9a-f]+ kubernaut\.io\/toolset-trusted=true$/)]);
     expect(op.entries().filter((e) => e.level === 'warn' || e.level === 'error').map((e) => e.message)).toEqual([]);
 
     await core.createNamespacedSecret({ namespace: release, body: { metadata: { name: 'holmes-api-key' }, stringData: { key: 'secret' } } });

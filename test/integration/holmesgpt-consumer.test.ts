@@ -2,7 +2,7 @@
 // must accept every toolset the operator writes and, with a live target behind it, report it enabled.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { CoreV1Api } from '@kubernetes/client-node';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,28 +12,10 @@ import { waitFor } from '../../tools/control-plane/wait.ts';
 import { fixtureApi, freshNamespace } from '../support/kube.ts';
 import { outputWhere, startOperator, testConfig, type RunningOperator } from '../support/operator-harness.ts';
 import { createServices } from '../support/services.ts';
+import { holmesLoad, holmesPython } from '../support/holmesgpt.ts';
 
 const root = join(import.meta.dirname, '../..');
 const work = mkdtempSync(join(tmpdir(), 'kubernaut-holmes-'));
-
-interface Loaded {
-  holmesgpt_version: string;
-  toolsets: Record<string, { status: string; error: string | null; type: string; tools: string[] }>;
-  invalid: string[];
-  load_error: string | null;
-}
-
-let python = '';
-function holmesLoad(file: string): Promise<Loaded> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(python, [join(root, 'test/consumer/load_toolsets.py'), file, '--prereq-timeout', '15'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as Loaded) : reject(new Error(`load_toolsets.py exited ${code}: ${err.slice(-2000)}`))));
-  });
-}
 
 describe('HolmesGPT loads what the operator writes', () => {
   let core: CoreV1Api;
@@ -42,11 +24,10 @@ describe('HolmesGPT loads what the operator writes', () => {
   let prometheus: ChildProcess | undefined;
   let prometheusUrl = '';
   let running: RunningOperator | undefined;
+  let python = '';
 
   beforeAll(async () => {
-    const setup = spawnSync('bash', [join(root, 'tools/holmesgpt/setup.sh')], { encoding: 'utf8', timeout: 600_000 });
-    if (setup.status !== 0) throw new Error(`holmesgpt setup failed: ${setup.stderr.slice(-2000)}`);
-    python = setup.stdout.trim().split('\n').at(-1) ?? '';
+    python = holmesPython();
     core = fixtureApi().core;
     fake = spawn('python3', [join(root, 'test/consumer/fake_backends.py'), '0'], { stdio: ['ignore', 'pipe', 'ignore'] });
     const port = await new Promise<string>((resolve) => createInterface({ input: fake.stdout as NodeJS.ReadableStream }).once('line', resolve));

@@ -119,7 +119,7 @@ describe('the operator process on the real API server', () => {
     const ns = await freshNamespace(suite.core, 'render');
     await createServices(suite.core, ns, [
       { name: 'prometheus', type: 'prometheus', endpoint: suite.target.url },
-      { name: 'loki', type: 'loki', endpoint: suite.target.url, annotations: { 'kubernaut.io/toolset-config': '{"headers":{"X-Scope-OrgID":"t1"}}' } },
+      { name: 'loki', type: 'loki', endpoint: suite.target.url, annotations: { 'kubernaut.io/toolset-config': '{"timeout_seconds":20}' } },
       { name: 'jaeger', type: 'jaeger', endpoint: suite.target.url },
       { name: 'broken', type: 'nope' },
     ]);
@@ -128,7 +128,8 @@ describe('the operator process on the real API server', () => {
       const out = await outputWhere(suite.core, ns, (o) => Object.keys(o.toolsets).length === 4, 'three toolsets and kubernetes/logs');
       const list = await suite.core.listNamespacedService({ namespace: ns });
       const manifests = file(`${ns}-services.yaml`, dump({ apiVersion: 'v1', kind: 'List', items: JSON.parse(JSON.stringify(list.items)) as unknown[] }));
-      const config = file(`${ns}-config.yaml`, `endpoints:\n  allowedHosts: ["127.0.0.1"]\nnamespaces:\n  include: [${ns}]\n`);
+      // The operator's own namespace is trusted (SPEC §6): render is told the same output namespace.
+      const config = file(`${ns}-config.yaml`, `endpoints:\n  allowedHosts: ["127.0.0.1"]\nnamespaces:\n  include: [${ns}]\noutput:\n  namespace: ${ns}\n`);
       const rendered = await cliAsync(['render', manifests, '--config', config, '--check-health']);
       expect(rendered.stderr).toMatch(/rejected .*\/broken: UnknownType/);
       expect(rendered.status).toBe(0);

@@ -37,6 +37,12 @@ labelSelector: {{ . | quote }}
 autoDetect: {{ .Values.autoDetect }}
 endpoints:
   allowedHosts: {{ toJson .Values.allowedHosts }}
+tenancy:
+  trustedNamespaces: {{ toJson .Values.tenancy.trustedNamespaces }}
+  trustLabel: {{ .Values.tenancy.trustLabel }}
+{{- with .Values.toolsetDefaults }}
+toolsetDefaults: {{ toJson . }}
+{{- end }}
 health:
   enabled: {{ .Values.health.enabled }}
   timeout: {{ .Values.health.timeout | quote }}

@@ -1,0 +1,72 @@
+// Seeded hostile Service sets through the operator's pure plan, every output loaded by HolmesGPT 0.45.0's own
+// file loader: the file must always load, carry no tenant template, and give no built-in to an untrusted namespace.
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TYPE_SPECS } from '../../../src/discovery/toolset-types.ts';
+import { tenancy } from '../../../src/discovery/tenancy.ts';
+import { detectServices, planToolsets } from '../../../src/reconcile/plan.ts';
+import { holmesParseMany } from '../../support/holmesgpt.ts';
+import { hostileServiceSets, TRUSTED } from '../../support/hostile-services.ts';
+
+const SEED = 20261130;
+const SETS = 320;
+const ADMIN_TEMPLATE = '{{ env.PROM_TOKEN }}';
+const work = mkdtempSync(join(tmpdir(), 'kubernaut-hostile-'));
+const BUILTINS = new Set(Object.values(TYPE_SPECS).flatMap((s) => (s.builtin ? [s.builtin] : [])));
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe(`${SETS} seeded hostile Service sets (seed ${SEED})`, () => {
+  it('every output loads in HolmesGPT, carries no tenant template, and gives no built-in to an untrusted namespace', async () => {
+    const detection = {
+      policy: { clusterDomain: 'cluster.local', allowedHosts: ['127.0.0.1'] },
+      autoDetect: false,
+      tenancy: tenancy({ ownNamespace: 'kubernaut-system', trustedNamespaces: ['monitoring'], labelled: undefined }),
+    };
+    const files: string[] = [];
+    const seen = { rejections: new Map<string, number>(), builtinsWritten: 0, customWritten: 0 };
+    for (const [i, services] of hostileServiceSets(SEED, SETS).entries()) {
+      const { candidates, rejections } = detectServices(services, detection);
+      // Half of the sets run against a tight budget, so the fair drop is exercised too.
+      const budgetBytes = i % 2 === 0 ? 921_600 : 900 + (i % 5) * 400;
+      const plan = planToolsets(candidates, undefined, { defaults: { prometheus: { config: { additional_headers: { Authorization: `Bearer ${ADMIN_TEMPLATE}` } } } }, budgetBytes });
+      for (const r of [...rejections, ...plan.rejections]) seen.rejections.set(r.reason, (seen.rejections.get(r.reason) ?? 0) + 1);
+      if (!plan.document.ok) throw new Error(`set ${i}: ${plan.document.error}`);
+      const content = plan.document.content;
+      expect(Buffer.byteLength(content)).toBeLessThanOrEqual(budgetBytes);
+      // The only templates in the file are the admin's own (toolsetDefaults) and the tool parameters the operator
+      // generates for curl commands ({{ name | urlencode }}); nothing a tenant wrote.
+      const templates = content.replaceAll(ADMIN_TEMPLATE, '').replace(/\{\{ [a-z_]+ \| urlencode \}\}/g, '').match(/\{\{|\{%|\{#|\$\{|\$\(|\$[A-Za-z_]/g);
+      expect({ set: i, templates }).toEqual({ set: i, templates: null });
+      for (const c of plan.winners) {
+        if (BUILTINS.has(c.toolset)) {
+          expect({ set: i, winner: c.key, trusted: TRUSTED.includes(c.service.namespace) }).toEqual({ set: i, winner: c.key, trusted: true });
+          seen.builtinsWritten += 1;
+        } else {
+          // Custom and Jaeger toolsets reach their own namespace only (loopback is an admin exception: trusted only).
+          const host = new URL(c.endpoint).hostname;
+          expect({ set: i, host, ok: host.endsWith(`.${c.service.namespace}.svc`) || host.endsWith(`.${c.service.namespace}.svc.cluster.local`) || TRUSTED.includes(c.service.namespace) })
+            .toEqual({ set: i, host, ok: true });
+          seen.customWritten += 1;
+        }
+      }
+      const file = join(work, `set-${i}.yaml`);
+      writeFileSync(file, content);
+      files.push(file);
+    }
+
+    const parsed = await holmesParseMany(files, join(work, 'files.json'));
+    const failures = parsed.filter((p) => p.load_error !== null || p.invalid.length > 0);
+    expect(failures).toEqual([]);
+    expect(parsed).toHaveLength(SETS);
+    // The generator really attacked: every rule fired, and something legitimate was still written.
+    for (const reason of ['TemplateNotAllowed', 'NamespaceNotTrusted', 'ConfigKeyNotAllowed', 'InvalidConfig', 'EndpointNotAllowed', 'InvalidManifest', 'OutputBudget']) {
+      expect({ reason, fired: (seen.rejections.get(reason) ?? 0) > 0 }).toEqual({ reason, fired: true });
+    }
+    expect(seen.builtinsWritten).toBeGreaterThan(0);
+    expect(seen.customWritten).toBeGreaterThan(0);
+    process.stdout.write(`hostile property: ${SETS} sets, ${seen.builtinsWritten} built-ins and ${seen.customWritten} custom toolsets written; rejections ${JSON.stringify(Object.fromEntries(seen.rejections))}\n`);
+  }, 300_000);
+});

@@ -1,0 +1,55 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** The real HolmesGPT (pinned in tools/holmesgpt/versions.env) reading our files: the consumer checks. */
+const root = join(import.meta.dirname, '../..');
+
+/** The whole server loading path for one file (test/consumer/load_toolsets.py), prerequisite checks included. */
+export interface Loaded {
+  holmesgpt_version: string;
+  toolsets: Record<string, { status: string; error: string | null; type: string; tools: string[] }>;
+  invalid: string[];
+  warnings: string[];
+  load_error: string | null;
+}
+
+/** The file loader alone, for many files in one process (test/consumer/load_many.py). */
+export interface Parsed {
+  path: string;
+  load_error: string | null;
+  toolsets: string[];
+  invalid: { name: string; error: string }[];
+}
+
+let python: string | undefined;
+
+/** Installs the venv on first use (cached across runs) and returns its python. */
+export function holmesPython(): string {
+  if (python) return python;
+  const setup = spawnSync('bash', [join(root, 'tools/holmesgpt/setup.sh')], { encoding: 'utf8', timeout: 600_000 });
+  if (setup.status !== 0) throw new Error(`holmesgpt setup failed: ${setup.stderr.slice(-2000)}`);
+  python = setup.stdout.trim().split('\n').at(-1) ?? '';
+  return python;
+}
+
+function runPython(script: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(holmesPython(), [join(root, 'test/consumer', script), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${script} exited ${code}: ${err.slice(-2000)}`))));
+  });
+}
+
+/** `env` is HolmesGPT's environment on top of ours: the variables `{{ env.NAME }}` references in the file need. */
+export async function holmesLoad(file: string, env: NodeJS.ProcessEnv = {}): Promise<Loaded> {
+  return JSON.parse(await runPython('load_toolsets.py', [file, '--prereq-timeout', '15'], env)) as Loaded;
+}
+
+export async function holmesParseMany(files: string[], listFile: string): Promise<Parsed[]> {
+  writeFileSync(listFile, JSON.stringify(files));
+  return JSON.parse(await runPython('load_many.py', [listFile])) as Parsed[];
+}
