@@ -45,9 +45,12 @@ ${EXIT_CODES}
 
 Reads Service manifests (YAML or JSON; single Services or Lists such as "kubectl get svc -A -o yaml") from the
 files, or stdin when none or "-" is given, and prints the toolset file the operator would write for them.
-Without --check-health every candidate counts as healthy. Rejections and shadowed Services go to stderr.
+Services are validated as the API server would; a bad one is rejected by name and never stops the render.
+Namespace objects in the input count for tenancy.trustLabel (kubectl get ns,svc -A -o yaml). The size budget
+applies as in the operator. Without --check-health every candidate counts as healthy. Rejections and shadowed
+Services go to stderr.
 
-  --config FILE       the operator's configuration file (endpoint policy, namespaces, health settings)
+  --config FILE       the operator's configuration file (tenancy, toolsetDefaults, endpoint policy, budget, health)
   --check-health      GET each candidate's health URL as the operator would
   --overrides FILE    an overrides.yaml to merge, as the operator merges the ConfigMap's key
 

@@ -10,13 +10,14 @@ import type { KubeClient } from './kube/client.ts';
 import { LeaseElector } from './leader/lease-elector.ts';
 import type { Check } from './observe/http-server.ts';
 import type { ConfigMap, Namespace, Service } from './kube/objects.ts';
-import { hasTrustLabel, tenancy, TRUST_LABEL } from './discovery/tenancy.ts';
+import { hasTrustLabel, TRUST_LABEL } from './discovery/tenancy.ts';
 import type { CacheEvent, Reflector } from './kube/reflector.ts';
 import { EventRecorder } from './observe/events.ts';
 import type { Logger } from './observe/logger.ts';
 import type { Metrics } from './observe/metrics.ts';
 import { ConfigMapWriter } from './output/configmap-writer.ts';
 import { ReloadStamper } from './output/reload-stamper.ts';
+import { detectionOptionsFor } from './reconcile/plan.ts';
 import { Reconciler } from './reconcile/reconciler.ts';
 import { RelevanceFilter } from './reconcile/relevance.ts';
 import type { StatusSnapshot } from './reconcile/status.ts';
@@ -107,15 +108,7 @@ export class ToolsetOperator {
         else if (changed) this.#triggers.next({ kind: 'recheck' });
       },
     });
-    const detection = {
-      policy: { clusterDomain: config.clusterDomain, allowedHosts: config.endpoints.allowedHosts },
-      autoDetect: config.autoDetect,
-      tenancy: tenancy({
-        ownNamespace: config.output.namespace,
-        trustedNamespaces: config.tenancy.trustedNamespaces,
-        labelled: this.#namespaces ? () => this.#trustedByLabel : undefined,
-      }),
-    };
+    const detection = detectionOptionsFor(config, () => this.#trustedByLabel);
     this.#relevance = new RelevanceFilter(detection);
     this.#reconciler = new Reconciler(
       {

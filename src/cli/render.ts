@@ -2,13 +2,13 @@ import { loadAll } from 'js-yaml';
 import { readFileSync } from 'node:fs';
 import type { Candidate, Rejection } from '../discovery/candidate.ts';
 import { serviceManifestProblem } from '../discovery/manifest.ts';
-import { hasTrustLabel, tenancy, TRUST_LABEL } from '../discovery/tenancy.ts';
+import { hasTrustLabel, TRUST_LABEL } from '../discovery/tenancy.ts';
 import { HealthMonitor } from '../health/health-monitor.ts';
 import { checkHealth } from '../health/http-check.ts';
 import { toNamespace, toService } from '../kube/convert.ts';
 import type { Namespace, Service } from '../kube/objects.ts';
 import { Metrics } from '../observe/metrics.ts';
-import { detectServices, planToolsets } from '../reconcile/plan.ts';
+import { detectionOptionsFor, detectServices, planToolsets } from '../reconcile/plan.ts';
 import type { OperatorConfig } from '../config/operator-config.ts';
 
 export interface RenderOptions {
@@ -92,15 +92,7 @@ export async function render(options: RenderOptions): Promise<number> {
   if (labelled.size > 0 && !config.tenancy.trustLabel) {
     options.err(`note: ${TRUST_LABEL}=true on namespace(s) ${[...labelled].sort().join(', ')} is ignored because tenancy.trustLabel is off (as the operator would)\n`);
   }
-  const detection = {
-    policy: { clusterDomain: config.clusterDomain, allowedHosts: config.endpoints.allowedHosts },
-    autoDetect: config.autoDetect,
-    tenancy: tenancy({
-      ownNamespace: config.output.namespace,
-      trustedNamespaces: config.tenancy.trustedNamespaces,
-      labelled: config.tenancy.trustLabel ? () => labelled : undefined,
-    }),
-  };
+  const detection = detectionOptionsFor(config, () => labelled);
   const { candidates, rejections } = detectServices(input.services, detection, config.namespaces.exclude);
   const healthy = await healthyCandidates(candidates, options);
   const overrides = options.overridesFile ? readFileSync(options.overridesFile, 'utf8') : undefined;

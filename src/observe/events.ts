@@ -18,6 +18,8 @@ export class EventRecorder {
   readonly #mayWrite: () => boolean;
   readonly #onDropped: () => void;
   readonly #last = new Map<string, string>();
+  /** Seen while this replica could not record (not yet leader): recorded at the first report after it can. */
+  readonly #unrecorded = new Set<string>();
   readonly #queue: EventRecord[] = [];
   readonly #inFlight = new Set<Promise<void>>();
   #idle = Promise.withResolvers<void>();
@@ -30,25 +32,32 @@ export class EventRecorder {
     this.#idle.resolve();
   }
 
-  /** Records `event` unless the last one recorded for `key` said the same. Returns whether it was new. */
+  /**
+   * Records `event` unless the last one for `key` said the same. Returns whether it was new (a state change). A
+   * state first seen before this replica led (the first reconcile runs before the Lease is won) is recorded once it
+   * leads, so a Service rejected at start-up still gets its Event.
+   */
   report(key: string, event: EventRecord): boolean {
     const signature = `${event.type}|${event.reason}|${event.message}`;
-    if (this.#last.get(key) === signature) return false;
+    const isNew = this.#last.get(key) !== signature;
+    if (!isNew && !(this.#unrecorded.has(key) && this.#mayWrite())) return false;
     this.#last.set(key, signature);
     const context = { reason: event.reason, object: `${event.regarding.kind} ${event.regarding.namespace}/${event.regarding.name}`, detail: event.message };
     if (!this.#mayWrite()) {
+      this.#unrecorded.add(key);
       this.#log.info('event not recorded (dry run or not leader)', context);
       return true;
     }
+    this.#unrecorded.delete(key);
     if (this.#queue.length >= MAX_QUEUED) {
       this.#onDropped();
       this.#log.warn('Event dropped: too many waiting to be recorded', context);
-      return true;
+      return isNew;
     }
     if (this.#queue.length === 0 && this.#inFlight.size === 0) this.#idle = Promise.withResolvers<void>();
     this.#queue.push(event);
     this.#pump();
-    return true;
+    return isNew;
   }
 
   #pump(): void {
@@ -72,6 +81,7 @@ export class EventRecorder {
   /** The object is gone or back to a state that needs no Event; a later problem is reported afresh. */
   forget(key: string): void {
     this.#last.delete(key);
+    this.#unrecorded.delete(key);
   }
 
   /** Keys currently remembered, so callers can forget the ones that vanished. */

@@ -1,6 +1,8 @@
 import type { Candidate, Rejection } from '../discovery/candidate.ts';
 import { resolveClaims, type Shadowed } from '../discovery/claims.ts';
 import { detect, type DetectionOptions } from '../discovery/detect.ts';
+import type { OperatorConfig } from '../config/operator-config.ts';
+import { tenancy } from '../discovery/tenancy.ts';
 import type { Service } from '../kube/objects.ts';
 import { contentHash, toolsetDocument } from '../toolset/document.ts';
 import { applyOverrides, parseOverrides } from '../toolset/overrides.ts';
@@ -25,6 +27,22 @@ export function detectServices(
     else if (d.kind === 'rejected') rejections.push(d.rejection);
   }
   return { candidates, rejections };
+}
+
+/**
+ * Detection as the configuration says, for the operator and `render` alike. `labelled` gives the namespaces that
+ * carry the trust label; it is consulted only when tenancy.trustLabel is on.
+ */
+export function detectionOptionsFor(config: OperatorConfig, labelled: () => ReadonlySet<string>): DetectionOptions {
+  return {
+    policy: { clusterDomain: config.clusterDomain, allowedHosts: config.endpoints.allowedHosts },
+    autoDetect: config.autoDetect,
+    tenancy: tenancy({
+      ownNamespace: config.output.namespace,
+      trustedNamespaces: config.tenancy.trustedNamespaces,
+      labelled: config.tenancy.trustLabel ? labelled : undefined,
+    }),
+  };
 }
 
 /** One Service's failure, even an unexpected one, is that Service's rejection: it never fails the reconcile. */
