@@ -10,7 +10,7 @@ import type { KubeClient } from './kube/client.ts';
 import { LeaseElector } from './leader/lease-elector.ts';
 import type { Check } from './observe/http-server.ts';
 import type { ConfigMap, Namespace, Service } from './kube/objects.ts';
-import { hasTrustLabel, TRUST_LABEL } from './discovery/tenancy.ts';
+import { TRUST_LABEL, trustedByLabel } from './discovery/tenancy.ts';
 import type { CacheEvent, Reflector } from './kube/reflector.ts';
 import { EventRecorder } from './observe/events.ts';
 import type { Logger } from './observe/logger.ts';
@@ -243,7 +243,7 @@ export class ToolsetOperator {
    * relevant at all (an auto-detected built-in is ignored in an untrusted namespace), so every Service is seen again.
    */
   #trustChanged(): boolean {
-    const labelled = new Set((this.#namespaces?.list() ?? []).filter((n) => hasTrustLabel(n.metadata.labels)).map((n) => n.metadata.name));
+    const labelled = trustedByLabel(this.#namespaces?.list() ?? []);
     if (labelled.size === this.#trustedByLabel.size && [...labelled].every((n) => this.#trustedByLabel.has(n))) return false;
     this.#trustedByLabel.clear();
     for (const n of labelled) this.#trustedByLabel.add(n);

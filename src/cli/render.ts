@@ -2,7 +2,7 @@ import { loadAll } from 'js-yaml';
 import { readFileSync } from 'node:fs';
 import type { Candidate, Rejection } from '../discovery/candidate.ts';
 import { serviceManifestProblem } from '../discovery/manifest.ts';
-import { hasTrustLabel, TRUST_LABEL } from '../discovery/tenancy.ts';
+import { TRUST_LABEL, trustedByLabel } from '../discovery/tenancy.ts';
 import { HealthMonitor } from '../health/health-monitor.ts';
 import { checkHealth } from '../health/http-check.ts';
 import { toNamespace, toService } from '../kube/convert.ts';
@@ -88,7 +88,7 @@ export async function render(options: RenderOptions): Promise<number> {
     input.invalid.push(...found.invalid);
     for (const s of found.skipped) options.err(`skipped ${s} (neither a Service nor a Namespace)\n`);
   }
-  const labelled = new Set(input.namespaces.filter((n) => hasTrustLabel(n.metadata.labels)).map((n) => n.metadata.name));
+  const labelled = trustedByLabel(input.namespaces);
   if (labelled.size > 0 && !config.tenancy.trustLabel) {
     options.err(`note: ${TRUST_LABEL}=true on namespace(s) ${[...labelled].sort().join(', ')} is ignored because tenancy.trustLabel is off (as the operator would)\n`);
   }

@@ -2,6 +2,7 @@ import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import { load } from 'js-yaml';
 import { readFileSync } from 'node:fs';
 import { invalidHostPattern } from '../discovery/endpoint-policy.ts';
+import { isNamespaceName } from '../discovery/manifest.ts';
 import { TYPE_SPECS, type ShortType } from '../discovery/toolset-types.ts';
 import type { ToolsetDefaults } from '../toolset/render.ts';
 import { toolsetsMapErrors } from '../toolset/validate.ts';
@@ -130,7 +131,7 @@ export function configFromDocument(doc: unknown, env: NodeJS.ProcessEnv = proces
     ['leaderElection.retryPeriod', config.leaderElection.retryPeriodMs], ['shutdownTimeout', config.shutdownTimeoutMs],
   ];
   for (const [field, ms] of durations) if (ms < 1) problems.push(`${field}: ${ms}ms is not allowed; it must be at least 1ms`);
-  if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(config.output.namespace)) {
+  if (!isNamespaceName(config.output.namespace)) {
     const from = f.output?.namespace ? 'output.namespace' : 'POD_NAMESPACE';
     problems.push(`${from}: ${JSON.stringify(config.output.namespace)} is not a valid namespace name`);
   }

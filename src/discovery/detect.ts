@@ -123,7 +123,7 @@ function isDnsName(host: string): boolean {
 }
 
 /** Says where endpoints may point, for the message of a refused one. */
-export function allowedWhere(scope: EndpointScope): string {
+function allowedWhere(scope: EndpointScope): string {
   return scope.trusted
     ? 'only cluster Service names (<name>.<namespace>.svc) other than the API server, and endpoints.allowedHosts, are'
     : `namespace ${scope.namespace} is not trusted, so only Services of its own namespace (<name>.${scope.namespace}.svc) are`;
@@ -198,17 +198,20 @@ export function toolsetName(type: ShortType, ref: Pick<ServiceRef, 'namespace' |
  */
 function checkAnnotations(annotations: Record<string, unknown>): void {
   for (const [name, value] of Object.entries(annotations)) {
-    if (!name.startsWith('kubernaut.io/')) continue;
-    if (typeof value !== 'string') {
-      throw new Rejected('InvalidManifest', `annotation ${name} must be a string, not ${quote(JSON.stringify(value) ?? String(value))} (quote the value in YAML)`);
-    }
-    const token = templateToken(value);
-    if (token) {
-      throw new Rejected(
-        'TemplateNotAllowed',
-        `${name} contains ${quote(token)}: template and variable syntax is not accepted from annotations (HolmesGPT would expand it); secrets go in the operator's toolsetDefaults or in overrides.yaml`,
-      );
-    }
+    if (name.startsWith('kubernaut.io/')) checkAnnotation(name, value);
+  }
+}
+
+function checkAnnotation(name: string, value: unknown): void {
+  if (typeof value !== 'string') {
+    throw new Rejected('InvalidManifest', `annotation ${name} must be a string, not ${quote(JSON.stringify(value) ?? String(value))} (quote the value in YAML)`);
+  }
+  const token = templateToken(value);
+  if (token) {
+    throw new Rejected(
+      'TemplateNotAllowed',
+      `${name} contains ${quote(token)}: template and variable syntax is not accepted from annotations (HolmesGPT would expand it); secrets go in the operator's toolsetDefaults or in overrides.yaml`,
+    );
   }
 }
 
@@ -224,11 +227,15 @@ export function detect(svc: Service, options: DetectionOptions): Detection {
   const service: ServiceRef = { namespace, name, uid };
   const key = `${namespace}/${name}`;
   try {
-    checkIdentity(svc);
-    checkAnnotations(annotations);
+    // Only a Service that asks (or is auto-detected) is judged: an opt-out always wins, and the many Services that
+    // are not ours cost one look-up on every watch event.
+    const toolsetValue: unknown = annotations[ANNOTATIONS.toolset];
+    if (toolsetValue !== undefined) checkAnnotation(ANNOTATIONS.toolset, toolsetValue);
     const opted = optIn(annotations[ANNOTATIONS.toolset]);
     if (opted === 'out') return { kind: 'ignored' };
     if (opted === 'unset' && (!options.autoDetect || autoDetectedType(svc) === undefined)) return { kind: 'ignored' };
+    checkIdentity(svc);
+    checkAnnotations(annotations);
     const type = typeOf(svc, annotations, opted, options.autoDetect);
     const spec = TYPE_SPECS[type];
     const scope: EndpointScope = { namespace, trusted: options.tenancy.isTrusted(namespace) };
@@ -261,9 +268,7 @@ export function detect(svc: Service, options: DetectionOptions): Detection {
     if (text !== undefined) candidate.description = text;
     return { kind: 'candidate', candidate };
   } catch (error) {
-    if (error instanceof Rejected) {
-      return { kind: 'rejected', rejection: { service, key, reason: error.reason, message: error.message } };
-    }
+    if (error instanceof Rejected) return { kind: 'rejected', rejection: { service, key, reason: error.reason, message: error.message } };
     throw error;
   }
 }

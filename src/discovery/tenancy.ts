@@ -1,3 +1,5 @@
+import type { Namespace } from '../kube/objects.ts';
+
 /**
  * Who may claim what (SPEC §6). Whoever can annotate a Service in a namespace is a tenant of that namespace and may
  * be hostile; only trusted namespaces may claim HolmesGPT's built-in toolsets (and so also switch kubernetes/logs
@@ -20,9 +22,9 @@ export interface TenancySources {
   labelled: (() => ReadonlySet<string>) | undefined;
 }
 
-/** Namespace labels as a Namespace object carries them: is the trust label there with the value "true"? */
-export function hasTrustLabel(labels: Readonly<Record<string, unknown>> | undefined): boolean {
-  return labels?.[TRUST_LABEL] === 'true';
+/** The names of the Namespaces that carry the trust label with the value "true". */
+export function trustedByLabel(namespaces: readonly Namespace[]): Set<string> {
+  return new Set(namespaces.filter((n) => n.metadata.labels[TRUST_LABEL] === 'true').map((n) => n.metadata.name));
 }
 
 export function tenancy(sources: TenancySources): Tenancy {

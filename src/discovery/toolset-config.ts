@@ -13,16 +13,6 @@ import { jsonDepth, templateInValue } from './untrusted-text.ts';
 const schema = JSON.parse(readFileSync(new URL('./annotation-config.schema.json', import.meta.url), 'utf8')) as { $defs: Record<string, { properties: Record<string, unknown> }> };
 const ajv = new Ajv2020({ allErrors: false, strict: true });
 ajv.addSchema(schema);
-const validators = new Map<string, ReturnType<typeof ajv.compile>>();
-
-function validatorFor(type: ShortType) {
-  let validate = validators.get(type);
-  if (!validate) {
-    validate = ajv.compile({ $ref: `urn:kubernaut-toolset:annotation-config#/$defs/${type}` });
-    validators.set(type, validate);
-  }
-  return validate;
-}
 
 /** The keys a Service of this type may set in its toolset-config. */
 export function allowedConfigKeys(type: ShortType): string[] {
@@ -71,7 +61,9 @@ export function annotatedConfig(raw: string | undefined, type: ShortType): Recor
       `${ANNOTATIONS.config}: ${quote(template.path)} contains ${quote(template.token)}; template and variable syntax is not accepted from annotations (secrets go in the operator's toolsetDefaults or in overrides.yaml)`,
     );
   }
-  const validate = validatorFor(type);
+  // ajv compiles each type's definition on first use and keeps it.
+  const validate = ajv.getSchema(`urn:kubernaut-toolset:annotation-config#/$defs/${type}`);
+  if (!validate) throw new Error(`no config schema for type ${type}`);
   if (!validate(parsed)) throw refusal(type, (validate.errors ?? [])[0] as ErrorObject);
   return parsed as Record<string, unknown>;
 }

@@ -27,17 +27,22 @@ function exactly(this: Record<string, unknown>, key: string, value: unknown): un
 }
 
 /**
- * Pieces made for size checks before a document; the next document reuses them. Bounded, because a reconcile whose
- * document is never made (invalid overrides) must not let it grow with every change.
+ * The piece of each entry object measured in this reconcile (entryBytes), so that writing the document reuses it
+ * without serialising the entry again. Entries are never changed after they are rendered; the map lets go of
+ * them with the objects.
  */
-let pending = new Map<string, string>();
+const measured = new WeakMap<object, { name: string; key: string; text: string }>();
 
 function fragment(name: string, toolset: ToolsetsMap[string], next?: Map<string, string>): string {
+  const seen = measured.get(toolset);
+  if (seen?.name === name) {
+    next?.set(seen.key, seen.text);
+    return seen.text;
+  }
   const key = `${name}\u0000${JSON.stringify(toolset, exactly)}`;
-  let text = fragments.get(key) ?? pending.get(key) ?? next?.get(key);
-  if (text === undefined) text = dump({ [name]: toolset }, DUMP_OPTIONS).replace(/^(?=.)/gm, '  ');
-  if (!next && pending.size > 2 * fragments.size + 1024) pending = new Map();
-  (next ?? pending).set(key, text);
+  const text = fragments.get(key) ?? next?.get(key) ?? dump({ [name]: toolset }, DUMP_OPTIONS).replace(/^(?=.)/gm, '  ');
+  measured.set(toolset, { name, key, text });
+  next?.set(key, text);
   return text;
 }
 
@@ -53,7 +58,6 @@ export function toolsetDocument(toolsets: ToolsetsMap): string {
   const next = new Map<string, string>();
   const body = names.map((name) => fragment(name, toolsets[name] ?? {}, next)).join('');
   fragments = next;
-  pending = new Map();
   return `${HEADER}\ntoolsets:\n${body}`;
 }
 

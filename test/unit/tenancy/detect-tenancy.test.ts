@@ -98,6 +98,12 @@ describe('no templates from tenants', () => {
     expect(detect(svc, secure)).toMatchObject({ kind: 'candidate', candidate: { description: 'Costs $5 per 1,000 calls; 100% read-only {braces} ok' } });
   });
 
+  it('an opt-out always wins: nothing else of an opted-out or unannotated Service is judged', () => {
+    const optedOut = service({ namespace: 'team-a', annotations: { 'kubernaut.io/toolset': 'disabled', 'kubernaut.io/toolset-description': '{{ env.X }}' } });
+    expect(detect(optedOut, secure)).toEqual({ kind: 'ignored' });
+    expect(detect(service({ namespace: 'team-a', annotations: { 'kubernaut.io/toolset-config': '{"api_key":"x"}' } }), secure)).toEqual({ kind: 'ignored' });
+  });
+
   it('annotations of other tools are not ours to judge', () => {
     const svc = service({ namespace: 'team-a', annotations: { ...optIn('custom'), 'example.com/template': '{{ .Values.x }}' } });
     expect(detect(svc, secure)).toMatchObject({ kind: 'candidate' });
