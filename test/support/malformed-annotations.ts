@@ -1,4 +1,5 @@
 import type { RejectionReason } from '../../src/discovery/candidate.ts';
+import { templateToken } from '../../src/discovery/untrusted-text.ts';
 
 /** A small seeded PRNG (mulberry32): the same seed always yields the same 200 cases, so a failure reproduces. */
 export function seededRandom(seed: number): () => number {
@@ -36,8 +37,10 @@ const BREAKERS: { field: string; expected: RejectionReason; values: (pick: <T>(x
   { field: 'kubernaut.io/toolset-port', expected: 'InvalidPort', dropEndpoint: true, values: (pick) => ['0', '65536', '99999999999', 'http-nope', '-1', 'web.http', pick(UNICODE)] },
   { field: 'kubernaut.io/toolset-health-path', expected: 'InvalidHealthPath', values: () => ['no-slash', '//double', '/with space', '/frag#x', `/${'h'.repeat(2_000)}`, '\t/tab'] },
   { field: 'kubernaut.io/toolset-config', expected: 'InvalidConfig', values: (pick) => [
-    '{bad json', '[1,2]', '"string"', 'null', '{"a.b": 1}', '{"": 1}', '{"nested": {"x.y": true}}', `{"big": "${'z'.repeat(5_000)}"}`, `{"k": ${JSON.stringify(pick(INJECTIONS))}`,
+    '{bad json', '[1,2]', '"string"', 'null', `{"big": "${'z'.repeat(5_000)}"}`, `{"k": ${JSON.stringify(pick(INJECTIONS))}`, `${'['.repeat(9)}${']'.repeat(9)}`,
   ] },
+  // Keys off the type's allow-list (a custom toolset takes none), dotted and empty ones included.
+  { field: 'kubernaut.io/toolset-config', expected: 'ConfigKeyNotAllowed', values: () => ['{"a.b": 1}', '{"": 1}', '{"nested": {"x.y": true}}', '{"api_key": "x"}', '{"instances": []}'] },
   { field: 'kubernaut.io/toolset-priority', expected: 'InvalidPriority', values: (pick) => ['1.5', 'high', '9999999999', '1e3', '0x10', '١٢', '', pick(INJECTIONS)] },
   { field: 'kubernaut.io/toolset-description', expected: 'InvalidDescription', values: (pick) => ['😀'.repeat(501), `${pick(INJECTIONS)}${'d'.repeat(600)}`, 'ж'.repeat(1_000)] },
 ];
@@ -61,6 +64,8 @@ export function malformedAnnotationSets(count: number, seed: number, endpoint: s
       [`example.com/decoration-${i}`]: pick([...INJECTIONS, ...UNICODE]),
       [breaker.field]: value,
     };
-    return { label: `${breaker.field}=${JSON.stringify(value.slice(0, 40))}`, annotations, expected: breaker.expected };
+    // Template syntax is refused before anything else looks at the value (SPEC §6).
+    const expected = templateToken(value) ? 'TemplateNotAllowed' : breaker.expected;
+    return { label: `${breaker.field}=${JSON.stringify(value.slice(0, 40))}`, annotations, expected };
   });
 }
