@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { map } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { DEFAULT_MAX_DELAY_MS, DEFAULT_QUIET_MS, debounceWithMaxDelay } from './debounce-with-max-delay.ts';
+import { debounceWithMaxDelay } from './debounce-with-max-delay.ts';
 
 const testScheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 
@@ -31,7 +31,7 @@ describe('debounceWithMaxDelay', () => {
     testScheduler().run(({ cold, expectObservable }) => {
       // One event every 100 ms for 20 s (at 0, 100, …, 19 900), numbered 0 to 199; then silence.
       const storm = cold('e 99ms '.repeat(200)).pipe(map((_, index) => index));
-      const debounced = storm.pipe(debounceWithMaxDelay(DEFAULT_QUIET_MS, DEFAULT_MAX_DELAY_MS));
+      const debounced = storm.pipe(debounceWithMaxDelay(500, 5000));
       // Each burst closes 5 s after its first event, with the last event before that instant.
       expectObservable(debounced).toBe('5s a 4999ms b 4999ms c 4999ms d', { a: 49, b: 99, c: 149, d: 199 });
     });
@@ -80,7 +80,11 @@ describe('debounceWithMaxDelay', () => {
     expect(() => debounceWithMaxDelay(quietMs, maxDelayMs)).toThrow(RangeError);
   });
 
-  it('uses the product defaults of 500 ms quiet and 5 s max', () => {
-    expect([DEFAULT_QUIET_MS, DEFAULT_MAX_DELAY_MS]).toEqual([500, 5000]);
+  it('folds the values of a burst with combine, and starts the next burst afresh', () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      const source = cold('a 2ms b 2ms c 9ms d', { a: 1, b: 2, c: 4, d: 8 });
+      const summed = source.pipe(debounceWithMaxDelay(5, 20, { combine: (x: number, y: number) => x + y }));
+      expectObservable(summed).toBe('11ms s 9ms t', { s: 7, t: 8 });
+    });
   });
 });

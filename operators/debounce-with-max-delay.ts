@@ -1,10 +1,11 @@
 import { asyncScheduler, Observable } from 'rxjs';
 import type { OperatorFunction, SchedulerLike, Subscription } from 'rxjs';
 
-/** Long enough to coalesce the handful of watch events one `kubectl apply` produces. */
-export const DEFAULT_QUIET_MS = 500;
-/** Short enough that the toolset never lags a busy cluster by more than a few seconds. */
-export const DEFAULT_MAX_DELAY_MS = 5000;
+export interface DebounceOptions<T> {
+  scheduler?: SchedulerLike;
+  /** Folds each value into the pending one (default: keep the latest), so a burst can carry what all its values said. */
+  combine?: (pending: T, next: T) => T;
+}
 
 /**
  * Emits the latest value once the source has been quiet for `quietMs`, and at the latest `maxDelayMs` after the first
@@ -15,8 +16,9 @@ export const DEFAULT_MAX_DELAY_MS = 5000;
 export function debounceWithMaxDelay<T>(
   quietMs: number,
   maxDelayMs: number,
-  scheduler: SchedulerLike = asyncScheduler,
+  options: DebounceOptions<T> = {},
 ): OperatorFunction<T, T> {
+  const { scheduler = asyncScheduler, combine = (_pending: T, next: T) => next } = options;
   if (!isPositive(quietMs)) throw new RangeError(`quietMs must be a positive number of milliseconds, got ${quietMs}`);
   if (!isPositive(maxDelayMs) || maxDelayMs < quietMs) {
     throw new RangeError(`maxDelayMs must be a number of milliseconds of at least quietMs (${quietMs}), got ${maxDelayMs}`);
@@ -54,7 +56,7 @@ export function debounceWithMaxDelay<T>(
             burstStart = scheduler.now();
             maxTimer = scheduler.schedule(emit, maxDelayMs);
           }
-          pending = { value };
+          pending = pending ? { value: combine(pending.value, value) } : { value };
           quietTimer?.unsubscribe();
           quietTimer = scheduler.schedule(emit, quietMs);
         },

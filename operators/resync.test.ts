@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { take } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { DEFAULT_RESYNC_MS, resyncTrigger } from './resync.ts';
+import { resyncTrigger } from './resync.ts';
 
 const testScheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 const values = { r: 'resync' };
@@ -14,10 +14,10 @@ describe('resyncTrigger', () => {
     });
   });
 
-  it('emits every five minutes by default', () => {
+  it('emits every five minutes when asked to', () => {
     const scheduler = testScheduler();
     scheduler.run(({ expectObservable }) => {
-      expectObservable(resyncTrigger(DEFAULT_RESYNC_MS, scheduler).pipe(take(2))).toBe('5m r 299999ms (r|)', values);
+      expectObservable(resyncTrigger(300_000, scheduler).pipe(take(2))).toBe('5m r 299999ms (r|)', values);
     });
   });
 

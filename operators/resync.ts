@@ -1,9 +1,6 @@
 import { asyncScheduler, interval, map } from 'rxjs';
 import type { Observable, SchedulerLike } from 'rxjs';
 
-/** Five minutes: a backstop for missed watch events and manual edits, not the primary trigger. */
-export const DEFAULT_RESYNC_MS = 300_000;
-
 /**
  * Emits 'resync' every `periodMs`, the first time after one full period: at start-up the initial list already
  * triggers a reconciliation, so an immediate resync would only repeat it.

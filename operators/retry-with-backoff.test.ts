@@ -1,0 +1,43 @@
+import { describe, expect, it } from '@jest/globals';
+import { defer, of, throwError } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+import { retryWithBackoff } from './retry-with-backoff.ts';
+
+const testScheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+
+describe('retryWithBackoff', () => {
+  it('resubscribes after each failure with the delay of that attempt, until the work succeeds', () => {
+    const scheduler = testScheduler();
+    const failures: [string, number][] = [];
+    scheduler.run(({ expectObservable }) => {
+      let calls = 0;
+      const work = defer(() => (++calls < 4 ? throwError(() => new Error(`failure ${calls}`)) : of('done')));
+      const retried = work.pipe(retryWithBackoff({
+        delayMs: (attempt) => 10 * 2 ** (attempt - 1),
+        onRetry: (error, attempt) => failures.push([(error as Error).message, attempt]),
+        scheduler,
+      }));
+      // Failures at 0, 10 and 30 ms; success after waits of 10, 20 and 40 ms.
+      expectObservable(retried).toBe('70ms (d|)', { d: 'done' });
+    });
+    expect(failures).toEqual([['failure 1', 1], ['failure 2', 2], ['failure 3', 3]]);
+  });
+
+  it('does not delay or repeat work that succeeds', () => {
+    const scheduler = testScheduler();
+    scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const work = cold('5ms (x|)');
+      expectObservable(work.pipe(retryWithBackoff({ delayMs: () => 100, scheduler }))).toBe('5ms (x|)');
+      expectSubscriptions(work.subscriptions).toBe('^ 4ms !');
+    });
+  });
+
+  it('stops retrying when the consumer unsubscribes during a wait', () => {
+    const scheduler = testScheduler();
+    scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const work = cold('#', undefined, new Error('down'));
+      expectObservable(work.pipe(retryWithBackoff({ delayMs: () => 10, scheduler })), '^ 15ms !').toBe('');
+      expectSubscriptions(work.subscriptions).toBe(['(^!)', '10ms (^!)']);
+    });
+  });
+});
