@@ -1,7 +1,11 @@
 import type { OutputTarget } from '../output/configmap-writer.ts';
 import type { ToolsetDefaults } from '../toolset/render.ts';
+import { configOf } from './fields.ts';
 
-/** Everything the operator can be told, already validated and in base units (milliseconds, bytes). */
+/**
+ * Everything the operator can be told, already validated and in base units (milliseconds, bytes). Built from
+ * config.schema.json (src/config/fields.ts); test/unit/config/schema-agreement.test.ts holds this type to the schema.
+ */
 export interface OperatorConfig {
   clusterDomain: string;
   namespaces: {
@@ -65,28 +69,7 @@ export interface OperatorConfig {
   };
 }
 
+/** Every setting at its default from config.schema.json; the output namespace is POD_NAMESPACE when that is set. */
 export function defaultConfig(env: NodeJS.ProcessEnv = process.env): OperatorConfig {
-  return {
-    clusterDomain: 'cluster.local',
-    namespaces: { include: [], exclude: [] },
-    autoDetect: false,
-    endpoints: { allowedHosts: [] },
-    tenancy: { trustedNamespaces: [], trustLabel: false },
-    toolsetDefaults: {},
-    health: { enabled: true, timeoutMs: 5_000, concurrency: 32, failureThreshold: 2, intervalMs: 60_000 },
-    reconcile: { quietMs: 500, maxDelayMs: 5_000, resyncMs: 300_000 },
-    output: {
-      namespace: env.POD_NAMESPACE || 'kubernaut-system',
-      name: 'kubernaut-toolset-config',
-      key: 'toolset.yaml',
-      adopt: false,
-      sizeBudgetBytes: 900 * 1024,
-    },
-    dryRun: false,
-    http: { address: '0.0.0.0', port: 8080, metricsPort: 9090 },
-    watch: { stallTimeoutMs: 120_000 },
-    leaderElection: { enabled: true, leaseName: 'kubernaut-toolset', leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 },
-    shutdownTimeoutMs: 30_000,
-    reload: { deployment: '' },
-  };
+  return configOf({}, env);
 }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { FIELDS, setAt, type Field } from './fields.ts';
 
 /** One configurable leaf of the schema, with the names it has as an environment variable and as a flag. */
 export interface Setting {
@@ -9,47 +9,26 @@ export interface Setting {
   description?: string;
 }
 
-interface SchemaNode {
-  type?: string;
-  properties?: Record<string, SchemaNode>;
-  $ref?: string;
-  description?: string;
-}
-
-const schema = JSON.parse(readFileSync(new URL('./config.schema.json', import.meta.url), 'utf8')) as SchemaNode & { $defs: Record<string, SchemaNode> };
-
 const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 const snake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
 
-function kindOf(node: SchemaNode): Setting['kind'] {
-  if (node.$ref === '#/$defs/duration') return 'duration';
-  const resolved = node.$ref ? schema.$defs[node.$ref.replace('#/$defs/', '')] ?? node : node;
-  if (resolved.type === 'boolean') return 'boolean';
-  if (resolved.type === 'integer') return 'integer';
-  if (resolved.type === 'array') return 'list';
-  return 'string';
+function settingOf(field: Field & { kind: Setting['kind'] }): Setting {
+  return {
+    path: field.path,
+    env: `KUBERNAUT_${field.path.map(snake).join('_')}`,
+    flag: field.path.map(kebab).join('-'),
+    kind: field.kind,
+    ...(field.description ? { description: field.description } : {}),
+  };
 }
 
-/** Structured settings that only a configuration file can express (no flag or environment variable). */
-const FILE_ONLY = new Set(['toolsetDefaults']);
-
-function leaves(node: SchemaNode, path: string[]): Setting[] {
-  if (node.type === 'object' && node.properties) {
-    return Object.entries(node.properties)
-      .filter(([key]) => !(path.length === 0 && FILE_ONLY.has(key)))
-      .flatMap(([key, child]) => leaves(child, [...path, key]));
-  }
-  return [{
-    path,
-    env: `KUBERNAUT_${path.map(snake).join('_')}`,
-    flag: path.map(kebab).join('-'),
-    kind: kindOf(node),
-    ...(node.description ? { description: node.description } : {}),
-  }];
-}
-
-/** Every setting of the configuration file, derived from its schema so the three sources can never drift apart. */
-export const SETTINGS: readonly Setting[] = leaves(schema, []);
+/**
+ * Every setting of the configuration file but the file-only ones (x-file-only), named after its schema path
+ * (health.timeout: KUBERNAUT_HEALTH_TIMEOUT, --health-timeout), so the three sources can never drift apart.
+ */
+export const SETTINGS: readonly Setting[] = FIELDS
+  .filter((f): f is Field & { kind: Setting['kind'] } => !f.fileOnly && f.kind !== 'object')
+  .map(settingOf);
 
 /** Turns the text of an environment variable or flag into the value the file would hold; ajv judges it after. */
 export function coerce(setting: Setting, text: string): unknown {
@@ -65,16 +44,6 @@ export function coerce(setting: Setting, text: string): unknown {
     default:
       return text;
   }
-}
-
-function setAt(doc: Record<string, unknown>, path: string[], value: unknown): void {
-  let node = doc;
-  for (const key of path.slice(0, -1)) {
-    const next = node[key];
-    node[key] = next && typeof next === 'object' && !Array.isArray(next) ? next : {};
-    node = node[key] as Record<string, unknown>;
-  }
-  node[path.at(-1) as string] = value;
 }
 
 /**

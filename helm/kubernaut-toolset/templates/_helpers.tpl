@@ -25,50 +25,25 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 
 {{- define "kt.outputNamespace" -}}{{ default .Release.Namespace .Values.output.namespace }}{{- end -}}
 
-{{/* The operator's configuration file, rendered from the values. */}}
+{{/*
+The operator's configuration file (src/config/config.schema.json), rendered from the values. Sections named as in
+the file pass through whole: a setting added to one needs values.yaml and values.schema.json only. Only the
+settings the chart names differently are mapped here. test/unit/config/schema-agreement.test.ts holds the values'
+names, defaults and constraints to the configuration schema.
+*/}}
 {{- define "kt.config" -}}
-clusterDomain: {{ .Values.clusterDomain | quote }}
-namespaces:
-  include: {{ toJson .Values.watchNamespaces }}
-  exclude: {{ toJson .Values.excludeNamespaces }}
-{{- with .Values.labelSelector }}
-labelSelector: {{ . | quote }}
+{{- $v := .Values -}}
+{{- $config := dict
+  "clusterDomain" $v.clusterDomain
+  "namespaces" (dict "include" $v.watchNamespaces "exclude" $v.excludeNamespaces)
+  "autoDetect" $v.autoDetect
+  "endpoints" (dict "allowedHosts" $v.allowedHosts)
+  "output" (merge (dict "namespace" (include "kt.outputNamespace" .)) $v.output)
+-}}
+{{- range $section := list "tenancy" "health" "reconcile" "leaderElection" "dryRun" "reload" "http" }}
+{{- $_ := set $config $section (get $v $section) }}
 {{- end }}
-autoDetect: {{ .Values.autoDetect }}
-endpoints:
-  allowedHosts: {{ toJson .Values.allowedHosts }}
-tenancy:
-  trustedNamespaces: {{ toJson .Values.tenancy.trustedNamespaces }}
-  trustLabel: {{ .Values.tenancy.trustLabel }}
-{{- with .Values.toolsetDefaults }}
-toolsetDefaults: {{ toJson . }}
-{{- end }}
-health:
-  enabled: {{ .Values.health.enabled }}
-  timeout: {{ .Values.health.timeout | quote }}
-  concurrency: {{ .Values.health.concurrency }}
-  failureThreshold: {{ .Values.health.failureThreshold }}
-  interval: {{ .Values.health.interval | quote }}
-reconcile:
-  quietWindow: {{ .Values.reconcile.quietWindow | quote }}
-  maxDelay: {{ .Values.reconcile.maxDelay | quote }}
-  resyncInterval: {{ .Values.reconcile.resyncInterval | quote }}
-output:
-  namespace: {{ include "kt.outputNamespace" . | quote }}
-  name: {{ .Values.output.name | quote }}
-  key: {{ .Values.output.key | quote }}
-  adopt: {{ .Values.output.adopt }}
-  sizeBudgetBytes: {{ .Values.output.sizeBudgetBytes }}
-leaderElection:
-  enabled: {{ .Values.leaderElection.enabled }}
-  leaseName: {{ .Values.leaderElection.leaseName | quote }}
-  leaseDuration: {{ .Values.leaderElection.leaseDuration | quote }}
-  renewDeadline: {{ .Values.leaderElection.renewDeadline | quote }}
-  retryPeriod: {{ .Values.leaderElection.retryPeriod | quote }}
-dryRun: {{ .Values.dryRun }}
-reload:
-  deployment: {{ .Values.reload.deployment | quote }}
-http:
-  port: {{ .Values.http.port }}
-  metricsPort: {{ .Values.http.metricsPort }}
+{{- with $v.labelSelector }}{{ $_ := set $config "labelSelector" . }}{{ end }}
+{{- with $v.toolsetDefaults }}{{ $_ := set $config "toolsetDefaults" . }}{{ end }}
+{{- toYaml $config }}
 {{- end -}}
