@@ -1,5 +1,5 @@
 import type { Service } from '../../src/kube/objects.ts';
-import { seededRandom } from './malformed-annotations.ts';
+import { seededRandom } from './seeded-random.ts';
 
 /**
  * Seeded sets of Services written the way an attacker with edit rights in a namespace would write them: template

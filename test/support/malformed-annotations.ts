@@ -1,17 +1,6 @@
 import type { RejectionReason } from '../../src/discovery/candidate.ts';
 import { templateToken } from '../../src/discovery/untrusted-text.ts';
-
-/** A small seeded PRNG (mulberry32): the same seed always yields the same 200 cases, so a failure reproduces. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from './seeded-random.ts';
 
 export interface MalformedCase {
   /** What was broken, for failure messages. */

@@ -1,8 +1,7 @@
 import type { Candidate } from '../../../src/discovery/candidate.ts';
-import type { DetectionOptions } from '../../../src/discovery/detect.ts';
+import { detect, type DetectionOptions } from '../../../src/discovery/detect.ts';
 import type { Tenancy } from '../../../src/discovery/tenancy.ts';
 import type { ShortType } from '../../../src/discovery/toolset-types.ts';
-import { TYPE_SPECS } from '../../../src/discovery/toolset-types.ts';
 import type { Service, ServicePort } from '../../../src/kube/objects.ts';
 
 export interface ServiceInput {
@@ -55,34 +54,60 @@ export function detectionOptions(overrides: { allowedHosts?: string[]; clusterDo
   };
 }
 
-/** A candidate built by hand (for claims and rendering), with the same derived fields detect() would give it. */
-export function candidate(input: {
+/** The candidate detect() makes of `svc`; throws, saying what detect() returned instead, if that is not a candidate. */
+export function detectedCandidate(svc: Service, options: DetectionOptions = detectionOptions()): Candidate {
+  const d = detect(svc, options);
+  if (d.kind !== 'candidate') {
+    throw new Error(`fixture Service ${svc.metadata.namespace}/${svc.metadata.name} is not a candidate: detect() returned ${JSON.stringify(d)}`);
+  }
+  return d.candidate;
+}
+
+export interface CandidateInput {
   type: ShortType;
   namespace?: string;
+  /** The Service's name; the type's name unless told. */
   name?: string;
   priority?: number;
   createdAt?: string;
+  /** kubernaut.io/toolset-endpoint; without it the endpoint comes from the Service's port (http/8080). */
   endpoint?: string;
+  /** kubernaut.io/toolset-config, as JSON (key order kept). */
   config?: Record<string, unknown>;
   description?: string;
-}): Candidate {
-  const namespace = input.namespace ?? 'ns';
-  const name = input.name ?? input.type;
-  const spec = TYPE_SPECS[input.type];
-  const endpoint = input.endpoint ?? `http://${name}.${namespace}.svc.cluster.local:${spec.portNumber ?? 8080}`;
-  const c: Candidate = {
-    service: { namespace, name, uid: `uid-${namespace}-${name}` },
-    key: `${namespace}/${name}`,
-    type: input.type,
-    toolset: spec.builtin ?? `${input.type}/${namespace}/${name}`,
-    builtin: spec.builtin !== undefined,
-    endpoint,
-    healthUrl: `${endpoint}${spec.healthPath}`,
-    config: input.config ?? {},
-    priority: input.priority ?? 0,
-    createdAt: input.createdAt ?? '2024-01-01T00:00:00Z',
-    autoDetected: false,
-  };
-  if (input.description !== undefined) c.description = input.description;
-  return c;
+  /**
+   * A config that detect() refuses as kubernaut.io/toolset-config (a key off the allow-list, a wrong value), put on
+   * the detected candidate afterwards: for tests of the checks rendering repeats. Throws if detect() accepts it.
+   */
+  refusedConfig?: Record<string, unknown>;
+}
+
+/** The opted-in Service a candidate fixture is detected from, in a trusted namespace. */
+export function candidateService(input: CandidateInput): Service {
+  const annotations: Record<string, string> = {};
+  if (input.endpoint !== undefined) annotations['kubernaut.io/toolset-endpoint'] = input.endpoint;
+  if (input.config !== undefined) annotations['kubernaut.io/toolset-config'] = JSON.stringify(input.config);
+  if (input.priority !== undefined) annotations['kubernaut.io/toolset-priority'] = String(input.priority);
+  if (input.description !== undefined) annotations['kubernaut.io/toolset-description'] = input.description;
+  return service({
+    namespace: input.namespace ?? 'ns',
+    name: input.name ?? input.type,
+    ...(input.createdAt !== undefined ? { createdAt: input.createdAt } : {}),
+    annotations: optIn(input.type, annotations),
+  });
+}
+
+/**
+ * A candidate for claims, rendering and planning, obtained from the real detect() on an opted-in Service: its
+ * toolset name, endpoint and health URL are whatever detection derives, never recomputed here.
+ */
+export function candidate(input: CandidateInput): Candidate {
+  const { refusedConfig, ...asAnnotated } = input;
+  const detected = detectedCandidate(candidateService(asAnnotated));
+  if (refusedConfig === undefined) return detected;
+  const d = detect(candidateService({ ...asAnnotated, config: refusedConfig }), detectionOptions());
+  if (d.kind !== 'rejected' || !['ConfigKeyNotAllowed', 'InvalidConfig'].includes(d.rejection.reason)) {
+    throw new Error(`fixture refusedConfig ${JSON.stringify(refusedConfig)} is not refused by detect(), which returned ${JSON.stringify(d)}; pass it as config`);
+  }
+  return { ...detected, config: refusedConfig };
 }

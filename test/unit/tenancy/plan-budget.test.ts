@@ -2,22 +2,26 @@ import { describe, expect, it } from '@jest/globals';
 import { load } from 'js-yaml';
 import type { Candidate } from '../../../src/discovery/candidate.ts';
 import type { Service } from '../../../src/kube/objects.ts';
-import { detectServices, planToolsets } from '../../../src/reconcile/plan.ts';
+import { detectServices } from '../../../src/reconcile/detect-all.ts';
+import { planToolsets } from '../../../src/reconcile/toolsets.ts';
 import { MAX_ENTRY_BYTES } from '../../../src/toolset/render.ts';
 import { toolsetFileErrors } from '../../../src/toolset/validate.ts';
 import { candidate, detectionOptions, optIn, service } from '../discovery/fixtures.ts';
 
 const NO_BUDGET = { defaults: {}, budgetBytes: Number.MAX_SAFE_INTEGER };
 
-/** A custom toolset whose description makes its entry about `bytes` long. */
-function sized(namespace: string, name: string, descriptionChars: number): Candidate {
-  return candidate({ type: 'custom', namespace, name, description: 'd'.repeat(descriptionChars) });
+/**
+ * A custom toolset whose entry is about `bytes` long: its endpoint annotation has a long path, which the entry
+ * repeats twice (tool description and curl command). A description cannot do it: detect() caps it at 500 characters.
+ */
+function sized(namespace: string, name: string, bytes: number): Candidate {
+  return candidate({ type: 'custom', namespace, name, endpoint: `http://${name}.${namespace}.svc:8080/${'p'.repeat(Math.round(bytes / 2))}` });
 }
 
 describe('planToolsets: a Service refused while rendering never claims', () => {
   it('a top-priority claimant whose entry is invalid is rejected and the platform\'s Service keeps the toolset', () => {
     const platform = candidate({ type: 'prometheus', namespace: 'monitoring', name: 'prometheus-k8s' });
-    const evil = candidate({ type: 'prometheus', namespace: 'team-a', name: 'evil-prom', priority: 999_999_999, config: { verify_ssl: 'no' } });
+    const evil = candidate({ type: 'prometheus', namespace: 'team-a', name: 'evil-prom', priority: 999_999_999, refusedConfig: { verify_ssl: 'no' } });
     const plan = planToolsets([evil, platform], undefined, NO_BUDGET);
     expect(plan.winners.map((c) => c.key)).toEqual(['monitoring/prometheus-k8s']);
     expect(plan.shadowed).toEqual([]);
@@ -28,7 +32,7 @@ describe('planToolsets: a Service refused while rendering never claims', () => {
 
 describe('planToolsets: per-Service entry cap', () => {
   it(`an entry over ${MAX_ENTRY_BYTES} bytes is rejected with EntryTooLarge; the others are written`, () => {
-    const big = candidate({ type: 'custom', namespace: 'team-a', name: 'big', config: { pad: 'x'.repeat(MAX_ENTRY_BYTES) } });
+    const big = sized('team-a', 'big', MAX_ENTRY_BYTES + 1000);
     const small = sized('team-b', 'small', 10);
     const plan = planToolsets([big, small], undefined, NO_BUDGET);
     expect(plan.rejections).toEqual([expect.objectContaining({ key: 'team-a/big', reason: 'EntryTooLarge', message: expect.stringMatching(/^toolset custom\/team-a\/big renders to \d+ bytes; one Service may add at most 16384$/) })]);

@@ -4,34 +4,33 @@ import { resolveClaims } from '../../../src/discovery/claims.ts';
 import type { Candidate } from '../../../src/discovery/candidate.ts';
 import { contentHash, toolsetDocument } from '../../../src/toolset/document.ts';
 import { applyOverrides, parseOverrides } from '../../../src/toolset/overrides.ts';
-import { planToolsets } from '../../../src/reconcile/plan.ts';
+import { planToolsets } from '../../../src/reconcile/toolsets.ts';
 import type { ToolsetDefaults, ToolsetsMap } from '../../../src/toolset/render.ts';
 import { toolsetFileErrors, toolsetsMapErrors } from '../../../src/toolset/validate.ts';
+import { seededRandom } from '../../support/seeded-random.ts';
 import { candidate } from '../discovery/fixtures.ts';
 import { expectGolden } from './golden.ts';
 import { allTypesServices, configuredDefaults, configuredServices, detected } from './scenarios.ts';
 
-/** Rendering without overrides or a binding budget: the generated map and the Services refused while rendering. */
+/**
+ * planToolsets without overrides or a binding budget: the generated map (each entry rendered and checked, then one
+ * Service per toolset name) and the Services refused while rendering.
+ */
 function renderToolsets(candidates: readonly Candidate[], defaults: ToolsetDefaults = {}): { toolsets: ToolsetsMap; invalid: ReturnType<typeof planToolsets>['rejections'] } {
   const plan = planToolsets(candidates, undefined, { defaults, budgetBytes: Number.MAX_SAFE_INTEGER });
   return { toolsets: plan.toolsets, invalid: plan.rejections };
 }
 
-/** The pipeline from candidates to file content, as the reconciler runs it. */
+/** The file content the reconciler writes for these healthy candidates (no overrides.yaml, no binding budget). */
 function documentFor(candidates: readonly Candidate[]): string {
-  return toolsetDocument(renderToolsets(resolveClaims(candidates).winners).toolsets);
+  const { document } = planToolsets(candidates, undefined, { defaults: {}, budgetBytes: Number.MAX_SAFE_INTEGER });
+  if (!document.ok) throw new Error(document.error);
+  return document.content;
 }
 
-/** A seeded shuffle (mulberry32), so every run tries the same orders. */
+/** A seeded shuffle, so every run tries the same orders. */
 function shuffled<T>(items: readonly T[], seed: number): T[] {
-  let a = seed >>> 0;
-  const random = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = seededRandom(seed);
   const out = [...items];
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
@@ -113,8 +112,9 @@ describe('determinism', () => {
   });
 
   it('config key order in the annotation does not change the bytes', () => {
-    const a = candidate({ type: 'prometheus', config: { headers: { B: '2', A: '1' }, prometheus_ssl_enabled: false } });
-    const b = candidate({ type: 'prometheus', config: { prometheus_ssl_enabled: false, headers: { A: '1', B: '2' } } });
+    const a = candidate({ type: 'tempo', config: { labels: { service: 'service_name', pod: 'k8s_pod_name' }, timeout_seconds: 20 } });
+    const b = candidate({ type: 'tempo', config: { timeout_seconds: 20, labels: { pod: 'k8s_pod_name', service: 'service_name' } } });
+    expect(JSON.stringify(a.config)).not.toBe(JSON.stringify(b.config));
     expect(documentFor([a])).toBe(documentFor([b]));
   });
 
@@ -192,7 +192,8 @@ describe('renderToolsets', () => {
   });
 
   it('the endpoint wins over the same key in toolset-config', () => {
-    const c = candidate({ type: 'prometheus', endpoint: 'http://prom.monitoring.svc:9090', config: { prometheus_url: 'http://attacker.example.com', healthcheck: '-/ready' } });
+    // detect() already refuses both keys in an annotation; rendering must hold even so.
+    const c = candidate({ type: 'prometheus', endpoint: 'http://prom.monitoring.svc:9090', refusedConfig: { prometheus_url: 'http://attacker.example.com', healthcheck: '-/ready' } });
     expect(renderToolsets([c]).toolsets['prometheus/metrics']).toEqual({ enabled: true, config: { prometheus_url: 'http://prom.monitoring.svc:9090', healthcheck: '-/ready' } });
   });
 
@@ -211,7 +212,8 @@ describe('renderToolsets', () => {
     expect(custom).toMatchObject({ enabled: true, description: 'Orders API of the shop: order status, payments and refunds' });
     expect((custom?.tools as { name: string }[]).map((t) => t.name)).toEqual(['custom_shop_orders_api_4e0619_get']);
 
-    const withConfig = renderToolsets([candidate({ type: 'custom', namespace: 'a', name: 'b', config: { team: 'x' } })]).toolsets['custom/a/b'];
+    // detect() gives a custom toolset no config keys (ConfigKeyNotAllowed); rendering still carries a config over.
+    const withConfig = renderToolsets([candidate({ type: 'custom', namespace: 'a', name: 'b', refusedConfig: { team: 'x' } })]).toolsets['custom/a/b'];
     expect(withConfig).toMatchObject({ description: 'HTTP API of Service a/b', config: { team: 'x' } });
   });
 
@@ -243,8 +245,9 @@ describe('renderToolsets', () => {
     expect(renderToolsets([])).toEqual({ toolsets: {}, invalid: [] });
   });
 
+  // detect() refuses every config below (keys off its allow-list); these are the checks rendering repeats.
   it('a candidate whose config breaks its entry is reported InvalidConfig; the others are still rendered', () => {
-    const bad = candidate({ type: 'prometheus', namespace: 'monitoring', name: 'prom', config: { prometheus_ssl_enabled: 'yes' } });
+    const bad = candidate({ type: 'prometheus', namespace: 'monitoring', name: 'prom', refusedConfig: { prometheus_ssl_enabled: 'yes' } });
     const others = allTypes.filter((c) => c.type !== 'prometheus');
     const { toolsets, invalid } = renderToolsets(resolveClaims([bad, ...others]).winners);
     expect(invalid).toEqual([
@@ -268,11 +271,11 @@ describe('renderToolsets', () => {
   });
 
   it.each([
-    ['grafana with an unknown config key', candidate({ type: 'grafana', config: { datasource: 'x' } }), /\/grafana~1dashboards\/config must be equal to one of the allowed values/],
-    ['prometheus with a number header', candidate({ type: 'prometheus', config: { headers: { 'X-Org': 5 } } }), /\/prometheus~1metrics\/config\/headers\/X-Org must be string/],
-    ['tempo with an unknown label', candidate({ type: 'tempo', config: { labels: { container: 'c' } } }), /\/grafana~1tempo\/config\/labels must NOT have additional properties/],
-    ['loki with a bad header map', candidate({ type: 'loki', config: { headers: 'X-Scope-OrgID: a' } }), /\/grafana~1loki\/config\/headers must be object/],
-    ['prometheus with a negative timeout', candidate({ type: 'prometheus', config: { default_query_timeout_seconds: 0 } }), /default_query_timeout_seconds must be >= 1/],
+    ['grafana with an unknown config key', candidate({ type: 'grafana', refusedConfig: { datasource: 'x' } }), /\/grafana~1dashboards\/config must be equal to one of the allowed values/],
+    ['prometheus with a number header', candidate({ type: 'prometheus', refusedConfig: { headers: { 'X-Org': 5 } } }), /\/prometheus~1metrics\/config\/headers\/X-Org must be string/],
+    ['tempo with an unknown label', candidate({ type: 'tempo', refusedConfig: { labels: { container: 'c' } } }), /\/grafana~1tempo\/config\/labels must NOT have additional properties/],
+    ['loki with a bad header map', candidate({ type: 'loki', refusedConfig: { headers: 'X-Scope-OrgID: a' } }), /\/grafana~1loki\/config\/headers must be object/],
+    ['prometheus with a negative timeout', candidate({ type: 'prometheus', refusedConfig: { default_query_timeout_seconds: 0 } }), /default_query_timeout_seconds must be >= 1/],
   ])('%s is InvalidConfig with a message naming the path', (_title, c, message) => {
     const { toolsets, invalid } = renderToolsets([c]);
     expect(invalid).toHaveLength(1);
@@ -283,7 +286,7 @@ describe('renderToolsets', () => {
   });
 
   it('an invalid logs toolset does not switch kubernetes/logs off', () => {
-    const { toolsets, invalid } = renderToolsets([candidate({ type: 'loki', config: { headers: 'x' } })]);
+    const { toolsets, invalid } = renderToolsets([candidate({ type: 'loki', refusedConfig: { headers: 'x' } })]);
     expect(invalid).toHaveLength(1);
     expect(toolsets).toEqual({});
   });

@@ -1,15 +1,11 @@
 import type { Candidate } from '../../../src/discovery/candidate.ts';
 import type { ToolsetDefaults } from '../../../src/toolset/render.ts';
-import { detect, type DetectionOptions } from '../../../src/discovery/detect.ts';
+import type { DetectionOptions } from '../../../src/discovery/detect.ts';
 import type { Service } from '../../../src/kube/objects.ts';
-import { detectionOptions, optIn, service } from '../discovery/fixtures.ts';
+import { detectedCandidate, detectionOptions, optIn, service } from '../discovery/fixtures.ts';
 
 export function detected(services: readonly Service[], options: DetectionOptions = detectionOptions()): Candidate[] {
-  return services.map((svc) => {
-    const d = detect(svc, options);
-    if (d.kind !== 'candidate') throw new Error(`fixture ${svc.metadata.namespace}/${svc.metadata.name} is not a candidate: ${JSON.stringify(d)}`);
-    return d.candidate;
-  });
+  return services.map((svc) => detectedCandidate(svc, options));
 }
 
 /** One Service of every type, as a platform team would annotate them; Loki and Elasticsearch replace kubernetes/logs. */
