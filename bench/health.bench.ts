@@ -1,9 +1,9 @@
 // Health scenario of `npm run bench`: one full round of checks over 2,000 loopback targets of which 10% hang,
-// through the operator's own HealthMonitor and HTTP checker, against the bound timeout × ceil(bad / concurrency).
+// through the operator's own bounded fan-out, HealthBook and HTTP checker, against the bound timeout × ceil(bad / concurrency).
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { defaultConfig } from '../src/config/operator-config.ts';
-import { HealthMonitor } from '../src/health/health-monitor.ts';
+import { checkAll, HealthBook } from '../src/health/health-book.ts';
 import { checkHealth } from '../src/health/http-check.ts';
 import { Metrics } from '../src/observe/metrics.ts';
 import { waitFor } from '../tools/control-plane/wait.ts';
@@ -35,18 +35,14 @@ async function round(concurrency: number, timeoutMs: number): Promise<Row[]> {
   });
   const fdsBefore = openFds(process.pid);
   const results = { healthy: 0, unhealthy: 0 };
-  const monitor = new HealthMonitor({
-    enabled: true, concurrency, timeoutMs, failureThreshold: 1, metrics: new Metrics({ processMetrics: false }),
-    check: async (url, signal) => {
-      const verdict = await checkHealth(url, { timeoutMs, signal });
-      results[verdict.healthy ? 'healthy' : 'unhealthy'] += 1;
-      return verdict;
-    },
-    onResult: () => {},
-  });
+  const book = new HealthBook({ failureThreshold: 1, metrics: new Metrics({ processMetrics: false }) });
+  const check = async (url: string, signal: AbortSignal) => {
+    const verdict = await checkHealth(url, { timeoutMs, signal });
+    results[verdict.healthy ? 'healthy' : 'unhealthy'] += 1;
+    return verdict;
+  };
   const started = performance.now();
-  monitor.schedule(targets, true);
-  await monitor.idle();
+  await checkAll(book, targets, check, { concurrency, timeoutMs });
   const cycleMs = performance.now() - started;
   const peakFds = openFds(process.pid);
   const boundMs = timeoutMs * Math.ceil(bad / concurrency);
@@ -54,7 +50,6 @@ async function round(concurrency: number, timeoutMs: number): Promise<Row[]> {
   await waitFor(() => ((fdsAfter = openFds(process.pid)) <= fdsBefore ? true : undefined), {
     timeoutMs: 10_000, describe: () => `open fds back to ${fdsBefore} (now ${fdsAfter})`,
   }).catch(() => {});
-  monitor.stop();
   for (const s of hang.sockets) s.destroy();
   ok.server.close();
   hang.server.close();

@@ -1,14 +1,16 @@
 import { loadAll } from 'js-yaml';
 import { readFileSync } from 'node:fs';
-import type { Candidate, Rejection } from '../discovery/candidate.ts';
+import type { Rejection } from '../discovery/candidate.ts';
 import { serviceManifestProblem } from '../discovery/manifest.ts';
 import { TRUST_LABEL, trustedByLabel } from '../discovery/tenancy.ts';
-import { HealthMonitor } from '../health/health-monitor.ts';
-import { checkHealth } from '../health/http-check.ts';
+import { checkAll, HealthBook } from '../health/health-book.ts';
+import { configuredChecker } from '../health/http-check.ts';
 import { toNamespace, toService } from '../kube/convert.ts';
 import type { Namespace, Service } from '../kube/objects.ts';
 import { Metrics } from '../observe/metrics.ts';
-import { detectionOptionsFor, detectServices, planToolsets } from '../reconcile/plan.ts';
+import { detectionOptions, plan, planSettings, type HealthView } from '../reconcile/plan.ts';
+import { detectServices } from '../reconcile/detect-all.ts';
+
 import type { OperatorConfig } from '../config/operator-config.ts';
 
 export interface RenderOptions {
@@ -92,40 +94,31 @@ export async function render(options: RenderOptions): Promise<number> {
   if (labelled.size > 0 && !config.tenancy.trustLabel) {
     options.err(`note: ${TRUST_LABEL}=true on namespace(s) ${[...labelled].sort().join(', ')} is ignored because tenancy.trustLabel is off (as the operator would)\n`);
   }
-  const detection = detectionOptionsFor(config, () => labelled);
-  const { candidates, rejections } = detectServices(input.services, detection, config.namespaces.exclude);
-  const healthy = await healthyCandidates(candidates, options);
+  const settings = planSettings(config, options.checkHealth && config.health.enabled);
+  const health = settings.healthChecks ? await checkedHealth(input.services, labelled, options) : new HealthBook({ failureThreshold: 1, metrics: new Metrics({ processMetrics: false }) });
   const overrides = options.overridesFile ? readFileSync(options.overridesFile, 'utf8') : undefined;
-  const plan = planToolsets(healthy, overrides, { defaults: config.toolsetDefaults, budgetBytes: config.output.sizeBudgetBytes });
-  for (const r of [...input.invalid, ...rejections, ...plan.rejections]) options.err(`rejected ${r.key}: ${r.reason}: ${r.message}\n`);
-  for (const s of plan.shadowed) options.err(`shadowed ${s.candidate.key}: ${s.candidate.toolset} is provided by ${s.by}\n`);
-  if (!plan.document.ok) {
-    options.err(`${plan.document.error}\n`);
+  const planned = plan({ services: input.services, namespaces: input.namespaces, health, overrides }, settings);
+  for (const r of input.invalid) options.err(`rejected ${r.key}: ${r.reason}: ${r.message}\n`);
+  for (const v of planned.verdicts) {
+    const key = `${v.namespace}/${v.name}`;
+    if (v.verdict === 'rejected') options.err(`rejected ${key}: ${v.reason}: ${v.message}\n`);
+    else if (v.verdict === 'shadowed') options.err(`shadowed ${key}: ${v.message}\n`);
+    else if (v.verdict === 'unhealthy' || v.verdict === 'pending') options.err(`unhealthy ${key}: ${v.verdict === 'pending' ? 'not checked' : v.message}\n`);
+  }
+  if (!planned.document.ok) {
+    options.err(`${planned.document.error}\n`);
     return 1;
   }
-  options.out(plan.document.content);
+  options.out(planned.document.content);
   return 0;
 }
 
-/** Health is assumed good unless --check-health; then each candidate is checked once, as the operator would. */
-async function healthyCandidates(candidates: Candidate[], options: RenderOptions): Promise<Candidate[]> {
+/** With --check-health, each candidate is checked once, as the operator would check it. */
+async function checkedHealth(services: Service[], labelled: ReadonlySet<string>, options: RenderOptions): Promise<HealthView> {
   const { config } = options;
-  const ca = config.health.caFile ? readFileSync(config.health.caFile) : undefined;
-  const monitor = new HealthMonitor({
-    ...config.health,
-    enabled: options.checkHealth && config.health.enabled,
-    check: (url, signal) => checkHealth(url, { timeoutMs: config.health.timeoutMs, signal, ...(ca ? { ca } : {}) }),
-    metrics: new Metrics({ processMetrics: false }),
-    onResult: () => {},
-  });
-  monitor.schedule(candidates, true);
-  await monitor.idle();
-  monitor.stop();
-  return candidates.filter((c) => {
-    const record = monitor.record(c.key);
-    if (record?.included) return true;
-    const verdict = record?.lastVerdict;
-    options.err(`unhealthy ${c.key}: ${verdict && !verdict.healthy ? verdict.message : 'not checked'}\n`);
-    return false;
-  });
+  const settings = planSettings(config);
+  const { candidates } = detectServices(services, detectionOptions(settings, () => labelled), config.namespaces.exclude);
+  const book = new HealthBook({ failureThreshold: config.health.failureThreshold, metrics: new Metrics({ processMetrics: false }) });
+  await checkAll(book, candidates, configuredChecker(config.health), config.health);
+  return book;
 }

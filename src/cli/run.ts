@@ -3,7 +3,7 @@ import { ClientNodeKube } from '../kube/client-node.ts';
 import { OperatorHttp } from '../observe/http-server.ts';
 import { createLogger } from '../observe/logger.ts';
 import { Metrics } from '../observe/metrics.ts';
-import { ToolsetOperator } from '../operator.ts';
+import { ToolsetController } from '../controller/controller.ts';
 
 export interface RunOptions {
   /** Already validated: configuration errors are reported before anything starts. */
@@ -22,7 +22,7 @@ export async function run(options: RunOptions): Promise<number> {
   const log = createLogger({ ...(options.logLevel ? { level: options.logLevel } : {}) });
   const kube = options.kubeconfig ? ClientNodeKube.fromFile(options.kubeconfig) : ClientNodeKube.fromDefault();
   const metrics = new Metrics();
-  const operator = new ToolsetOperator({ kube, config, metrics, log });
+  const operator = new ToolsetController({ kube, config, metrics, log });
   const http = new OperatorHttp();
   await http.start(
     {

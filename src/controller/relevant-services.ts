@@ -3,14 +3,14 @@ import type { Service } from '../kube/objects.ts';
 import { objectKey } from '../kube/objects.ts';
 
 /**
- * Decides whether a Service watch event can change the output. Most Services in a cluster are not ours, and a
- * change to one of them (or a label or status change on one of ours that detection ignores) must not hold the
- * debounce's quiet window open: with 50 unrelated changes a second the window would never close and every
- * reaction would wait for the maximum delay. The detection result is the fingerprint, so what counts as relevant
- * is exactly what detection reads. It also keeps those Services, so a reconcile detects the few thousand that
- * matter instead of every Service in the cluster.
+ * The Service store the controller plans from: only the Services whose detection is not "ignored", each as last
+ * seen. Most Services in a cluster are not ours, and a change to one of them (or a label or status change on one
+ * of ours that detection ignores) must not hold the debounce's quiet window open: with 50 unrelated changes a
+ * second the window would never close and every reaction would wait for the maximum delay. The detection result is
+ * the fingerprint, so what counts as relevant is exactly what detection reads, and a plan detects the few thousand
+ * Services that matter instead of every Service in the cluster.
  */
-export class RelevanceFilter {
+export class RelevantServices {
   readonly #options: DetectionOptions;
   readonly #relevant = new Map<string, { fingerprint: string; service: Service }>();
 
@@ -30,6 +30,11 @@ export class RelevanceFilter {
     if (after === undefined) this.#relevant.delete(key);
     else this.#relevant.set(key, { fingerprint: after, service });
     return before !== after;
+  }
+
+  /** Detection itself changed (the trust labels did): every Service is judged again. */
+  reconsider(services: readonly Service[]): void {
+    for (const service of services) this.changed('modified', service);
   }
 
   /** The Services that matter (candidates or rejections), each as last seen. */

@@ -1,76 +1,38 @@
-import { Subject, type Subscription } from 'rxjs';
-import { boundedFanOut } from '../../operators/index.ts';
+import { from, lastValueFrom, map, toArray } from 'rxjs';
+import { boundedFanOut, type Settled } from '../../operators/index.ts';
 import type { Metrics } from '../observe/metrics.ts';
+import type { HealthView } from '../reconcile/plan.ts';
 import { nextRecord, needsCheck, type HealthRecord } from './hysteresis.ts';
 import type { HealthVerdict } from './http-check.ts';
 
 export type HealthChecker = (url: string, signal: AbortSignal) => Promise<HealthVerdict>;
 
-/** What the monitor needs to know of a candidate. */
+/** What a health check needs to know of a candidate. */
 export interface HealthTarget {
   key: string;
   type: string;
   healthUrl: string;
 }
 
-export interface HealthMonitorOptions {
-  enabled: boolean;
-  concurrency: number;
-  timeoutMs: number;
-  failureThreshold: number;
-  check: HealthChecker;
-  metrics: Metrics;
-  /**
-   * Called after each result; `idle` when no check is left in flight, `changed` when the result can change the
-   * output (a first verdict, a new URL, or a toolset going in or out). A round of 5,000 unchanged results must
-   * not keep the reconcile debounce busy.
-   */
-  onResult: (idle: boolean, changed: boolean) => void;
-  now?: () => Date;
-}
+export type SettledCheck = Settled<HealthTarget, HealthVerdict>;
 
 /**
- * Runs health checks off the reconcile path: a reconcile only schedules them and renders from the verdicts known
- * so far, so a hanging target delays nothing but its own verdict. At most `concurrency` checks run at once.
+ * The health verdicts and the checks in flight. It decides which candidates are due for a check and records what
+ * the checks found; the checks themselves run elsewhere (the controller's pipeline fans them out), so a hanging
+ * target delays nothing but its own verdict.
  */
-export class HealthMonitor {
-  readonly #options: HealthMonitorOptions;
+export class HealthBook implements HealthView {
+  readonly #failureThreshold: number;
+  readonly #metrics: Metrics;
+  readonly #now: () => Date;
   readonly #records = new Map<string, HealthRecord>();
   /** key → URL being checked. */
   readonly #pending = new Map<string, string>();
-  readonly #queue = new Subject<HealthTarget>();
-  readonly #subscription: Subscription;
-  #idle = Promise.withResolvers<void>();
 
-  constructor(options: HealthMonitorOptions) {
-    this.#options = options;
-    this.#idle.resolve();
-    const { check, concurrency, timeoutMs } = options;
-    this.#subscription = this.#queue
-      // The fan-out's own timeout is a backstop a little past the checker's, which reports timeouts precisely.
-      .pipe(boundedFanOut((t: HealthTarget, signal) => check(t.healthUrl, signal), { concurrency, timeoutMs: timeoutMs + 1_000 }))
-      .subscribe((s) => {
-        const verdict: HealthVerdict = s.ok
-          ? s.value
-          : { healthy: false, reason: s.timedOut ? 'Timeout' : 'ConnectionFailed', message: s.error.message, durationMs: s.durationMs };
-        const changed = this.#apply(s.item, verdict);
-        if (this.#pending.get(s.item.key) === s.item.healthUrl) this.#pending.delete(s.item.key);
-        const idle = this.#pending.size === 0;
-        if (idle) this.#idle.resolve();
-        this.#options.onResult(idle, changed);
-      });
-  }
-
-  /** Records a verdict; true when it changes what the output can hold. */
-  #apply(target: HealthTarget, verdict: HealthVerdict): boolean {
-    const { metrics, failureThreshold } = this.#options;
-    metrics.healthChecks.inc({ type: target.type, result: verdict.healthy ? 'healthy' : verdict.reason });
-    metrics.healthCheckDuration.observe({ type: target.type }, verdict.durationMs / 1000);
-    const now = (this.#options.now ?? (() => new Date()))();
-    const previous = this.#records.get(target.key);
-    const next = nextRecord(previous, target.healthUrl, verdict, failureThreshold, now);
-    this.#records.set(target.key, next);
-    return previous === undefined || previous.healthUrl !== next.healthUrl || previous.included !== next.included;
+  constructor(options: { failureThreshold: number; metrics: Metrics; now?: () => Date }) {
+    this.#failureThreshold = options.failureThreshold;
+    this.#metrics = options.metrics;
+    this.#now = options.now ?? (() => new Date());
   }
 
   record(key: string): HealthRecord | undefined {
@@ -82,37 +44,59 @@ export class HealthMonitor {
     return this.#pending.has(key);
   }
 
-  /** Resolves when no check is in flight. */
-  idle(): Promise<void> {
-    return this.#idle.promise;
+  /** No check is in flight. */
+  get idle(): boolean {
+    return this.#pending.size === 0;
   }
 
   /**
-   * Queues a check for every target whose inputs changed, or for all with `full`; returns how many were queued.
-   * Forgets targets that are no longer candidates.
+   * The targets to check now: those whose inputs changed or that were never checked, or all with `full`; never a
+   * URL already in flight. They count as in flight from here on. Forgets targets that are no longer candidates.
    */
-  schedule(targets: readonly HealthTarget[], full: boolean): number {
+  due(targets: readonly HealthTarget[], full: boolean): HealthTarget[] {
     const keys = new Set(targets.map((t) => t.key));
     for (const key of this.#records.keys()) if (!keys.has(key)) this.#records.delete(key);
-    let queued = 0;
+    const due: HealthTarget[] = [];
     for (const t of targets) {
       if (this.#pending.get(t.key) === t.healthUrl) continue;
       if (!needsCheck(this.#records.get(t.key), t.healthUrl, full)) continue;
-      if (!this.#options.enabled) {
-        this.#records.set(t.key, nextRecord(undefined, t.healthUrl, { healthy: true, status: 0, durationMs: 0 }, 1, new Date()));
-        continue;
-      }
-      if (this.#pending.size === 0) this.#idle = Promise.withResolvers<void>();
       this.#pending.set(t.key, t.healthUrl);
-      this.#queue.next(t);
-      queued += 1;
+      due.push(t);
     }
-    return queued;
+    return due;
   }
 
-  stop(): void {
-    this.#subscription.unsubscribe();
-    this.#pending.clear();
-    this.#idle.resolve();
+  /**
+   * Records a finished check. `changed` when it can change the output (a first verdict, a new URL, a toolset going
+   * in or out: a round of 5,000 unchanged results must not keep the reconcile debounce busy); `idle` when it was
+   * the last in flight.
+   */
+  settle(settled: SettledCheck): { changed: boolean; idle: boolean } {
+    const target = settled.item;
+    const verdict: HealthVerdict = settled.ok
+      ? settled.value
+      : { healthy: false, reason: settled.timedOut ? 'Timeout' : 'ConnectionFailed', message: settled.error.message, durationMs: settled.durationMs };
+    this.#metrics.healthChecks.inc({ type: target.type, result: verdict.healthy ? 'healthy' : verdict.reason });
+    this.#metrics.healthCheckDuration.observe({ type: target.type }, verdict.durationMs / 1000);
+    const previous = this.#records.get(target.key);
+    const next = nextRecord(previous, target.healthUrl, verdict, this.#failureThreshold, this.#now());
+    this.#records.set(target.key, next);
+    if (this.#pending.get(target.key) === target.healthUrl) this.#pending.delete(target.key);
+    const changed = previous === undefined || previous.healthUrl !== next.healthUrl || previous.included !== next.included;
+    return { changed, idle: this.idle };
   }
+}
+
+/**
+ * Checks each target once, at most `concurrency` at a time, and records the verdicts (the offline `render
+ * --check-health`); the checker's own timeout reports timeouts precisely, the fan-out's is a backstop past it.
+ */
+export async function checkAll(
+  book: HealthBook,
+  targets: readonly HealthTarget[],
+  check: HealthChecker,
+  options: { concurrency: number; timeoutMs: number },
+): Promise<void> {
+  const fanOut = { concurrency: options.concurrency, timeoutMs: options.timeoutMs + 1_000 };
+  await lastValueFrom(from(book.due(targets, true)).pipe(boundedFanOut((t: HealthTarget, signal) => check(t.healthUrl, signal), fanOut), map((s) => book.settle(s)), toArray()));
 }

@@ -8,6 +8,7 @@
  *
  * The promise never rejects: every failure is a verdict with a reason and a human-readable message.
  */
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import https from 'node:https';
@@ -334,4 +335,10 @@ function positiveOr(value: number | undefined, fallback: number, max: number): n
 
 function nonNegativeOr(value: number | undefined, fallback: number): number {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.floor(value) : fallback;
+}
+
+/** The checker the configuration asks for: its timeout, and its extra CA bundle read once at start-up. */
+export function configuredChecker(health: { timeoutMs: number; caFile?: string }): (url: string, signal: AbortSignal) => Promise<HealthVerdict> {
+  const ca = health.caFile ? readFileSync(health.caFile) : undefined;
+  return (url, signal) => checkHealth(url, { timeoutMs: health.timeoutMs, signal, ...(ca ? { ca } : {}) });
 }

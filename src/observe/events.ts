@@ -3,6 +3,18 @@ import type { EventRecord } from '../kube/objects.ts';
 import type { Logger } from './logger.ts';
 
 export const REPORTING_CONTROLLER = 'kubernaut-toolset';
+
+/** What the output ConfigMap's Events are about: one key each, so each holds only the latest state. */
+export type OutputTopic = 'Updated' | 'Reload' | 'OverridesInvalid' | 'WriteProblem';
+
+/**
+ * One key per thing an Event can be about: a Service (namespace/name) or one topic of the output. Keys are bounded
+ * by the Services in scope plus the four topics, whatever the content history (a key per content hash grew forever).
+ */
+export type EventKey = `service:${string}` | `output:${OutputTopic}`;
+
+export const serviceEventKey = (key: string): EventKey => `service:${key}`;
+export const outputEventKey = (topic: OutputTopic): EventKey => `output:${topic}`;
 /** Events sent at once: a start-up with a thousand Services must not flood the API server or the event loop. */
 const MAX_IN_FLIGHT = 4;
 /** Beyond this backlog new Events are dropped (and counted): they describe state, which /status also shows. */
@@ -17,9 +29,9 @@ export class EventRecorder {
   readonly #log: Logger;
   readonly #mayWrite: () => boolean;
   readonly #onDropped: () => void;
-  readonly #last = new Map<string, string>();
+  readonly #last = new Map<EventKey, string>();
   /** Seen while this replica could not record (not yet leader): recorded at the first report after it can. */
-  readonly #unrecorded = new Set<string>();
+  readonly #unrecorded = new Set<EventKey>();
   readonly #queue: EventRecord[] = [];
   readonly #inFlight = new Set<Promise<void>>();
   #idle = Promise.withResolvers<void>();
@@ -37,7 +49,7 @@ export class EventRecorder {
    * state first seen before this replica led (the first reconcile runs before the Lease is won) is recorded once it
    * leads, so a Service rejected at start-up still gets its Event.
    */
-  report(key: string, event: EventRecord): boolean {
+  report(key: EventKey, event: EventRecord): boolean {
     const signature = `${event.type}|${event.reason}|${event.message}`;
     const isNew = this.#last.get(key) !== signature;
     if (!isNew && !(this.#unrecorded.has(key) && this.#mayWrite())) return false;
@@ -79,14 +91,19 @@ export class EventRecorder {
   }
 
   /** The object is gone or back to a state that needs no Event; a later problem is reported afresh. */
-  forget(key: string): void {
+  forget(key: EventKey): void {
     this.#last.delete(key);
     this.#unrecorded.delete(key);
   }
 
-  /** Keys currently remembered, so callers can forget the ones that vanished. */
-  keys(): string[] {
-    return [...this.#last.keys()];
+  /** Forgets every Service key not in `current`: a Service that comes back later is reported afresh. */
+  retainServices(current: ReadonlySet<EventKey>): void {
+    for (const key of this.#last.keys()) if (key.startsWith('service:') && !current.has(key)) this.forget(key);
+  }
+
+  /** How many keys are remembered (bounded by the Services in scope plus the output topics). */
+  get size(): number {
+    return this.#last.size;
   }
 
   /** Waits until every queued Event has been sent (at shutdown; the caller bounds the wait). */

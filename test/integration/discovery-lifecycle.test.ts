@@ -3,7 +3,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { CoreV1Api } from '@kubernetes/client-node';
 import { toolsetFileErrors } from '../../src/toolset/validate.ts';
-import { PLACEHOLDER_TOOLSET } from '../../src/reconcile/plan.ts';
+import { PLACEHOLDER_TOOLSET } from '../../src/reconcile/output-document.ts';
 import { waitFor } from '../../tools/control-plane/wait.ts';
 import { HttpTarget } from '../support/http-target.ts';
 import { fixtureApi, freshNamespace } from '../support/kube.ts';

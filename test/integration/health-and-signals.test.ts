@@ -1,7 +1,7 @@
 // Health verdicts with real HTTP targets, hysteresis, shadowing, rejections, and the Events and metrics they raise.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { CoreV1Api } from '@kubernetes/client-node';
-import { PLACEHOLDER_TOOLSET } from '../../src/reconcile/plan.ts';
+import { PLACEHOLDER_TOOLSET } from '../../src/reconcile/output-document.ts';
 import { waitFor } from '../../tools/control-plane/wait.ts';
 import { HttpTarget, type TargetBehaviour } from '../support/http-target.ts';
 import { fixtureApi, freshNamespace } from '../support/kube.ts';

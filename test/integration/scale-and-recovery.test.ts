@@ -5,8 +5,8 @@ import { RbacAuthorizationV1Api, type CoreV1Api } from '@kubernetes/client-node'
 import { ClientNodeKube } from '../../src/kube/client-node.ts';
 import { createLogger } from '../../src/observe/logger.ts';
 import { Metrics } from '../../src/observe/metrics.ts';
-import { ToolsetOperator } from '../../src/operator.ts';
-import { PLACEHOLDER_TOOLSET } from '../../src/reconcile/plan.ts';
+import { ToolsetController } from '../../src/controller/controller.ts';
+import { PLACEHOLDER_TOOLSET } from '../../src/reconcile/output-document.ts';
 import { toolsetFileErrors } from '../../src/toolset/validate.ts';
 import { waitFor } from '../../tools/control-plane/wait.ts';
 import { HttpTarget } from '../support/http-target.ts';
@@ -64,7 +64,7 @@ describe('scale and recovery', () => {
     await core.createNamespacedService({ namespace: ns, body: annotatedService(ns, { name: 'prometheus', type: 'prometheus', endpoint: target.url }) });
 
     const metrics = new Metrics({ processMetrics: false });
-    const operator = new ToolsetOperator({
+    const operator = new ToolsetController({
       kube: ClientNodeKube.fromFile(kubeconfig), config: testConfig(ns), metrics, log: createLogger({ silent: process.env.KUBERNAUT_TEST_LOGS !== '1', pretty: true }),
     });
     const started = operator.start();

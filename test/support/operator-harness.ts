@@ -4,7 +4,7 @@ import { defaultConfig, type OperatorConfig } from '../../src/config/operator-co
 import { ClientNodeKube } from '../../src/kube/client-node.ts';
 import { createLogger } from '../../src/observe/logger.ts';
 import { Metrics } from '../../src/observe/metrics.ts';
-import { ToolsetOperator } from '../../src/operator.ts';
+import { ToolsetController } from '../../src/controller/controller.ts';
 import { waitFor } from '../../tools/control-plane/wait.ts';
 import { testCluster } from './cluster-info.ts';
 
@@ -44,7 +44,7 @@ export function testConfig(namespace: string, patch: ConfigPatch = {}): Operator
 }
 
 export interface RunningOperator {
-  operator: ToolsetOperator;
+  operator: ToolsetController;
   metrics: Metrics;
   config: OperatorConfig;
   stop(): Promise<void>;
@@ -54,7 +54,7 @@ export interface RunningOperator {
 export async function startOperator(config: OperatorConfig): Promise<RunningOperator> {
   const metrics = new Metrics({ processMetrics: false });
   const log = createLogger({ silent: process.env.KUBERNAUT_TEST_LOGS !== '1', pretty: true, level: 'debug' });
-  const operator = new ToolsetOperator({ kube: ClientNodeKube.fromFile(testCluster().kubeconfig), config, metrics, log });
+  const operator = new ToolsetController({ kube: ClientNodeKube.fromFile(testCluster().kubeconfig), config, metrics, log });
   await operator.start();
   return { operator, metrics, config, stop: () => operator.stop() };
 }

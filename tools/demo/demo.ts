@@ -12,7 +12,7 @@ import { defaultConfig } from '../../src/config/operator-config.ts';
 import { ClientNodeKube } from '../../src/kube/client-node.ts';
 import { createLogger } from '../../src/observe/logger.ts';
 import { Metrics } from '../../src/observe/metrics.ts';
-import { ToolsetOperator } from '../../src/operator.ts';
+import { ToolsetController } from '../../src/controller/controller.ts';
 import type { StatusSnapshot } from '../../src/reconcile/status.ts';
 import { down, up } from '../control-plane/control-plane.ts';
 import { freePort } from '../control-plane/ports.ts';
@@ -106,7 +106,7 @@ async function main(): Promise<number> {
   config.tenancy.trustedNamespaces = [NAMESPACE];
   config.namespaces.include = [NAMESPACE];
   config.leaderElection.enabled = false;
-  const operator = new ToolsetOperator({
+  const operator = new ToolsetController({
     kube: ClientNodeKube.fromFile(cp.kubeconfig), config, metrics: new Metrics({ processMetrics: false }), log: createLogger({ level: 'warn', pretty: true }),
   });
   const started = Date.now();

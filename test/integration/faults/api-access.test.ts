@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { ClientNodeKube } from '../../../src/kube/client-node.ts';
 import { createLogger } from '../../../src/observe/logger.ts';
 import { Metrics } from '../../../src/observe/metrics.ts';
-import { ToolsetOperator } from '../../../src/operator.ts';
+import { ToolsetController } from '../../../src/controller/controller.ts';
 import { waitFor } from '../../../tools/control-plane/wait.ts';
 import { testCluster } from '../../support/cluster-info.ts';
 import { FaultProxy, proxyKubeconfig } from '../../support/fault-proxy.ts';
@@ -61,7 +61,7 @@ describe('API access faults', () => {
     await createServices(core, ns, [{ name: 'first', type: 'custom', endpoint: target.url }]);
 
     const metrics = new Metrics({ processMetrics: false });
-    const operator = new ToolsetOperator({
+    const operator = new ToolsetController({
       kube: ClientNodeKube.fromFile(kubeconfig), metrics, config: testConfig(ns), log: createLogger({ silent: process.env.KUBERNAUT_TEST_LOGS !== '1', pretty: true }),
     });
     cleanup.push(() => operator.stop());

@@ -18,7 +18,11 @@ import { sampleSum } from '../../support/prometheus-text.ts';
 import { createServices } from '../../support/services.ts';
 
 const TIMEOUT_MS = 5_000;
-const SLOW_MS = 4_900;
+/**
+ * Slow but within the timeout. 4.9 s left 100 ms for connect and scheduling, which a loaded 2-core machine (a
+ * benchmark's control plane beside the suite's) overran once; 4.5 s still holds a slot for most of the timeout.
+ */
+const SLOW_MS = 4_500;
 const CONCURRENCY = 3;
 /** Cache sync, reconciles and the fast failures, on a shared and busy machine. */
 const MARGIN_MS = 2_000;
@@ -43,10 +47,10 @@ describe('hostile health targets', () => {
     await resolver.close();
   });
 
-  it('7. hang, 4.9 s, reset, TLS failure, 10 MB stream, redirect loop, unresolvable: bounded round, right verdicts, fds back to baseline', async () => {
+  it('7. hang, 4.5 s, reset, TLS failure, 10 MB stream, redirect loop, unresolvable: bounded round, right verdicts, fds back to baseline', async () => {
     const ns = await freshNamespace(core, 'hostile');
     const { urls } = targets;
-    // Two of each; the slow kinds (hang, 4.9 s) are the ones that hold a slot for about the timeout.
+    // Two of each; the slow kinds (hang, 4.5 s) are the ones that hold a slot for about the timeout.
     const kinds = Object.keys(urls) as (keyof typeof urls)[];
     await createServices(core, ns, kinds.flatMap((kind) => [1, 2].map((n) => ({ name: `${kind}-${n}`, type: 'custom', endpoint: urls[kind] }))));
     const slowOnes = 4;

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TYPE_SPECS } from '../../../src/discovery/toolset-types.ts';
 import { tenancy } from '../../../src/discovery/tenancy.ts';
-import { detectServices, planToolsets } from '../../../src/reconcile/plan.ts';
+import { detectServices } from '../../../src/reconcile/detect-all.ts';
+import { planToolsets } from '../../../src/reconcile/toolsets.ts';
 import { holmesParseMany } from '../../support/holmesgpt.ts';
 import { hostileServiceSets, TRUSTED } from '../../support/hostile-services.ts';
 

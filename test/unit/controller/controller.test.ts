@@ -4,7 +4,7 @@ import type { ConfigMap, ConfigMapApply, EventRecord, Service } from '../../../s
 import { Reflector, type ListResult, type ListWatchSource } from '../../../src/kube/reflector.ts';
 import { createLogger } from '../../../src/observe/logger.ts';
 import { Metrics } from '../../../src/observe/metrics.ts';
-import { ToolsetOperator } from '../../../src/operator.ts';
+import { ToolsetController } from '../../../src/controller/controller.ts';
 import { defaultConfig } from '../../../src/config/operator-config.ts';
 import { waitFor } from '../../../tools/control-plane/wait.ts';
 import { UnusedKube } from '../../support/unused-kube.ts';
@@ -56,8 +56,8 @@ class SlowListKube extends UnusedKube {
   }
 }
 
-describe('ToolsetOperator wiring', () => {
-  let operator: ToolsetOperator | undefined;
+describe('ToolsetController wiring (fake API, real clock)', () => {
+  let operator: ToolsetController | undefined;
   afterEach(async () => operator?.stop());
 
   it('reconciles once every cache is synced, even when a debounced trigger fired while one was still listing', async () => {
@@ -68,7 +68,7 @@ describe('ToolsetOperator wiring', () => {
     config.leaderElection.enabled = false;
     config.endpoints.allowedHosts = ['127.0.0.1'];
     config.tenancy.trustedNamespaces = ['obs'];
-    operator = new ToolsetOperator({ kube, config, metrics: new Metrics({ processMetrics: false }), log: createLogger({ silent: true }) });
+    operator = new ToolsetController({ kube, config, metrics: new Metrics({ processMetrics: false }), log: createLogger({ silent: true }) });
     await operator.start();
     expect(operator.ready).toBe(true);
     await waitFor(() => (kube.applied.length > 0 ? true : undefined), { timeoutMs: 2_000, describe: () => 'a write' });
@@ -86,7 +86,7 @@ class SilentAfterStartKube extends SlowListKube {
 }
 
 describe('watchdog and liveness', () => {
-  let operator: ToolsetOperator | undefined;
+  let operator: ToolsetController | undefined;
   afterEach(async () => operator?.stop());
 
   it('restarts a watch that stays silent past the stall timeout, and liveness fails at twice that', async () => {
@@ -98,7 +98,7 @@ describe('watchdog and liveness', () => {
     config.endpoints.allowedHosts = ['127.0.0.1'];
     config.watch.stallTimeoutMs = 300;
     const metrics = new Metrics({ processMetrics: false });
-    operator = new ToolsetOperator({ kube, config, metrics, log: createLogger({ silent: true }) });
+    operator = new ToolsetController({ kube, config, metrics, log: createLogger({ silent: true }) });
     await operator.start();
     expect(operator.live()).toEqual({ ok: true });
     await waitFor(async () => ((await metrics.registry.getSingleMetricAsString('kubernaut_toolset_watch_restarts_total')).includes('resource="services",reason="stalled"') ? true : undefined), {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { RelevanceFilter } from '../../../src/reconcile/relevance.ts';
+import { RelevantServices } from '../../../src/controller/relevant-services.ts';
 import { detectionOptions, optIn, service } from '../discovery/fixtures.ts';
 
-describe('RelevanceFilter', () => {
+describe('RelevantServices', () => {
   it('ignores Services that are not ours, however often they change', () => {
-    const filter = new RelevanceFilter(detectionOptions());
+    const filter = new RelevantServices(detectionOptions());
     expect(filter.changed('added', service({ name: 'web' }))).toBe(false);
     expect(filter.changed('modified', service({ name: 'web', labels: { tick: '1' } }))).toBe(false);
     expect(filter.changed('deleted', service({ name: 'web' }))).toBe(false);
@@ -12,7 +12,7 @@ describe('RelevanceFilter', () => {
   });
 
   it('reports a Service entering, changing what detection sees, and leaving', () => {
-    const filter = new RelevanceFilter(detectionOptions());
+    const filter = new RelevantServices(detectionOptions());
     expect(filter.changed('added', service({ annotations: optIn('custom') }))).toBe(true);
     expect(filter.changed('modified', service({ annotations: optIn('custom', { 'kubernaut.io/toolset-description': 'new' }) }))).toBe(true);
     expect(filter.changed('modified', service({ annotations: optIn('custom', { 'kubernaut.io/toolset-description': 'new' }), labels: { tick: '2' } }))).toBe(false);
@@ -26,7 +26,7 @@ describe('RelevanceFilter', () => {
   });
 
   it('treats opting out, and a rejection turning valid, as changes', () => {
-    const filter = new RelevanceFilter(detectionOptions());
+    const filter = new RelevantServices(detectionOptions());
     expect(filter.changed('added', service({ annotations: optIn('nonsense') }))).toBe(true);
     expect(filter.changed('modified', service({ annotations: optIn('nonsense') }))).toBe(false);
     expect(filter.changed('modified', service({ annotations: optIn('custom') }))).toBe(true);
@@ -35,7 +35,7 @@ describe('RelevanceFilter', () => {
   });
 
   it('follows auto-detection: a label that makes a Service recognisable is relevant', () => {
-    const filter = new RelevanceFilter(detectionOptions({ autoDetect: true }));
+    const filter = new RelevantServices(detectionOptions({ autoDetect: true }));
     expect(filter.changed('added', service({ name: 'prom', ports: [{ name: 'web', port: 80, protocol: 'TCP' }] }))).toBe(false);
     expect(filter.changed('modified', service({ name: 'prom', labels: { 'app.kubernetes.io/name': 'prometheus' }, ports: [{ name: 'web', port: 80, protocol: 'TCP' }] }))).toBe(true);
   });

@@ -1,0 +1,77 @@
+import { asyncScheduler, defer, filter, map, merge, share, Subject, tap } from 'rxjs';
+import type { Observable, ObservableInput, SchedulerLike } from 'rxjs';
+import { boundedFanOut, debounceWithMaxDelay, oneAtATime, resyncTrigger, retryWithBackoff } from '../../operators/index.ts';
+import type { HealthTarget, SettledCheck } from '../health/health-book.ts';
+import type { HealthVerdict } from '../health/http-check.ts';
+import { foldRequests, type ReconcileRequest, type ReconcileResult } from './reconcile-step.ts';
+
+export interface PipelineSources {
+  /** Watch events that can change the output (relevant Services, the output ConfigMap, trust labels) and relists. */
+  changes$: Observable<ReconcileRequest>;
+  /** Reconcile at once, skipping the quiet window: the caches just synced, or this replica just became leader. */
+  urgent$: Observable<unknown>;
+}
+
+export interface PipelineWork {
+  /** One reconcile; rejects when it must be retried. Returns the health checks that became due. */
+  reconcile: (request: ReconcileRequest) => ObservableInput<ReconcileResult>;
+  check: (target: HealthTarget, signal: AbortSignal) => Promise<HealthVerdict> | Observable<HealthVerdict>;
+  /** Records a check's verdict: whether it can change the output, and whether it was the last in flight. */
+  settle: (settled: SettledCheck) => { changed: boolean; idle: boolean };
+  /** Relists every watch from the API server (the periodic resync). */
+  relist: () => void;
+  onRetry: (error: unknown, attempt: number) => void;
+}
+
+export interface PipelineTiming {
+  quietMs: number;
+  maxDelayMs: number;
+  resyncMs: number;
+  healthIntervalMs: number;
+  checkConcurrency: number;
+  checkTimeoutMs: number;
+  retryDelayMs: (attempt: number) => number;
+  scheduler?: SchedulerLike;
+}
+
+const CHANGED: ReconcileRequest = { fullRecheck: false };
+const RECHECK_ALL: ReconcileRequest = { fullRecheck: true };
+
+/**
+ * The controller as one composition (SPEC §1). Changes, the resync and health-interval timers, and health results
+ * that can change the output are debounced with a maximum delay; urgent triggers and the end of a health round
+ * skip the quiet window. Reconciles run one at a time, with everything that arrived meanwhile folded into one
+ * trailing run, and are retried with backoff until they succeed. Each reconcile hands back the checks that became
+ * due; they fan out with bounded concurrency and their results feed back in. Writing only what differs from the
+ * live ConfigMap happens inside the reconcile, against the read-your-writes cache.
+ */
+export function controllerPipeline(sources: PipelineSources, work: PipelineWork, timing: PipelineTiming): Observable<ReconcileResult> {
+  const scheduler = timing.scheduler ?? asyncScheduler;
+  return defer(() => {
+    const due$ = new Subject<HealthTarget>();
+    const settled$ = due$.pipe(
+      // The checker reports its own timeouts precisely; the fan-out's is a backstop a little past it.
+      boundedFanOut(work.check, { concurrency: timing.checkConcurrency, timeoutMs: timing.checkTimeoutMs + 1_000, scheduler }),
+      map(work.settle),
+      share(),
+    );
+    const quiet$ = merge(
+      sources.changes$,
+      resyncTrigger(timing.resyncMs, scheduler).pipe(tap(() => work.relist()), map(() => RECHECK_ALL)),
+      resyncTrigger(timing.healthIntervalMs, scheduler).pipe(map(() => RECHECK_ALL)),
+      settled$.pipe(filter((s) => s.changed && !s.idle), map(() => CHANGED)),
+    ).pipe(debounceWithMaxDelay(timing.quietMs, timing.maxDelayMs, { scheduler, combine: foldRequests }));
+    const now$ = merge(sources.urgent$, settled$.pipe(filter((s) => s.idle))).pipe(map(() => CHANGED));
+    return merge(quiet$, now$).pipe(
+      oneAtATime(
+        (request: ReconcileRequest) => defer(() => work.reconcile(request)).pipe(
+          retryWithBackoff({ delayMs: timing.retryDelayMs, onRetry: work.onRetry, scheduler }),
+        ),
+        foldRequests,
+      ),
+      tap((result) => {
+        for (const target of result.due) due$.next(target);
+      }),
+    );
+  });
+}

@@ -1,0 +1,140 @@
+import type { HealthBook, HealthTarget } from '../health/health-book.ts';
+import type { ConfigMap, Namespace, Service } from '../kube/objects.ts';
+import { serviceEventKey, type EventKey, type EventRecorder } from '../observe/events.ts';
+import type { Logger } from '../observe/logger.ts';
+import type { Metrics } from '../observe/metrics.ts';
+import { OVERRIDES_KEY, type WriteOutcome } from '../output/configmap-writer.ts';
+import type { OutputPublisher } from '../output/publisher.ts';
+import { plan, type Plan, type PlanSettings } from '../reconcile/plan.ts';
+import type { StatusSnapshot } from '../reconcile/status.ts';
+
+/** What a reconcile is asked to do; a burst of triggers folds into one request. */
+export interface ReconcileRequest {
+  /** Check every candidate again, not only changed ones (resync, health interval). */
+  fullRecheck: boolean;
+  /** When the first change of this burst was seen, for the event-to-applied latency. */
+  firstEventAt?: number;
+}
+
+export const foldRequests = (a: ReconcileRequest, b: ReconcileRequest): ReconcileRequest => {
+  const at = Math.min(a.firstEventAt ?? Infinity, b.firstEventAt ?? Infinity);
+  return { fullRecheck: a.fullRecheck || b.fullRecheck, ...(Number.isFinite(at) ? { firstEventAt: at } : {}) };
+};
+
+export interface ReconcileResult {
+  /** skipped: caches not synced yet, or the first health round still running (writing would drop every toolset). */
+  outcome: 'skipped' | 'planned' | 'written';
+  write?: WriteOutcome;
+  /** Health checks due now; the pipeline fans them out. */
+  due: HealthTarget[];
+}
+
+export interface ReconcileStepDeps {
+  /** A snapshot of the caches, or undefined while they are not all synced. */
+  snapshot: () => { services: Iterable<Service>; namespaces: Iterable<Namespace>; live: ConfigMap | undefined } | undefined;
+  settings: PlanSettings;
+  health: HealthBook;
+  publisher: OutputPublisher;
+  events: EventRecorder;
+  /** This replica decides the output (leader, or no election). */
+  leading: () => boolean;
+  metrics: Metrics;
+  log: Logger;
+}
+
+/**
+ * One reconcile, level-triggered: plan the whole output from the cache snapshot and the verdicts known so far,
+ * hand the due health checks to the pipeline, and publish the document unless it must be held. Nothing is written
+ * before the first round of health checks is in.
+ */
+export class ReconcileStep {
+  readonly #deps: ReconcileStepDeps;
+  #primed = false;
+  #status: Omit<StatusSnapshot, 'output'> = { toolsets: [], services: [] };
+  /** A write-enabled reconcile has finished (the readiness gate). */
+  completed = false;
+
+  constructor(deps: ReconcileStepDeps) {
+    this.#deps = deps;
+  }
+
+  status(): StatusSnapshot {
+    return { ...this.#status, output: this.#deps.publisher.status };
+  }
+
+  /** Throws when the output could not be written (the pipeline retries with backoff). */
+  async run(request: ReconcileRequest): Promise<ReconcileResult> {
+    const snapshot = this.#deps.snapshot();
+    if (!snapshot) return { outcome: 'skipped', due: [] };
+    const started = performance.now();
+    let result: ReconcileResult;
+    try {
+      result = await this.#run(request, snapshot);
+    } catch (error) {
+      this.#finished(started, error as Error);
+      throw error;
+    }
+    this.#finished(started, undefined);
+    const write = result.write;
+    // A refusal (not ours, too large) does not heal by retrying; it is reported and waits for a change.
+    if (write && !write.ok && write.result !== 'refused') throw new Error(`output not written (${write.result}): ${write.message}`);
+    return result;
+  }
+
+  async #run(request: ReconcileRequest, snapshot: NonNullable<ReturnType<ReconcileStepDeps['snapshot']>>): Promise<ReconcileResult> {
+    const { health, settings } = this.#deps;
+    const input = { services: snapshot.services, namespaces: snapshot.namespaces, health, overrides: snapshot.live?.data[OVERRIDES_KEY] };
+    let planned = plan(input, settings);
+    const due = settings.healthChecks ? health.due(planned.candidates, request.fullRecheck) : [];
+    if (!this.#primed && health.idle) {
+      // The first round is in (or there was nothing to check): from now on the output is worth writing.
+      this.#primed = true;
+      planned = plan(input, settings);
+    }
+    this.#report(planned);
+    if (!this.#primed) return { outcome: 'planned', due };
+    this.completed = true;
+    if (planned.hold || !this.#deps.leading()) return { outcome: 'planned', due };
+    const write = await this.#deps.publisher.publish(planned.document, snapshot.live, request.firstEventAt);
+    return { outcome: 'written', due, ...(write ? { write } : {}) };
+  }
+
+  /** Status, metrics and Events of a plan: the same decisions the output was made from. */
+  #report(planned: Plan): void {
+    const { metrics, events, log } = this.#deps;
+    metrics.toolsets.reset();
+    for (const v of planned.verdicts) if (v.verdict !== 'rejected' && v.type) metrics.toolsets.inc({ type: v.type, verdict: v.verdict });
+    metrics.rejectedServices.reset();
+    for (const r of planned.rejections) metrics.rejectedServices.inc({ reason: r.reason });
+    const rejections = new Map(planned.rejections.map((r) => [serviceEventKey(r.key), r]));
+    const current = new Set<EventKey>();
+    for (const { key, event } of planned.events) {
+      current.add(key);
+      const rejection = rejections.get(key);
+      // A rejection is counted and logged once per change, like its Event, not on every reconcile.
+      if (events.report(key, event) && rejection) {
+        metrics.annotationRejections.inc({ reason: rejection.reason });
+        log.warn('Service rejected', { service: rejection.key, reason: rejection.reason, detail: rejection.message });
+      }
+    }
+    events.retainServices(current);
+    this.#status = { ...this.#status, toolsets: planned.toolsets, services: planned.verdicts };
+  }
+
+  #finished(started: number, error: Error | undefined): void {
+    const { metrics, log } = this.#deps;
+    const durationMs = performance.now() - started;
+    const memory = process.memoryUsage();
+    log.debug('reconciled', {
+      durationMs: Math.round(durationMs), ok: !error, rssMiB: Math.round(memory.rss / 1048576),
+      heapUsedMiB: Math.round(memory.heapUsed / 1048576), externalMiB: Math.round(memory.external / 1048576),
+    });
+    metrics.reconciles.inc({ result: error ? 'error' : 'success' });
+    metrics.reconcileDuration.observe(durationMs / 1000);
+    const at = new Date();
+    if (error) log.error('reconcile failed', { error: error.message });
+    else metrics.lastSuccessfulReconcile.set(at.getTime() / 1000);
+    const lastReconcile = { at: at.toISOString(), durationMs: Math.round(durationMs), ok: !error, ...(error ? { error: error.message } : {}) };
+    this.#status = { ...this.#status, lastReconcile };
+  }
+}

@@ -1,0 +1,75 @@
+import { merge, type Observable } from 'rxjs';
+import type { OperatorConfig } from '../config/operator-config.ts';
+import { TRUST_LABEL } from '../discovery/tenancy.ts';
+import type { KubeClient } from '../kube/client.ts';
+import type { ConfigMap, Namespace, Service } from '../kube/objects.ts';
+import type { Reflector } from '../kube/reflector.ts';
+import type { Logger } from '../observe/logger.ts';
+import type { Metrics } from '../observe/metrics.ts';
+import type { OutputCache } from './output-cache.ts';
+import type { ReconcileRequest } from './reconcile-step.ts';
+import type { RelevantServices } from './relevant-services.ts';
+import type { TrustLabels } from './trust-labels.ts';
+import { configMapChanges, serviceChanges, trustChanges } from './watch-changes.ts';
+
+type AnyReflector = Reflector<Service | ConfigMap | Namespace>;
+
+/**
+ * The watches the controller plans from: Services (one per included namespace, or cluster-wide), the output
+ * ConfigMap, and, with tenancy.trustLabel on, the Namespaces labelled trusted.
+ */
+export class Watches {
+  readonly services: Reflector<Service>[];
+  readonly configMap: Reflector<ConfigMap>;
+  readonly namespaces: Reflector<Namespace> | undefined;
+  readonly #output: { namespace: string; name: string };
+
+  constructor(kube: KubeClient, config: OperatorConfig) {
+    const selector = config.labelSelector ? { labelSelector: config.labelSelector } : {};
+    const { include } = config.namespaces;
+    this.services = (include.length > 0 ? include.map((namespace) => ({ namespace, ...selector })) : [selector]).map((scope) => kube.watchServices(scope));
+    this.configMap = kube.watchConfigMaps(config.output.namespace, config.output.name);
+    this.namespaces = config.tenancy.trustLabel ? kube.watchNamespaces(`${TRUST_LABEL}=true`) : undefined;
+    this.#output = config.output;
+  }
+
+  all(): AnyReflector[] {
+    return [...this.services, this.configMap, ...(this.namespaces ? [this.namespaces] : [])] as AnyReflector[];
+  }
+
+  get synced(): boolean {
+    return this.all().every((r) => r.synced);
+  }
+
+  /** The watches whose first list has not finished, for the readiness message. */
+  unsynced(): string[] {
+    return this.all().filter((r) => !r.synced).map((r) => r.description);
+  }
+
+  /** The output ConfigMap as its informer last saw it. */
+  outputConfigMap(): ConfigMap | undefined {
+    return this.configMap.get(this.#output.namespace, this.#output.name);
+  }
+
+  allServices(): Service[] {
+    return this.services.flatMap((r) => r.list());
+  }
+
+  /** Every change that can alter the output, routed through the store, the read-your-writes cache and the trust set. */
+  changes$(parts: { store: RelevantServices; output: OutputCache; trust: TrustLabels; metrics: Metrics; log: Logger }): Observable<ReconcileRequest> {
+    const { store, output, trust, metrics, log } = parts;
+    return merge(
+      ...this.services.map((r) => serviceChanges(r, store, metrics, log)),
+      configMapChanges(this.configMap, output, metrics, log),
+      ...(this.namespaces ? [trustChanges(this.namespaces, trust, metrics, log)] : []),
+    );
+  }
+
+  async start(): Promise<void> {
+    await Promise.all(this.all().map((r) => r.start()));
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.all().map((r) => r.stop()));
+  }
+}

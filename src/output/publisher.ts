@@ -1,0 +1,140 @@
+import type { OperatorConfig } from '../config/operator-config.ts';
+import type { KubeClient } from '../kube/client.ts';
+import type { ConfigMap, ObjectReference } from '../kube/objects.ts';
+import { outputEventKey, type EventRecorder } from '../observe/events.ts';
+import type { Logger } from '../observe/logger.ts';
+import type { Metrics } from '../observe/metrics.ts';
+import type { OutputDocument } from '../reconcile/output-document.ts';
+import type { OutputStatus } from '../reconcile/status.ts';
+import { ConfigMapWriter, type WriteOutcome } from './configmap-writer.ts';
+import { ReloadStamper } from './reload-stamper.ts';
+
+export interface PublisherDeps {
+  writer: ConfigMapWriter;
+  /** Rolls the consumer when the content changed (reload.deployment). */
+  reload?: ReloadStamper;
+  events: EventRecorder;
+  metrics: Metrics;
+  log: Logger;
+  /** Told about every ConfigMap the API server returned from a write (the read-your-writes cache). */
+  onStored?: (stored: ConfigMap) => void;
+}
+
+/**
+ * Puts a planned document into the output ConfigMap (only when it differs from the live one), rolls the consumer
+ * when asked to, and keeps the output's status, metrics and Events. A document that cannot be written leaves the
+ * last good output in place and says why.
+ */
+export class OutputPublisher {
+  readonly #deps: PublisherDeps;
+  #status: OutputStatus;
+  #notOwned = false;
+  /** A stamp is owed to the consumer: after each content change, and once after start-up to repair a missed one. */
+  #reloadOwed = true;
+
+  constructor(deps: PublisherDeps) {
+    this.#deps = deps;
+    const { namespace, name, key } = deps.writer.target;
+    this.#status = { namespace, name, key };
+  }
+
+  get status(): OutputStatus {
+    return this.#status;
+  }
+
+  /** The output ConfigMap belongs to someone else: the operator cannot do its job, so it must not report ready. */
+  get notOwned(): boolean {
+    return this.#notOwned;
+  }
+
+  async publish(document: OutputDocument, live: ConfigMap | undefined, firstEventAt?: number): Promise<WriteOutcome | undefined> {
+    const { writer, metrics, events, log } = this.#deps;
+    const regarding = this.#reference(live);
+    if (!document.ok) {
+      metrics.overridesInvalid.inc();
+      log.warn('overrides.yaml invalid; keeping the last good output', { error: document.error });
+      this.#problem(`${document.error}; the last good output is kept`, 'OverridesInvalid', regarding);
+      return undefined;
+    }
+    events.forget(outputEventKey('OverridesInvalid'));
+    const { content, hash } = document;
+    const bytes = Buffer.byteLength(content);
+    metrics.outputBytes.set(bytes);
+    const outcome = await writer.write(content, hash, live);
+    this.#notOwned = outcome.result === 'refused' && outcome.reason === 'NotOwned';
+    metrics.configMapWrites.inc({ result: outcome.result });
+    const at = new Date().toISOString();
+    if (!outcome.ok) {
+      log.error('ConfigMap not written; the last good output is kept', { result: outcome.result, error: outcome.message });
+      this.#problem(outcome.message, outcome.result === 'refused' ? 'ToolsetConfigRefused' : 'ToolsetConfigWriteFailed', regarding);
+      this.#status = { ...this.#status, lastWrite: { result: outcome.result, at, message: outcome.message } };
+      return outcome;
+    }
+    if (outcome.stored && !outcome.dryRun) this.#deps.onStored?.(outcome.stored);
+    events.forget(outputEventKey('WriteProblem'));
+    const { problem: _resolved, ...status } = this.#status;
+    const changed = outcome.result !== 'unchanged';
+    this.#status = { ...status, hash, bytes, ...(changed || !status.lastWrite ? { lastWrite: { result: outcome.result, at } } : {}) };
+    if (changed) this.#reloadOwed = true;
+    if (this.#reloadOwed && !outcome.dryRun) await this.#stamp(hash, regarding);
+    if (!changed) return outcome;
+    if (firstEventAt !== undefined) metrics.eventToApplied.observe((Date.now() - firstEventAt) / 1000);
+    const count = Object.keys(document.toolsets).length;
+    log.info(outcome.dryRun ? 'dry run: ConfigMap would be written' : 'ConfigMap written', {
+      result: outcome.result, configMap: `${status.namespace}/${status.name}`, hash, bytes,
+      // A thousand names per write would drown the log; /status lists them all.
+      ...(count <= 20 ? { toolsets: Object.keys(document.toolsets).sort() } : { toolsetCount: count }),
+      ...(outcome.dryRun ? { content } : {}),
+    });
+    const uid = outcome.stored?.metadata.uid;
+    events.report(outputEventKey('Updated'), {
+      regarding: { ...regarding, ...(uid ? { uid } : {}) }, type: 'Normal', reason: 'ToolsetConfigUpdated',
+      message: `${status.key} ${outcome.result}: ${count} toolsets, sha256 ${hash.slice(0, 12)}`,
+    });
+    return outcome;
+  }
+
+  #reference(live: ConfigMap | undefined): ObjectReference {
+    const { namespace, name } = this.#deps.writer.target;
+    return { kind: 'ConfigMap', apiVersion: 'v1', namespace, name, ...(live ? { uid: live.metadata.uid } : {}) };
+  }
+
+  #problem(problem: string, reason: string, regarding: ObjectReference): void {
+    this.#status = { ...this.#status, problem };
+    const topic = reason === 'OverridesInvalid' ? 'OverridesInvalid' : 'WriteProblem';
+    this.#deps.events.report(outputEventKey(topic), { regarding, type: 'Warning', reason, message: problem });
+  }
+
+  async #stamp(hash: string, regarding: ObjectReference): Promise<void> {
+    const { reload, metrics, events, log } = this.#deps;
+    if (!reload) return;
+    const target = `${reload.namespace}/${reload.deployment}`;
+    const report = (type: 'Normal' | 'Warning', reason: string, message: string) =>
+      events.report(outputEventKey('Reload'), { regarding, type, reason, message });
+    try {
+      const result = await reload.stamp(hash);
+      metrics.reloadStamps.inc({ result });
+      this.#reloadOwed = false;
+      if (result === 'stamped') {
+        log.info('consumer Deployment rolled for the new toolset file', { deployment: target, hash });
+        report('Normal', 'ConsumerReloaded', `Deployment ${target} rolled for sha256 ${hash.slice(0, 12)}`);
+      } else if (result === 'missing') {
+        report('Warning', 'ReloadTargetMissing', `reload.deployment ${target} does not exist`);
+      }
+    } catch (error) {
+      metrics.reloadStamps.inc({ result: 'error' });
+      log.warn('could not roll the consumer Deployment; will retry', { deployment: target, error: (error as Error).message });
+      report('Warning', 'ReloadFailed', (error as Error).message);
+    }
+  }
+}
+
+/** The publisher the configuration asks for: the output ConfigMap, dry run or not, and the consumer to roll. */
+export function publisherFor(kube: KubeClient, config: OperatorConfig, deps: Omit<PublisherDeps, 'writer' | 'reload'>): OutputPublisher {
+  const writer = new ConfigMapWriter(kube, { ...config.output, dryRun: config.dryRun });
+  const target = config.reload.deployment;
+  if (!target) return new OutputPublisher({ writer, ...deps });
+  // reload.deployment is "name" (in the output namespace) or "namespace/name".
+  const [namespace, name] = target.includes('/') ? target.split('/', 2) : [config.output.namespace, target];
+  return new OutputPublisher({ writer, reload: new ReloadStamper(kube, namespace ?? config.output.namespace, name ?? target), ...deps });
+}

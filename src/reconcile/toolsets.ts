@@ -1,0 +1,94 @@
+import type { Candidate, Rejection } from '../discovery/candidate.ts';
+import { resolveClaims, type Shadowed } from '../discovery/claims.ts';
+import { renderEntry, withLogsSwitch, type ToolsetDefaults, type ToolsetsMap } from '../toolset/render.ts';
+import { outputDocument, type OutputDocument } from './output-document.ts';
+
+export interface PlanOptions {
+  defaults: ToolsetDefaults;
+  /** output.sizeBudgetBytes: the document, overrides included, never exceeds it. */
+  budgetBytes: number;
+}
+
+export interface ToolsetPlan {
+  /** The generated toolsets that fit, before overrides. */
+  toolsets: ToolsetsMap;
+  winners: Candidate[];
+  shadowed: Shadowed[];
+  /** Services refused while rendering: invalid or oversized entries, and entries dropped for the budget. */
+  rejections: Rejection[];
+  document: OutputDocument;
+}
+
+interface Sized {
+  candidate: Candidate;
+  entry: Record<string, unknown>;
+  bytes: number;
+}
+
+/**
+ * From the healthy candidates to the document: render and check each entry (a rejected Service never claims a
+ * name), pick one Service per toolset name, then keep the document within the budget by dropping entries, largest
+ * contributing namespace first and its largest entry first, so one tenant cannot freeze everybody's output.
+ */
+export function planToolsets(eligible: readonly Candidate[], overridesText: string | undefined, options: PlanOptions): ToolsetPlan {
+  const rejections: Rejection[] = [];
+  const rendered = new Map<string, Sized>();
+  for (const c of eligible) {
+    const r = renderEntry(c, options.defaults);
+    if (r.ok) rendered.set(c.key, r);
+    else rejections.push(r.rejection);
+  }
+  const { winners, shadowed } = resolveClaims([...rendered.values()].map((r) => r.candidate));
+  let kept = winners.map((c) => rendered.get(c.key) as Sized);
+  let toolsets = toolsetsOf(kept);
+  let document = outputDocument(toolsets, overridesText);
+  while (document.ok && Buffer.byteLength(document.content) > options.budgetBytes && kept.length > 0) {
+    const over = Buffer.byteLength(document.content) - options.budgetBytes;
+    const dropped = dropLargestContributors(kept, over);
+    const gone = new Set(dropped.map((d) => d.candidate.key));
+    kept = kept.filter((k) => !gone.has(k.candidate.key));
+    for (const d of dropped) {
+      rejections.push({
+        service: d.candidate.service, key: d.candidate.key, reason: 'OutputBudget',
+        message: `${d.candidate.toolset} (${d.bytes} bytes) left out to keep the output within its budget of ${options.budgetBytes} bytes; namespace ${d.candidate.service.namespace} contributed the most (${d.namespaceBytes} bytes)`,
+      });
+    }
+    toolsets = toolsetsOf(kept);
+    document = outputDocument(toolsets, overridesText);
+  }
+  return { toolsets, winners: kept.map((k) => k.candidate), shadowed, rejections, document };
+}
+
+function toolsetsOf(kept: readonly Sized[]): ToolsetsMap {
+  const toolsets: ToolsetsMap = {};
+  for (const k of kept) toolsets[k.candidate.toolset] = k.entry;
+  return withLogsSwitch(toolsets, kept.map((k) => k.candidate));
+}
+
+/** Takes entries away until at least `bytes` are freed: each time the largest entry of the largest namespace. */
+function dropLargestContributors(kept: readonly Sized[], bytes: number): (Sized & { namespaceBytes: number })[] {
+  const byNamespace = new Map<string, { total: number; entries: Sized[] }>();
+  for (const k of kept) {
+    const ns = byNamespace.get(k.candidate.service.namespace) ?? { total: 0, entries: [] };
+    ns.total += k.bytes;
+    ns.entries.push(k);
+    byNamespace.set(k.candidate.service.namespace, ns);
+  }
+  for (const ns of byNamespace.values()) ns.entries.sort((a, b) => b.bytes - a.bytes || a.candidate.key.localeCompare(b.candidate.key));
+  const dropped: (Sized & { namespaceBytes: number })[] = [];
+  let freed = 0;
+  while (freed < bytes) {
+    let largest: [string, { total: number; entries: Sized[] }] | undefined;
+    for (const entry of byNamespace) {
+      if (!largest || entry[1].total > largest[1].total || (entry[1].total === largest[1].total && entry[0] < largest[0])) largest = entry;
+    }
+    if (!largest) break;
+    const [name, ns] = largest;
+    const victim = ns.entries.shift() as Sized;
+    dropped.push({ ...victim, namespaceBytes: ns.total });
+    freed += victim.bytes;
+    ns.total -= victim.bytes;
+    if (ns.entries.length === 0) byNamespace.delete(name);
+  }
+  return dropped;
+}

@@ -1,0 +1,157 @@
+import { describe, expect, it } from '@jest/globals';
+import { NEVER, type Observable } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+import type { HealthTarget, SettledCheck } from '../../../src/health/health-book.ts';
+import type { HealthVerdict } from '../../../src/health/http-check.ts';
+import { controllerPipeline, type PipelineTiming, type PipelineWork } from '../../../src/controller/pipeline.ts';
+import type { ReconcileRequest, ReconcileResult } from '../../../src/controller/reconcile-step.ts';
+
+const testScheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+const timing = (scheduler: TestScheduler, overrides: Partial<PipelineTiming> = {}): PipelineTiming => ({
+  quietMs: 5, maxDelayMs: 20, resyncMs: 1_000_000, healthIntervalMs: 1_000_000, checkConcurrency: 2, checkTimeoutMs: 100,
+  retryDelayMs: (attempt) => 10 * attempt, scheduler, ...overrides,
+});
+const ok: HealthVerdict = { healthy: true, status: 200, durationMs: 1 };
+const target = (key: string): HealthTarget => ({ key, type: 'prometheus', healthUrl: `http://${key}/-/healthy` });
+const change = (at: number): ReconcileRequest => ({ fullRecheck: false, firstEventAt: at });
+const plain: ReconcileRequest = { fullRecheck: false };
+const full: ReconcileRequest = { fullRecheck: true };
+const done: ReconcileResult = { outcome: 'written', due: [] };
+
+/** Work whose reconciles take `runMs` of virtual time and are recorded with the frame they started at. */
+function recordingWork(scheduler: TestScheduler, cold: (marbles: string, values?: Record<string, unknown>) => Observable<unknown>, runMs = 1, results: (n: number) => ReconcileResult = () => done) {
+  const runs: { at: number; request: ReconcileRequest }[] = [];
+  const relists: number[] = [];
+  const work: PipelineWork = {
+    reconcile: (request) => {
+      runs.push({ at: scheduler.now(), request });
+      return cold(`${runMs}ms (r|)`, { r: results(runs.length) }) as Observable<ReconcileResult>;
+    },
+    check: () => NEVER,
+    settle: () => ({ changed: false, idle: false }),
+    relist: () => relists.push(scheduler.now()),
+    onRetry: () => {},
+  };
+  return { work, runs, relists };
+}
+
+/** Subscribes for `ms` of virtual time: the resync and health timers never end, so every run must. */
+function runFor(scheduler: TestScheduler, pipeline: Observable<ReconcileResult>, ms: number): void {
+  const subscription = pipeline.subscribe();
+  scheduler.schedule(() => subscription.unsubscribe(), ms);
+}
+
+describe('controllerPipeline in virtual time', () => {
+  it('coalesces a burst of changes into one reconcile after the quiet window, carrying the first change time', () => {
+    const scheduler = testScheduler();
+    let runs: { at: number; request: ReconcileRequest }[] = [];
+    scheduler.run(({ hot, cold, expectObservable }) => {
+      const w = recordingWork(scheduler, cold);
+      runs = w.runs;
+      const changes$ = hot('a 1ms b 1ms c', { a: change(0), b: change(2), c: change(4) });
+      expectObservable(controllerPipeline({ changes$, urgent$: NEVER }, w.work, timing(scheduler)), '^ 30ms !').toBe('10ms r', { r: done });
+    });
+    expect(runs).toEqual([{ at: 9, request: change(0) }]);
+  });
+
+  it('reconciles at the max delay through a steady storm of changes', () => {
+    const scheduler = testScheduler();
+    let runs: { at: number; request: ReconcileRequest }[] = [];
+    scheduler.run(({ hot, cold }) => {
+      const w = recordingWork(scheduler, cold);
+      runs = w.runs;
+      const changes$ = hot('x 2ms '.repeat(20), { x: change(0) });
+      runFor(scheduler, controllerPipeline({ changes$, urgent$: NEVER }, w.work, timing(scheduler)), 100);
+    });
+    // Changes every 3 ms for 60 ms: never 5 ms of quiet, so each burst closes 20 ms after it opened.
+    expect(runs.map((r) => r.at)).toEqual([20, 41, 62]);
+  });
+
+  it('runs one reconcile at a time and folds what arrived meanwhile into one trailing run', () => {
+    const scheduler = testScheduler();
+    let runs: { at: number; request: ReconcileRequest }[] = [];
+    scheduler.run(({ hot, cold }) => {
+      const w = recordingWork(scheduler, cold, 30);
+      runs = w.runs;
+      // One change at 0; urgent triggers at 10, 15 and 20 while that run (5-35) is in flight.
+      const urgent$ = hot('10ms u 4ms u 4ms u');
+      runFor(scheduler, controllerPipeline({ changes$: hot('a', { a: change(0) }), urgent$ }, w.work, timing(scheduler)), 100);
+    });
+    expect(runs).toEqual([{ at: 5, request: change(0) }, { at: 35, request: plain }]);
+  });
+
+  it('retries a failed reconcile with backoff until it succeeds, and the trailing run still follows', () => {
+    const scheduler = testScheduler();
+    let runs: { at: number; request: ReconcileRequest }[] = [];
+    const retries: number[] = [];
+    scheduler.run(({ hot, cold, expectObservable }) => {
+      const w = recordingWork(scheduler, cold);
+      runs = w.runs;
+      let attempt = 0;
+      w.work.reconcile = (request) => {
+        runs.push({ at: scheduler.now(), request });
+        return ++attempt <= 2 ? cold('1ms #', undefined, new Error('API server down')) : cold('1ms (r|)', { r: done });
+      };
+      w.work.onRetry = (_error, n) => retries.push(n);
+      const urgent$ = hot('u 15ms u');
+      expectObservable(controllerPipeline({ changes$: NEVER, urgent$ }, w.work, timing(scheduler)), '^ 60ms !').toBe('33ms r r', { r: done });
+    });
+    // Fails at 1 and 12 (after waits of 10 and 20 ms); succeeds 32-33; the urgent trigger of 16 runs at 33.
+    expect(runs.map((r) => r.at)).toEqual([0, 11, 32, 33]);
+    expect(retries).toEqual([1, 2]);
+  });
+
+  it('relists and re-checks everything at each resync, and re-checks everything at each health interval', () => {
+    const scheduler = testScheduler();
+    let w: ReturnType<typeof recordingWork> | undefined;
+    scheduler.run(({ cold }) => {
+      w = recordingWork(scheduler, cold);
+      runFor(scheduler, controllerPipeline({ changes$: NEVER, urgent$: NEVER }, w.work, timing(scheduler, { resyncMs: 100, healthIntervalMs: 70 })), 150);
+    });
+    expect(w?.relists).toEqual([100]);
+    expect(w?.runs).toEqual([{ at: 75, request: full }, { at: 105, request: full }, { at: 145, request: full }]);
+  });
+
+  it('fans out the checks a reconcile hands back, at most `concurrency` at once, and reacts to their results', () => {
+    const scheduler = testScheduler();
+    const started: [string, number][] = [];
+    const settledAt: [string, number, boolean][] = [];
+    let runs: { at: number; request: ReconcileRequest }[] = [];
+    scheduler.run(({ hot, cold }) => {
+      const w = recordingWork(scheduler, cold, 1, (n) => ({ outcome: 'planned', due: n === 1 ? [target('a'), target('b'), target('c')] : [] }));
+      runs = w.runs;
+      w.work.check = (t) => {
+        started.push([t.key, scheduler.now()]);
+        return cold('10ms (v|)', { v: ok });
+      };
+      let inFlight = 3;
+      w.work.settle = (s: SettledCheck) => {
+        inFlight -= 1;
+        settledAt.push([s.item.key, scheduler.now(), s.ok]);
+        // a's verdict changes the output; b's does not; c's is the last of the round.
+        return { changed: s.item.key === 'a', idle: inFlight === 0 };
+      };
+      runFor(scheduler, controllerPipeline({ changes$: NEVER, urgent$: hot('u') }, w.work, timing(scheduler, { checkConcurrency: 2 })), 100);
+    });
+    // The reconcile at 0 hands back a, b, c at 1; two run at once, c after a frees a slot.
+    expect(started).toEqual([['a', 1], ['b', 1], ['c', 11]]);
+    expect(settledAt).toEqual([['a', 11, true], ['b', 11, true], ['c', 21, true]]);
+    // a's change is debounced (11 + 5 quiet = 16); the end of the round (21) reconciles at once.
+    expect(runs.map((r) => r.at)).toEqual([0, 16, 21]);
+  });
+
+  it('times out a check that never answers and records it as failed', () => {
+    const scheduler = testScheduler();
+    const settled: SettledCheck[] = [];
+    scheduler.run(({ hot, cold }) => {
+      const w = recordingWork(scheduler, cold, 1, (n) => ({ outcome: 'planned', due: n === 1 ? [target('hang')] : [] }));
+      w.work.settle = (s) => {
+        settled.push(s);
+        return { changed: true, idle: true };
+      };
+      runFor(scheduler, controllerPipeline({ changes$: NEVER, urgent$: hot('u') }, w.work, timing(scheduler, { checkTimeoutMs: 50 })), 2_000);
+    });
+    expect(settled).toHaveLength(1);
+    expect(settled[0]).toMatchObject({ item: target('hang'), ok: false, timedOut: true, durationMs: 1_050 });
+  });
+});

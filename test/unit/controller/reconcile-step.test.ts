@@ -1,0 +1,125 @@
+import { describe, expect, it } from '@jest/globals';
+import { ReconcileStep } from '../../../src/controller/reconcile-step.ts';
+import { defaultConfig } from '../../../src/config/operator-config.ts';
+import { HealthBook } from '../../../src/health/health-book.ts';
+import type { ApplyOptions } from '../../../src/kube/client.ts';
+import type { ConfigMap, ConfigMapApply, EventRecord, Service } from '../../../src/kube/objects.ts';
+import { EventRecorder } from '../../../src/observe/events.ts';
+import { createLogger } from '../../../src/observe/logger.ts';
+import { Metrics } from '../../../src/observe/metrics.ts';
+import { ConfigMapWriter } from '../../../src/output/configmap-writer.ts';
+import { OutputPublisher } from '../../../src/output/publisher.ts';
+import { planSettings } from '../../../src/reconcile/plan.ts';
+import { UnusedKube } from '../../support/unused-kube.ts';
+import { service } from '../discovery/fixtures.ts';
+
+/** Records applies and Events; an apply fails while `failing` is set. */
+class ScriptedKube extends UnusedKube {
+  readonly applied: ConfigMapApply[] = [];
+  readonly events: EventRecord[] = [];
+  failing = false;
+  override applyConfigMap(cm: ConfigMapApply, _options: ApplyOptions): Promise<ConfigMap> {
+    if (this.failing) return Promise.reject(Object.assign(new Error('apply refused by a webhook'), { status: 400 }));
+    this.applied.push(cm);
+    return Promise.resolve({
+      metadata: { name: cm.name, namespace: cm.namespace, uid: 'cm', resourceVersion: String(this.applied.length), creationTimestamp: '', labels: cm.labels ?? {}, annotations: cm.annotations ?? {} },
+      data: cm.data ?? {},
+    });
+  }
+  override recordEvent(event: EventRecord): Promise<void> {
+    this.events.push(event);
+    return Promise.resolve();
+  }
+}
+
+const prometheus = (endpoint = 'http://prom.obs.svc:9090'): Service => service({
+  name: 'prom', namespace: 'obs',
+  annotations: { 'kubernaut.io/toolset': 'enabled', 'kubernaut.io/toolset-type': 'prometheus', 'kubernaut.io/toolset-endpoint': endpoint },
+});
+const evil = service({ name: 'evil', namespace: 'obs', annotations: { 'kubernaut.io/toolset': 'enabled', 'kubernaut.io/toolset-type': 'nope' } });
+
+function setup(options: { leading?: () => boolean; synced?: () => boolean } = {}) {
+  const kube = new ScriptedKube();
+  const config = defaultConfig({});
+  config.output.namespace = 'obs';
+  const metrics = new Metrics({ processMetrics: false });
+  const log = createLogger({ silent: true });
+  const events = new EventRecorder(kube, log, options.leading ?? (() => true));
+  const health = new HealthBook({ failureThreshold: 2, metrics });
+  let live: ConfigMap | undefined;
+  const publisher = new OutputPublisher({ writer: new ConfigMapWriter(kube, { ...config.output, dryRun: false }, { attempts: 1 }), events, metrics, log, onStored: (s) => (live = s) });
+  let services: Service[] = [prometheus()];
+  const step = new ReconcileStep({
+    snapshot: () => ((options.synced?.() ?? true) ? { services, namespaces: [], live } : undefined), settings: planSettings(config), health, publisher, events,
+    leading: options.leading ?? (() => true), metrics, log,
+  });
+  const healthy = (key: string, healthUrl: string) =>
+    health.settle({ item: { key, type: 'prometheus', healthUrl }, ok: true, value: { healthy: true, status: 200, durationMs: 1 }, durationMs: 1 });
+  return { kube, step, health, events, healthy, setServices: (s: Service[]) => (services = s) };
+}
+
+describe('ReconcileStep', () => {
+  it('writes nothing before the first round of health checks is in, then writes the healthy toolset', async () => {
+    const { kube, step, healthy } = setup();
+    const first = await step.run({ fullRecheck: false });
+    expect(first).toMatchObject({ outcome: 'planned', due: [{ key: 'obs/prom', healthUrl: 'http://prom.obs.svc:9090/-/healthy' }] });
+    expect([kube.applied.length, step.completed]).toEqual([0, false]);
+    expect(step.status().services).toEqual([expect.objectContaining({ name: 'prom', verdict: 'pending' })]);
+    healthy('obs/prom', 'http://prom.obs.svc:9090/-/healthy');
+    expect(await step.run({ fullRecheck: false })).toMatchObject({ outcome: 'written', due: [], write: { ok: true, result: 'created' } });
+    expect(kube.applied[0]?.data?.['toolset.yaml']).toContain('prometheus/metrics');
+    expect(step.completed).toBe(true);
+  });
+
+  it('holds the output while an included toolset\'s new endpoint is being checked', async () => {
+    const { kube, step, healthy, setServices } = setup();
+    await step.run({ fullRecheck: false });
+    healthy('obs/prom', 'http://prom.obs.svc:9090/-/healthy');
+    await step.run({ fullRecheck: false });
+    setServices([prometheus('http://prom2.obs.svc:9090')]);
+    const held = await step.run({ fullRecheck: false });
+    expect(held).toMatchObject({ outcome: 'planned', due: [{ healthUrl: 'http://prom2.obs.svc:9090/-/healthy' }] });
+    expect(kube.applied).toHaveLength(1);
+    healthy('obs/prom', 'http://prom2.obs.svc:9090/-/healthy');
+    await step.run({ fullRecheck: false });
+    expect(kube.applied.at(-1)?.data?.['toolset.yaml']).toContain('prom2.obs.svc');
+  });
+
+  it('a standby replica plans and becomes ready but writes nothing', async () => {
+    const { kube, step, healthy } = setup({ leading: () => false });
+    await step.run({ fullRecheck: false });
+    healthy('obs/prom', 'http://prom.obs.svc:9090/-/healthy');
+    expect(await step.run({ fullRecheck: false })).toMatchObject({ outcome: 'planned' });
+    expect([kube.applied.length, step.completed]).toEqual([0, true]);
+  });
+
+  it('throws when the write fails, so the pipeline retries, and records the failure in status', async () => {
+    const { kube, step, healthy } = setup();
+    await step.run({ fullRecheck: false });
+    healthy('obs/prom', 'http://prom.obs.svc:9090/-/healthy');
+    kube.failing = true;
+    await expect(step.run({ fullRecheck: false })).rejects.toThrow('output not written (error): apply refused by a webhook');
+    expect(step.status().output).toMatchObject({ problem: 'apply refused by a webhook', lastWrite: { result: 'error' } });
+  });
+
+  it('reports a rejected Service once per change of its state, not on every reconcile', async () => {
+    const { kube, step, events, setServices } = setup();
+    setServices([prometheus(), evil]);
+    for (let i = 0; i < 3; i++) await step.run({ fullRecheck: false });
+    await events.flush();
+    const rejected = kube.events.filter((e) => e.reason === 'ToolsetRejected');
+    expect(rejected).toEqual([expect.objectContaining({ regarding: expect.objectContaining({ name: 'evil' }) as unknown, type: 'Warning' })]);
+    expect(step.status().services.find((s) => s.name === 'evil')).toMatchObject({ verdict: 'rejected', reason: 'UnknownType' });
+  });
+
+  it('skips while the caches are not synced, and then runs', async () => {
+    let synced = false;
+    const { kube, step, healthy } = setup({ synced: () => synced });
+    expect(await step.run({ fullRecheck: false })).toEqual({ outcome: 'skipped', due: [] });
+    synced = true;
+    expect((await step.run({ fullRecheck: false })).due).toHaveLength(1);
+    healthy('obs/prom', 'http://prom.obs.svc:9090/-/healthy');
+    await step.run({ fullRecheck: false });
+    expect(kube.applied).toHaveLength(1);
+  });
+});
