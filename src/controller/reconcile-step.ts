@@ -50,6 +50,8 @@ export interface ReconcileStepDeps {
 export class ReconcileStep {
   readonly #deps: ReconcileStepDeps;
   #primed = false;
+  /** The generated entries of the last plan: an endpoint being re-verified keeps its entry from here. */
+  #previous: ReadonlyMap<string, Record<string, unknown>> = new Map();
   #status: Omit<StatusSnapshot, 'output'> = { toolsets: [], services: [] };
   /** A write-enabled reconcile has finished (the readiness gate). */
   completed = false;
@@ -83,7 +85,7 @@ export class ReconcileStep {
 
   async #run(request: ReconcileRequest, snapshot: NonNullable<ReturnType<ReconcileStepDeps['snapshot']>>): Promise<ReconcileResult> {
     const { health, settings } = this.#deps;
-    const input = { services: snapshot.services, namespaces: snapshot.namespaces, health, overrides: snapshot.live?.data[OVERRIDES_KEY] };
+    const input = { services: snapshot.services, namespaces: snapshot.namespaces, health, overrides: snapshot.live?.data[OVERRIDES_KEY], previous: this.#previous };
     let planned = plan(input, settings);
     const due = settings.healthChecks ? health.due(planned.candidates, request.fullRecheck) : [];
     if (!this.#primed && health.idle) {
@@ -93,8 +95,9 @@ export class ReconcileStep {
     }
     this.#report(planned);
     if (!this.#primed) return { outcome: 'planned', due };
+    this.#previous = planned.entries;
     this.completed = true;
-    if (planned.hold || !this.#deps.leading()) return { outcome: 'planned', due };
+    if (!this.#deps.leading()) return { outcome: 'planned', due };
     const write = await this.#deps.publisher.publish(planned.document, snapshot.live, request.firstEventAt);
     return { outcome: 'written', due, ...(write ? { write } : {}) };
   }

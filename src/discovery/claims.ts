@@ -8,7 +8,16 @@ export interface Shadowed {
 
 /** Highest priority first, then the oldest Service, then namespace/name, so the choice is total and stable. */
 export function claimOrder(a: Candidate, b: Candidate): number {
-  return b.priority - a.priority || a.createdAt.localeCompare(b.createdAt) || a.key.localeCompare(b.key);
+  return b.priority - a.priority || instant(a.createdAt) - instant(b.createdAt) || a.key.localeCompare(b.key);
+}
+
+/**
+ * Creation times compared as instants: the API server writes UTC, but a manifest given to `render` may carry an
+ * offset. An unreadable time counts as newest (a difference of two of them is NaN, which falls through to the name).
+ */
+function instant(rfc3339: string): number {
+  const t = Date.parse(rfc3339);
+  return Number.isNaN(t) ? Number.POSITIVE_INFINITY : t;
 }
 
 /**

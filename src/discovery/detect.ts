@@ -106,12 +106,19 @@ function externalHost(svc: Service, policy: EndpointPolicy, scope: EndpointScope
   return host;
 }
 
+/** The Service's own cluster name, through the same policy as any other endpoint (default/kubernetes is the API server). */
+function serviceHost(svc: Service, policy: EndpointPolicy, scope: EndpointScope): string {
+  const host = `${svc.metadata.name}.${svc.metadata.namespace}.svc.${policy.clusterDomain}`;
+  if (!endpointAllowed(new URL(`http://${host}`), policy, scope)) {
+    throw new Rejected('EndpointNotAllowed', `the Service's own address ${quote(host)} is not allowed; ${allowedWhere(scope)}`);
+  }
+  return host;
+}
+
 function builtEndpoint(svc: Service, spec: TypeSpec, requestedPort: string | undefined, policy: EndpointPolicy, scope: EndpointScope): string {
   const port = pickPort(svc, spec, requestedPort);
   const scheme = isHttps(port) ? 'https' : 'http';
-  const host = svc.spec.type === 'ExternalName'
-    ? externalHost(svc, policy, scope)
-    : `${svc.metadata.name}.${svc.metadata.namespace}.svc.${policy.clusterDomain}`;
+  const host = svc.spec.type === 'ExternalName' ? externalHost(svc, policy, scope) : serviceHost(svc, policy, scope);
   const defaultPort = (scheme === 'https' && port.port === 443) || (scheme === 'http' && port.port === 80);
   return `${scheme}://${host}${defaultPort ? '' : `:${port.port}`}`;
 }

@@ -59,3 +59,14 @@ export const BUILTIN_ALIASES: Readonly<Record<string, ShortType>> = Object.fromE
 export function isShortType(value: string): value is ShortType {
   return Object.hasOwn(TYPE_SPECS, value);
 }
+
+/**
+ * A name the operator generates for some Service: a built-in name, or `<type>/<namespace>/<name>` for the types
+ * without one. Overrides of such a name may wait for their toolset; any other name is the admin's own toolset.
+ */
+export function isGeneratedName(name: string): boolean {
+  if (name in BUILTIN_ALIASES) return true;
+  const [type, namespace, service, ...rest] = name.split('/');
+  return rest.length === 0 && type !== undefined && isShortType(type) && !TYPE_SPECS[type].builtin
+    && /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(namespace ?? '') && /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(service ?? '');
+}

@@ -24,6 +24,8 @@ export interface PlanInput {
   health: HealthView;
   /** The overrides.yaml key of the live output ConfigMap. */
   overrides: string | undefined;
+  /** The generated entries of the last plan, by namespace/name (Plan.entries); none offline. */
+  previous?: ReadonlyMap<string, Record<string, unknown>>;
 }
 
 /** The part of the configuration a plan depends on. */
@@ -61,8 +63,8 @@ export interface Plan {
   /** Every detected candidate: the health checks to keep current. */
   candidates: Candidate[];
   document: OutputDocument;
-  /** Set when the document must not be written yet: a written toolset's new endpoint is still being verified. */
-  hold?: string;
+  /** The generated entry of each written Service: the next plan's `previous`. */
+  entries: ReadonlyMap<string, Record<string, unknown>>;
   /** The generated toolset names in the document, sorted. */
   toolsets: string[];
   /** One per Service that is a candidate or was rejected, sorted by namespace/name. */
@@ -87,33 +89,35 @@ export function detectionOptions(settings: PlanSettings, labelled: () => Readonl
 /**
  * The one decision of the product, pure: from the Services, the trusted namespaces, the health verdicts and the
  * overrides to the toolset file and a verdict for every Service. The controller writes what it returns; `render`
- * prints it. A toolset is written only for the URL that was checked; an included toolset whose endpoint changed
- * holds the output until its new endpoint has a verdict, rather than dropping it meanwhile.
+ * prints it. A toolset is rendered only for the URL that was checked.
  */
 export function plan(input: PlanInput, settings: PlanSettings): Plan {
   const labelled = trustedByLabel([...input.namespaces]);
   const detection = detectionOptions(settings, () => labelled);
   const { candidates, rejections } = detectServices(input.services, detection, settings.excludeNamespaces);
   const health = settings.healthChecks ? input.health : assumedHealthy(candidates);
+  // An included toolset whose endpoint changed keeps the entry last written for it until the new URL has a verdict,
+  // so it neither disappears meanwhile nor holds back anybody else's change.
+  const pinned = new Map<string, Record<string, unknown>>();
   const eligible = candidates.filter((c) => {
     const record = health.record(c.key);
-    return record?.included && record.healthUrl === c.healthUrl;
+    if (!record?.included) return false;
+    if (record.healthUrl === c.healthUrl) return true;
+    const previous = input.previous?.get(c.key);
+    if (previous) pinned.set(c.key, previous);
+    return previous !== undefined;
   });
-  const reverifying = candidates.find((c) => {
-    const record = health.record(c.key);
-    return record?.included && record.healthUrl !== c.healthUrl;
-  });
-  const fitted = planToolsets(eligible, input.overrides, { defaults: settings.defaults, budgetBytes: settings.budgetBytes });
+  const fitted = planToolsets(eligible, input.overrides, { defaults: settings.defaults, budgetBytes: settings.budgetBytes, pinned });
   const allRejections = [...rejections, ...fitted.rejections];
   const toolsets = Object.keys(fitted.toolsets).sort();
   const decided = verdicts({
     candidates, rejections: allRejections, health, checked: settings.healthChecks,
-    shadowed: fitted.shadowed, written: new Set(toolsets), failureThreshold: settings.failureThreshold,
+    shadowed: fitted.shadowed, written: new Set(toolsets), pinned: new Set(pinned.keys()), failureThreshold: settings.failureThreshold,
   });
   return {
     candidates,
     document: fitted.document,
-    ...(reverifying ? { hold: `waiting for the health check of ${reverifying.key}'s new endpoint ${reverifying.healthUrl}` } : {}),
+    entries: fitted.entries,
     toolsets,
     ...decided,
     rejections: allRejections,

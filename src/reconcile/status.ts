@@ -7,7 +7,8 @@ export interface ServiceStatus {
   namespace: string;
   name: string;
   verdict: ServiceVerdict;
-  /** Machine-readable cause: a rejection or health failure reason, Shadowed, or Healthy. */
+  /** Machine-readable cause: a rejection or health failure reason, Shadowed, Healthy, or EndpointChanged (included
+   * with the entry of its previous endpoint while the new one is checked). */
   reason: string;
   message: string;
   type?: string;

@@ -1,5 +1,6 @@
 import type { Candidate, Rejection } from '../discovery/candidate.ts';
 import { resolveClaims, type Shadowed } from '../discovery/claims.ts';
+import { entryBytes } from '../toolset/document.ts';
 import { renderEntry, withLogsSwitch, type ToolsetDefaults, type ToolsetsMap } from '../toolset/render.ts';
 import { outputDocument, type OutputDocument } from './output-document.ts';
 
@@ -7,6 +8,8 @@ export interface PlanOptions {
   defaults: ToolsetDefaults;
   /** output.sizeBudgetBytes: the document, overrides included, never exceeds it. */
   budgetBytes: number;
+  /** Entries to keep as they were last written instead of rendering them anew (an endpoint still being verified). */
+  pinned?: ReadonlyMap<string, Record<string, unknown>>;
 }
 
 export interface ToolsetPlan {
@@ -17,6 +20,8 @@ export interface ToolsetPlan {
   /** Services refused while rendering: invalid or oversized entries, and entries dropped for the budget. */
   rejections: Rejection[];
   document: OutputDocument;
+  /** The generated entry of each written Service, by namespace/name: what a later plan may pin. */
+  entries: ReadonlyMap<string, Record<string, unknown>>;
 }
 
 interface Sized {
@@ -34,7 +39,8 @@ export function planToolsets(eligible: readonly Candidate[], overridesText: stri
   const rejections: Rejection[] = [];
   const rendered = new Map<string, Sized>();
   for (const c of eligible) {
-    const r = renderEntry(c, options.defaults);
+    const pinned = options.pinned?.get(c.key);
+    const r = pinned ? { ok: true as const, candidate: c, entry: pinned, bytes: entryBytes(c.toolset, pinned) } : renderEntry(c, options.defaults);
     if (r.ok) rendered.set(c.key, r);
     else rejections.push(r.rejection);
   }
@@ -56,7 +62,12 @@ export function planToolsets(eligible: readonly Candidate[], overridesText: stri
     toolsets = toolsetsOf(kept);
     document = outputDocument(toolsets, overridesText);
   }
-  return { toolsets, winners: kept.map((k) => k.candidate), shadowed, rejections, document };
+  if (document.ok && Buffer.byteLength(document.content) > options.budgetBytes) {
+    const bytes = Buffer.byteLength(document.content);
+    document = { ok: false, error: `the output is ${bytes} bytes with every generated toolset left out (overrides.yaml, or the placeholder), over output.sizeBudgetBytes (${options.budgetBytes})` };
+  }
+  const entries = new Map(kept.map((k) => [k.candidate.key, k.entry]));
+  return { toolsets, winners: kept.map((k) => k.candidate), shadowed, rejections, document, entries };
 }
 
 function toolsetsOf(kept: readonly Sized[]): ToolsetsMap {

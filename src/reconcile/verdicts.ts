@@ -20,6 +20,8 @@ export interface Decisions {
   shadowed: readonly Shadowed[];
   /** Toolset names in the document. */
   written: ReadonlySet<string>;
+  /** Services whose endpoint changed and whose previous entry is kept until the new one is checked. */
+  pinned: ReadonlySet<string>;
   failureThreshold: number;
 }
 
@@ -53,7 +55,8 @@ function candidateVerdict(c: Candidate, d: Decisions, shadowedBy: string | undef
   const record = d.health.record(c.key);
   const base = { namespace: c.service.namespace, name: c.service.name, type: c.type, toolset: c.toolset, endpoint: c.endpoint, healthUrl: c.healthUrl };
   const checks = record && d.checked ? { lastCheck: record.lastCheckedAt, consecutiveFailures: record.consecutiveFailures } : {};
-  if (!record || (record.healthUrl !== c.healthUrl && !record.included)) {
+  const reverifying = record !== undefined && record.healthUrl !== c.healthUrl;
+  if (!record || (reverifying && !d.pinned.has(c.key))) {
     return { status: { ...base, verdict: 'pending', reason: 'NotChecked', message: 'health check in progress' } };
   }
   const v = record.lastVerdict;
@@ -69,8 +72,10 @@ function candidateVerdict(c: Candidate, d: Decisions, shadowedBy: string | undef
     return { status: { ...base, ...checks, verdict: 'shadowed', reason: 'Shadowed', message }, event: { type: 'Warning', reason: 'ToolsetShadowed', message } };
   }
   const failing = !v.healthy ? ` (last check failed: ${v.message}; ${record.consecutiveFailures} of ${d.failureThreshold} failures before removal)` : '';
-  const status: ServiceStatus = { ...base, ...checks, verdict: 'included', reason: 'Healthy', message: `written as ${c.toolset}${failing}` };
-  return d.written.has(c.toolset)
+  const kept = reverifying ? ` with its previous endpoint until the new one (${c.healthUrl}) is checked` : '';
+  const status: ServiceStatus = { ...base, ...checks, verdict: 'included', reason: reverifying ? 'EndpointChanged' : 'Healthy', message: `written as ${c.toolset}${kept}${failing}` };
+  // Announced once its current endpoint is verified; until then the file holds the previous one.
+  return d.written.has(c.toolset) && !reverifying
     ? { status, event: { type: 'Normal', reason: 'ToolsetDiscovered', message: `${c.toolset} at ${c.endpoint}` } }
     : { status };
 }

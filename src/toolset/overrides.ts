@@ -1,4 +1,5 @@
 import { load } from 'js-yaml';
+import { isGeneratedName } from '../discovery/toolset-types.ts';
 import type { ToolsetsMap } from './render.ts';
 import { toolsetsMapErrors } from './validate.ts';
 
@@ -46,9 +47,17 @@ export function deepMerge(base: unknown, over: unknown): unknown {
   return merged;
 }
 
-/** Generated toolsets with the user's overrides on top; the merged map must still pass the schema. */
+/**
+ * Generated toolsets with the user's overrides on top; the merged map must still pass the schema. An override of a
+ * name the operator generates, which is not generated right now and is not a whole toolset by itself
+ * (`{enabled: false}` for a custom toolset whose Service went away), waits for its toolset instead of making the
+ * file invalid: otherwise a tenant could freeze everyone's output by deleting the Service the admin had tuned.
+ */
 export function applyOverrides(generated: ToolsetsMap, overrides: ToolsetsMap): { ok: true; toolsets: ToolsetsMap } | { ok: false; error: string } {
-  const merged = deepMerge(generated, overrides) as ToolsetsMap;
+  const applicable = Object.fromEntries(
+    Object.entries(overrides).filter(([name, over]) => name in generated || !isGeneratedName(name) || toolsetsMapErrors({ [name]: over }).length === 0),
+  );
+  const merged = deepMerge(generated, applicable) as ToolsetsMap;
   const errors = toolsetsMapErrors(merged);
   return errors.length === 0 ? { ok: true, toolsets: merged } : { ok: false, error: `overrides.yaml makes the toolsets invalid: ${errors.join('; ')}` };
 }

@@ -71,18 +71,30 @@ describe('ReconcileStep', () => {
     expect(step.completed).toBe(true);
   });
 
-  it('holds the output while an included toolset\'s new endpoint is being checked', async () => {
+  it('keeps an included toolset\'s previous entry while its new endpoint is being checked, without holding other changes', async () => {
     const { kube, step, healthy, setServices } = setup();
     await step.run({ fullRecheck: false });
     healthy('obs/prom', 'http://prom.obs.svc:9090/-/healthy');
     await step.run({ fullRecheck: false });
-    setServices([prometheus('http://prom2.obs.svc:9090')]);
-    const held = await step.run({ fullRecheck: false });
-    expect(held).toMatchObject({ outcome: 'planned', due: [{ healthUrl: 'http://prom2.obs.svc:9090/-/healthy' }] });
-    expect(kube.applied).toHaveLength(1);
+    const api = service({ name: 'api', namespace: 'obs', annotations: { 'kubernaut.io/toolset': 'enabled', 'kubernaut.io/toolset-type': 'custom' } });
+    setServices([prometheus('http://prom2.obs.svc:9090'), api]);
+    healthy('obs/api', 'http://api.obs.svc.cluster.local:8080/');
+    const pinned = await step.run({ fullRecheck: false });
+    expect(pinned).toMatchObject({ outcome: 'written', due: [{ healthUrl: 'http://prom2.obs.svc:9090/-/healthy' }], write: { result: 'updated' } });
+    // The new toolset is written at once, and Prometheus still with the endpoint that was checked.
+    expect(kube.applied.at(-1)?.data?.['toolset.yaml']).toContain('custom/obs/api');
+    expect(kube.applied.at(-1)?.data?.['toolset.yaml']).toContain('http://prom.obs.svc:9090');
+    expect(step.status().services).toEqual([
+      expect.objectContaining({ name: 'api', verdict: 'included', reason: 'Healthy' }),
+      expect.objectContaining({
+        name: 'prom', verdict: 'included', reason: 'EndpointChanged',
+        message: 'written as prometheus/metrics with its previous endpoint until the new one (http://prom2.obs.svc:9090/-/healthy) is checked',
+      }),
+    ]);
     healthy('obs/prom', 'http://prom2.obs.svc:9090/-/healthy');
     await step.run({ fullRecheck: false });
-    expect(kube.applied.at(-1)?.data?.['toolset.yaml']).toContain('prom2.obs.svc');
+    expect(kube.applied.at(-1)?.data?.['toolset.yaml']).toContain('http://prom2.obs.svc:9090');
+    expect(kube.applied.at(-1)?.data?.['toolset.yaml']).not.toContain('http://prom.obs.svc:9090');
   });
 
   it('a standby replica plans and becomes ready but writes nothing', async () => {

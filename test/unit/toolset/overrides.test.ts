@@ -131,6 +131,16 @@ describe('applyOverrides', () => {
     expect(result.toolsets['internal-docs']).toMatchObject({ description: 'Team docs' });
   });
 
+  it('an override of a generated name that is not generated now, and is no toolset by itself, waits for it', () => {
+    const result = applyOverrides(generated, { 'custom/team-a/noisy': { enabled: false }, 'prometheus/metrics': { enabled: false } });
+    expect(result).toEqual({ ok: true, toolsets: expect.not.objectContaining({ 'custom/team-a/noisy': expect.anything() }) as unknown });
+    expect(result.ok && result.toolsets['prometheus/metrics']).toMatchObject({ enabled: false });
+  });
+
+  it('an override of a name the operator never generates is the admin\'s own toolset and must be whole', () => {
+    expect(applyOverrides(generated, { 'custom/team-a': { enabled: false } })).toMatchObject({ ok: false, error: expect.stringMatching(/description/) as unknown });
+  });
+
   it('does not change the generated map', () => {
     const copy = structuredClone(generated);
     applyOverrides(generated, { 'grafana/loki': { enabled: false, config: { headers: { A: 'b' } } } });
