@@ -58,9 +58,6 @@ const MAX_ECHOED_CHARS = 300;
 export function checkHealth(url: string, options: HealthCheckOptions): Promise<HealthVerdict> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
-  const timeoutMs = positiveOr(options.timeoutMs, DEFAULT_HEALTH_TIMEOUT_MS, MAX_TIMER_MS);
-  const maxBodyBytes = nonNegativeOr(options.maxBodyBytes, DEFAULT_MAX_BODY_BYTES);
-
   let target: URL;
   try {
     target = new URL(url);
@@ -74,55 +71,38 @@ export function checkHealth(url: string, options: HealthCheckOptions): Promise<H
       invalid(`GET ${shown}: unsupported protocol "${echo(target.protocol)}" (only http: and https: are checked)`, elapsed()),
     );
   }
-  const signal = options.signal;
-  if (signal?.aborted) {
-    return Promise.resolve(failure('Aborted', `GET ${shown}: ${abortedMessage(signal)}`, elapsed()));
+  if (options.signal?.aborted) {
+    return Promise.resolve(failure('Aborted', `GET ${shown}: ${abortedMessage(options.signal)}`, elapsed()));
   }
+  return exchange(target, shown, options, started);
+}
 
+/** The request itself, bounded by the deadline and the caller's signal; resolves at the status line. */
+function exchange(target: URL, shown: string, options: HealthCheckOptions, started: number): Promise<HealthVerdict> {
+  const timeoutMs = positiveOr(options.timeoutMs, DEFAULT_HEALTH_TIMEOUT_MS, MAX_TIMER_MS);
+  const maxBodyBytes = nonNegativeOr(options.maxBodyBytes, DEFAULT_MAX_BODY_BYTES);
+  const elapsed = () => Math.round(performance.now() - started);
   return new Promise<HealthVerdict>((resolve) => {
     let settled = false;
-    let finished = false;
     let req: http.ClientRequest | undefined;
     let res: IncomingMessage | undefined;
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = started + timeoutMs;
-
     const settle = (verdict: HealthVerdict) => {
       if (settled) return;
       settled = true;
       resolve(verdict);
     };
-    const fail = (reason: HealthFailureReason, detail: string, status?: number) =>
-      settle(failure(reason, `GET ${shown}: ${detail}`, elapsed(), status));
-
-    /** Releases everything: the timer, the abort listener, the response and the socket. Idempotent. */
-    const finish = () => {
-      if (finished) return;
-      finished = true;
-      if (timer) clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
+    const fail = (reason: HealthFailureReason, detail: string) => settle(failure(reason, `GET ${shown}: ${detail}`, elapsed()));
+    /** Releases everything: the deadline, the abort listener, the response and the socket. Idempotent. */
+    const finish = once(() => {
+      release();
       res?.destroy();
       req?.destroy();
-    };
-
-    const onTimer = () => {
-      // Timers may fire a hair early against performance.now(); never report a timeout before it is one.
-      const remaining = deadline - performance.now();
-      if (remaining > 0) {
-        timer = setTimeout(onTimer, Math.ceil(remaining));
-        return;
-      }
-      fail('Timeout', `timed out after ${timeoutMs} ms`);
-      finish();
-    };
-    function onAbort() {
-      if (signal) fail('Aborted', abortedMessage(signal));
-      finish();
-    }
-
-    timer = setTimeout(onTimer, timeoutMs);
-    signal?.addEventListener('abort', onAbort, { once: true });
-
+    });
+    const release = bound(started + timeoutMs, options.signal, {
+      expired: () => fail('Timeout', `timed out after ${timeoutMs} ms`),
+      aborted: (signal) => fail('Aborted', abortedMessage(signal)),
+      then: () => finish(),
+    });
     try {
       req = request(target, options.ca);
     } catch (error) {
@@ -130,14 +110,12 @@ export function checkHealth(url: string, options: HealthCheckOptions): Promise<H
       finish();
       return;
     }
-
     // Errors after the verdict (e.g. the reset caused by our own destroy while draining) are expected and ignored.
     req.on('error', (error) => {
       const { reason, detail } = classify(error);
       fail(reason, detail);
       finish();
     });
-
     req.on('response', (response) => {
       res = response;
       response.on('error', () => finish());
@@ -145,9 +123,49 @@ export function checkHealth(url: string, options: HealthCheckOptions): Promise<H
       settle(judge(response, shown, elapsed()));
       drain(response, maxBodyBytes, finish);
     });
-
     req.end();
   });
+}
+
+/**
+ * Calls `expired` at `deadline` (a performance.now() instant) or `aborted` when the signal aborts, whichever comes
+ * first, then `then`. Returns the function that cancels both.
+ */
+function bound(
+  deadline: number,
+  signal: AbortSignal | undefined,
+  on: { expired: () => void; aborted: (signal: AbortSignal) => void; then: () => void },
+): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  const onTimer = () => {
+    // Timers may fire a hair early against performance.now(); never report a timeout before it is one.
+    const remaining = deadline - performance.now();
+    if (remaining > 0) {
+      timer = setTimeout(onTimer, Math.ceil(remaining));
+      return;
+    }
+    on.expired();
+    on.then();
+  };
+  const onAbort = () => {
+    if (signal) on.aborted(signal);
+    on.then();
+  };
+  timer = setTimeout(onTimer, Math.max(0, Math.ceil(deadline - performance.now())));
+  signal?.addEventListener('abort', onAbort, { once: true });
+  return () => {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
+  };
+}
+
+function once(work: () => void): () => void {
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    work();
+  };
 }
 
 function request(target: URL, ca: string | Buffer | undefined): http.ClientRequest {

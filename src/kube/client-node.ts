@@ -17,28 +17,8 @@ import type { ApplyOptions, KubeClient, ServiceScope } from './client.ts';
 import { toKubeApiError } from './errors.ts';
 import { toConfigMap, toNamespace, toService } from './convert.ts';
 import type { ConfigMap, ConfigMapApply, EventRecord, Lease, Namespace, Service } from './objects.ts';
-import { Reflector, type ListResult, type ListWatchSource, type WatchEventType } from './reflector.ts';
-
-/** Page size for lists: large clusters are listed in chunks instead of one huge response. */
-const PAGE_SIZE = 500;
-
-interface Page<R> {
-  items: R[];
-  metadata?: { resourceVersion?: string; _continue?: string };
-}
-
-async function listAllPages<R>(fetchPage: (cont: string | undefined) => Promise<Page<R>>): Promise<{ items: R[]; resourceVersion: string }> {
-  const items: R[] = [];
-  let cont: string | undefined;
-  let resourceVersion = '';
-  do {
-    const page = await fetchPage(cont);
-    items.push(...page.items);
-    resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
-    cont = page.metadata?._continue || undefined;
-  } while (cont);
-  return { items, resourceVersion };
-}
+import { listWatchSource, PAGE_SIZE } from './list-watch-source.ts';
+import { Reflector } from './reflector.ts';
 
 /** The KubeClient over @kubernetes/client-node 2.x. */
 export class ClientNodeKube implements KubeClient {
@@ -75,41 +55,14 @@ export class ClientNodeKube implements KubeClient {
     return this.#kc.getCurrentCluster()?.server ?? '(no cluster)';
   }
 
-  #source<T>(
-    description: string,
-    path: string,
-    selectors: { labelSelector?: string; fieldSelector?: string },
-    list: (cont: string | undefined) => Promise<Page<unknown>>,
-    convert: (raw: unknown) => T,
-  ): ListWatchSource<T> {
-    return {
-      description,
-      convert,
-      list: async (): Promise<ListResult<T>> => {
-        try {
-          const all = await listAllPages(list);
-          return { items: all.items.map(convert), resourceVersion: all.resourceVersion };
-        } catch (error) {
-          throw toKubeApiError(`list ${description}`, error);
-        }
-      },
-      watch: (resourceVersion, onEvent, onDone) =>
-        this.#watch.watch(
-          path,
-          { resourceVersion, allowWatchBookmarks: true, ...selectors },
-          (type: string, object: unknown) => onEvent(type as WatchEventType, object),
-          (error: unknown) => onDone(error ?? undefined),
-        ),
-    };
-  }
-
   watchServices(scope: ServiceScope): Reflector<Service> {
     const { namespace, labelSelector } = scope;
     const where = namespace ? `namespace ${namespace}` : 'all namespaces';
     const description = `Services in ${where}${labelSelector ? ` matching ${labelSelector}` : ''}`;
     const path = namespace ? `/api/v1/namespaces/${namespace}/services` : '/api/v1/services';
     return new Reflector(
-      this.#source(
+      listWatchSource(
+        this.#watch,
         description,
         path,
         labelSelector ? { labelSelector } : {},
@@ -126,7 +79,8 @@ export class ClientNodeKube implements KubeClient {
     const fieldSelector = name ? `metadata.name=${name}` : undefined;
     const description = name ? `ConfigMap ${namespace}/${name}` : `ConfigMaps in namespace ${namespace}`;
     return new Reflector(
-      this.#source(
+      listWatchSource(
+        this.#watch,
         description,
         `/api/v1/namespaces/${namespace}/configmaps`,
         fieldSelector ? { fieldSelector } : {},
@@ -138,7 +92,8 @@ export class ClientNodeKube implements KubeClient {
 
   watchNamespaces(labelSelector: string): Reflector<Namespace> {
     return new Reflector(
-      this.#source(
+      listWatchSource(
+        this.#watch,
         `Namespaces matching ${labelSelector}`,
         '/api/v1/namespaces',
         { labelSelector },

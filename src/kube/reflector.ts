@@ -1,7 +1,8 @@
 import { Subject, type Observable } from 'rxjs';
 import { backoffDelay, defaultBackoff, sleep, type BackoffPolicy } from '../retry/backoff.ts';
 import { KubeApiError, toKubeApiError } from './errors.ts';
-import { objectKey, type ObjectMeta } from './objects.ts';
+import { ObjectCache, type Keyed } from './object-cache.ts';
+import { WatchRequest } from './watch-request.ts';
 
 export interface ListResult<T> {
   items: T[];
@@ -37,10 +38,6 @@ export type CacheEvent<T> =
   | { type: 'error'; error: KubeApiError; retryInMs: number }
   | { type: 'restarted'; reason: RestartReason };
 
-interface Keyed {
-  metadata: Pick<ObjectMeta, 'namespace' | 'name' | 'resourceVersion'>;
-}
-
 /**
  * A list-then-watch cache of one kind of object, in the manner of client-go's reflector. It never stops by
  * itself: a 410 relists at once, any other failure relists after a capped, jittered exponential backoff, and
@@ -51,19 +48,18 @@ export class Reflector<T extends Keyed> {
   readonly #events = new Subject<CacheEvent<T>>();
   readonly #source: ListWatchSource<T>;
   readonly #backoff: BackoffPolicy;
-  readonly #cache = new Map<string, T>();
+  readonly #cache = new ObjectCache<T>();
   #stop = new AbortController();
   #running: Promise<void> | undefined;
-  #currentWatch: { abort(): void } | undefined;
+  #watch: WatchRequest<T> | undefined;
+  /** A restart asked for while no watch was open (during a list or a back-off pause): the pause ends early. */
   #pendingRestart: RestartReason | undefined;
   #wakeUp: (() => void) | undefined;
-  /** Set while a watch request waits for the API server's answer. */
-  #abandonWatch: ((reason: RestartReason) => void) | undefined;
   #synced = false;
   #firstSync: { promise: Promise<void>; resolve: () => void };
   #lastActivity = Date.now();
 
-  /** A list that has not answered in this long is abandoned and retried (a stopped API server never answers). */
+  /** A list that has not answered in this long is abandoned and retried. */
   listTimeoutMs = 60_000;
 
   constructor(source: ListWatchSource<T>, backoff: BackoffPolicy = defaultBackoff) {
@@ -98,7 +94,6 @@ export class Reflector<T extends Keyed> {
 
   async stop(): Promise<void> {
     this.#stop.abort();
-    this.#currentWatch?.abort();
     this.#wakeUp?.();
     await this.#running;
     this.#running = undefined;
@@ -106,22 +101,21 @@ export class Reflector<T extends Keyed> {
 
   /** The cached objects, in no particular order. */
   list(): T[] {
-    return [...this.#cache.values()];
+    return this.#cache.list();
   }
 
   get(namespace: string, name: string): T | undefined {
-    return this.#cache.get(objectKey({ namespace, name }));
+    return this.#cache.get(namespace, name);
   }
 
   /** Drops the current watch and lists again from the API server (a resync, or a stalled watch). */
   restart(reason: Extract<RestartReason, 'relist' | 'stalled'>): void {
     if (!this.#running) return;
-    if (this.#abandonWatch) {
-      this.#abandonWatch(reason);
+    if (this.#watch) {
+      this.#watch.restart(reason);
       return;
     }
     this.#pendingRestart = reason;
-    this.#currentWatch?.abort();
     this.#wakeUp?.();
   }
 
@@ -131,14 +125,14 @@ export class Reflector<T extends Keyed> {
     while (!signal.aborted) {
       try {
         if (!resourceVersion) {
-          const listed = await this.#listWithTimeout(signal);
+          const listed = await listWithin(this.#source, this.listTimeoutMs, signal);
           if (signal.aborted) break;
           this.#replace(listed.items);
           resourceVersion = listed.resourceVersion;
           // Not a reset of `failures`: a list that works while every watch is refused (403 on watch only) must
           // still back off further each time instead of relisting at the first delay forever.
         }
-        const outcome = await this.#watchOnce(resourceVersion, (rv) => (resourceVersion = rv), () => (failures = 0), signal);
+        const outcome = await this.#watchFrom(resourceVersion, (rv) => (resourceVersion = rv), () => (failures = 0), signal);
         if (signal.aborted) break;
         if (outcome !== 'closed') {
           resourceVersion = '';
@@ -161,21 +155,6 @@ export class Reflector<T extends Keyed> {
     }
   }
 
-  /** The list, abandoned when it takes longer than listTimeoutMs or when the reflector stops. */
-  #listWithTimeout(signal: AbortSignal): Promise<ListResult<T>> {
-    let timer: NodeJS.Timeout | undefined;
-    let onStop: (() => void) | undefined;
-    const abandoned = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => reject(new KubeApiError(`list ${this.#source.description}`, 0, 'Timeout', `no answer within ${this.listTimeoutMs} ms`)), this.listTimeoutMs);
-      onStop = () => reject(new KubeApiError(`list ${this.#source.description}`, 0, 'Stopped', 'the reflector stopped'));
-      signal.addEventListener('abort', onStop, { once: true });
-    });
-    return Promise.race([this.#source.list(), abandoned]).finally(() => {
-      clearTimeout(timer);
-      if (onStop) signal.removeEventListener('abort', onStop);
-    });
-  }
-
   /** Sleeps, but wakes early for stop() or restart(). */
   async #pause(ms: number, signal: AbortSignal): Promise<void> {
     const wake = new AbortController();
@@ -188,111 +167,49 @@ export class Reflector<T extends Keyed> {
     signal.removeEventListener('abort', onStop);
   }
 
-  /**
-   * One watch request. Resolves 'closed' to resume from the last resource version, or why a relist is due.
-   * A request the API server has not answered yet (a frozen server accepts the connection and says nothing) is
-   * given up on stop() or restart(); should it answer later, that stream is aborted unread.
-   */
-  #watchOnce(
-    from: string,
-    advance: (resourceVersion: string) => void,
-    healthy: () => void,
-    signal: AbortSignal,
-  ): Promise<'closed' | RestartReason> {
-    return new Promise((resolve, reject) => {
-      let expired = false;
-      let settled = false;
-      let handle: { abort(): void } | undefined;
-      const settle = (outcome: () => void) => {
-        if (settled) return;
-        settled = true;
-        signal.removeEventListener('abort', onStop);
-        this.#abandonWatch = undefined;
-        if (this.#currentWatch === handle) this.#currentWatch = undefined;
-        outcome();
-      };
-      const onStop = () => {
-        handle?.abort();
-        settle(() => resolve('closed'));
-      };
-      signal.addEventListener('abort', onStop, { once: true });
-      this.#abandonWatch = (reason) => settle(() => resolve(reason));
-      const onEvent = (type: WatchEventType, raw: unknown) => {
-        if (settled) return;
+  /** One watch request, from `from`: 'closed' to resume from the last resource version, or why a relist is due. */
+  async #watchFrom(from: string, advance: (rv: string) => void, healthy: () => void, signal: AbortSignal): Promise<'closed' | RestartReason> {
+    const restart = this.#pendingRestart;
+    this.#pendingRestart = undefined;
+    if (restart) return restart;
+    const watch = new WatchRequest(this.#source, signal, {
+      onActivity: () => {
         this.#lastActivity = Date.now();
         healthy();
-        if (type === 'ERROR') {
-          const status = raw as { code?: number; reason?: string; message?: string };
-          if (status.code === 410) expired = true;
-          else settle(() => reject(new KubeApiError(`watch ${this.#source.description}`, status.code ?? 0, status.reason ?? '', status.message ?? '')));
-          return;
-        }
-        const object = this.#source.convert(raw);
+      },
+      onObject: (type, object) => {
         advance(object.metadata.resourceVersion);
-        if (type === 'BOOKMARK') return;
-        const key = objectKey(object.metadata);
-        if (type === 'DELETED') {
-          this.#cache.delete(key);
-          this.#events.next({ type: 'deleted', object });
-        } else {
-          const known = this.#cache.has(key);
-          this.#cache.set(key, object);
-          this.#events.next({ type: known ? 'modified' : 'added', object });
-        }
-      };
-      const onDone = (error?: unknown) => {
-        const restart = this.#pendingRestart;
-        settle(() => {
-          this.#pendingRestart = undefined;
-          if (restart) resolve(restart);
-          else if (expired) resolve('expired');
-          else if (error && !isQuietEnd(error)) reject(toKubeApiError(`watch ${this.#source.description}`, error));
-          else resolve('closed');
-        });
-      };
-      this.#source.watch(from, onEvent, onDone).then(
-        (answered) => {
-          if (settled) {
-            answered.abort();
-            return;
-          }
-          handle = answered;
-          this.#abandonWatch = undefined;
-          // The API server answered the watch: the connection is alive even if no object changes for a while.
-          this.#lastActivity = Date.now();
-          this.#currentWatch = answered;
-          if (this.#pendingRestart) answered.abort();
-        },
-        (error: unknown) => settle(() => reject(toKubeApiError(`watch ${this.#source.description}`, error))),
-      );
+        if (type !== 'BOOKMARK') this.#events.next(this.#cache.apply(type, object));
+      },
     });
+    this.#watch = watch;
+    try {
+      return await watch.run(from);
+    } finally {
+      this.#watch = undefined;
+    }
   }
 
   #replace(items: T[]): void {
     this.#lastActivity = Date.now();
-    const seen = new Set<string>();
-    for (const object of items) {
-      const key = objectKey(object.metadata);
-      seen.add(key);
-      const old = this.#cache.get(key);
-      this.#cache.set(key, object);
-      if (!old) this.#events.next({ type: 'added', object });
-      else if (old.metadata.resourceVersion !== object.metadata.resourceVersion) this.#events.next({ type: 'modified', object });
-    }
-    for (const [key, object] of this.#cache) {
-      if (!seen.has(key)) {
-        this.#cache.delete(key);
-        this.#events.next({ type: 'deleted', object });
-      }
-    }
+    for (const change of this.#cache.replace(items)) this.#events.next(change);
     this.#synced = true;
     this.#events.next({ type: 'synced', count: this.#cache.size });
     this.#firstSync.resolve();
   }
 }
 
-/** client-node ends an idle watch with TimeoutError, and our own abort shows up as AbortError: both are normal. */
-function isQuietEnd(error: unknown): boolean {
-  const name = (error as { name?: string }).name;
-  return name === 'TimeoutError' || name === 'AbortError';
+/** The list, abandoned when it takes longer than `timeoutMs` (a stopped API server never answers) or on stop. */
+function listWithin<T>(source: ListWatchSource<T>, timeoutMs: number, signal: AbortSignal): Promise<ListResult<T>> {
+  let timer: NodeJS.Timeout | undefined;
+  let onStop: (() => void) | undefined;
+  const abandoned = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new KubeApiError(`list ${source.description}`, 0, 'Timeout', `no answer within ${timeoutMs} ms`)), timeoutMs);
+    onStop = () => reject(new KubeApiError(`list ${source.description}`, 0, 'Stopped', 'the reflector stopped'));
+    signal.addEventListener('abort', onStop, { once: true });
+  });
+  return Promise.race([source.list(), abandoned]).finally(() => {
+    clearTimeout(timer);
+    if (onStop) signal.removeEventListener('abort', onStop);
+  });
 }

@@ -16,7 +16,7 @@ export interface OutputTarget {
   /** Take over an existing ConfigMap of that name that another tool created. */
   adopt: boolean;
   sizeBudgetBytes: number;
-  /** Compute everything, write nothing. The one place dry-run is enforced. */
+  /** Compute everything, write no ConfigMap (Events and the Lease are held back by LeaderGate.mayWrite). */
   dryRun: boolean;
 }
 

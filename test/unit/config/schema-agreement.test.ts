@@ -208,3 +208,20 @@ function constraints(node: ChartNode) {
 function alternatives(pattern: string | undefined): string[] {
   return (pattern ?? '').split('|').sort();
 }
+
+describe('the README shows the schema defaults', () => {
+  const readme = readFileSync(join(import.meta.dirname, '../../../README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('### Configuration file'));
+  const block = /```yaml\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
+  // output.namespace is shown as "$POD_NAMESPACE (default …)": the one default that comes from the environment.
+  const shown = load(block.replace(/^(\s*namespace:) \$POD_NAMESPACE.*$/m, '$1 kubernaut-system')) as Record<string, unknown>;
+
+  it('lists every setting once, and nothing else', () => {
+    expect(leafPaths(shown, []).sort()).toEqual(FIELDS.map((f) => dotted(f.path)).sort());
+  });
+
+  it.each(FIELDS.map((f) => [dotted(f.path), f] as const))('%s', (_path, f) => {
+    const value = getAt(shown, f.path);
+    expect(value).toEqual(f.default ?? (f.kind === 'list' ? [] : ''));
+  });
+});

@@ -21,7 +21,7 @@ function renderToolsets(candidates: readonly Candidate[], defaults: ToolsetDefau
   return { toolsets: plan.toolsets, invalid: plan.rejections };
 }
 
-/** The file content the reconciler writes for these healthy candidates (no overrides.yaml, no binding budget). */
+/** The file content plan() produces for these healthy candidates (no overrides.yaml, no binding budget). */
 function documentFor(candidates: readonly Candidate[]): string {
   const { document } = planToolsets(candidates, undefined, { defaults: {}, budgetBytes: Number.MAX_SAFE_INTEGER });
   if (!document.ok) throw new Error(document.error);
