@@ -27,8 +27,8 @@ export class FaultProxy {
   fault: Fault | undefined;
   readonly #server: Server;
   readonly #sockets = new Set<Socket>();
-  /** Open responses and the API server answers piped into them. */
-  readonly #streams = new Map<ServerResponse, IncomingMessage>();
+  /** Open responses, the API server answers piped into them, and what was asked. */
+  readonly #streams = new Map<ServerResponse, { answer: IncomingMessage; entry: ProxiedRequest }>();
   #held: (() => void)[] = [];
   #holding = false;
 
@@ -78,7 +78,7 @@ export class FaultProxy {
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       // A watch answers with headers and then waits for events: pass the headers on now, as the API server does.
       res.flushHeaders();
-      this.#streams.set(res, answer);
+      this.#streams.set(res, { answer, entry });
       res.on('close', () => this.#streams.delete(res));
       answer.pipe(res);
     });
@@ -91,10 +91,15 @@ export class FaultProxy {
     req.pipe(upstream);
   }
 
+  /** Watch requests whose stream is open now (the API server answered and neither side has ended it). */
+  openWatches(): ProxiedRequest[] {
+    return [...this.#streams.values()].filter((s) => s.entry.watch).map((s) => s.entry);
+  }
+
   /** Ends every open response (watch streams) cleanly, as an API server ending a watch would. */
   endStreams(): number {
     const open = [...this.#streams];
-    for (const [res, answer] of open) {
+    for (const [res, { answer }] of open) {
       answer.unpipe(res);
       answer.destroy();
       res.end();

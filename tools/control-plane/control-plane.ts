@@ -5,13 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveBinaries, type Binaries } from './binaries.ts';
 import { createPki, type Pki } from './pki.ts';
-import { freePort } from './ports.ts';
-import { isAlive, isOurs, startDetached, startTicks, stopGroup } from './processes.ts';
+import { freePort, portFree } from './ports.ts';
+import { hasExited, isAlive, isOurs, startDetached, startTicks, stopGroup } from './processes.ts';
 import { waitFor } from './wait.ts';
 
 /** Large enough for 30,000 Services. */
 export const SERVICE_CIDR = '10.96.0.0/16';
 const START_TIMEOUT_MS = Number(process.env.KUBERNAUT_CONTROL_PLANE_START_TIMEOUT_MS ?? 120_000);
+/** Well inside a test's own timeout, so a restart that cannot succeed fails with its reason instead of a Jest timeout. */
+const RESTART_TIMEOUT_MS = Number(process.env.KUBERNAUT_API_SERVER_RESTART_TIMEOUT_MS ?? 60_000);
 
 /** What `up` returns and what is kept in `<dir>/state.json` so later commands find the same control plane. */
 export interface ControlPlane {
@@ -29,6 +31,11 @@ export interface ControlPlane {
   apiserverArgs: string[];
   /** The process whose death makes this control plane an orphan (a test run); absent for long-lived ones. */
   owner?: { pid: number; ticks: number | undefined };
+  /**
+   * The process running `up` for it, until the control plane is ready: while that process lives, a control plane
+   * whose later processes have not started yet is being started, not left behind.
+   */
+  starting?: { pid: number; ticks: number | undefined };
   binaries: Binaries;
   version: string;
   startedAt: string;
@@ -76,7 +83,20 @@ export async function teardown(cp: ControlPlane): Promise<void> {
   rmSync(cp.dir, { recursive: true, force: true });
 }
 
-/** Removes control planes left behind by a killed run: owner gone, or some of their processes dead. */
+/**
+ * Why a control plane should be swept, or undefined when it is not an orphan. One with an owner belongs to that
+ * owner while it lives, whatever state its processes are in: a test kills its API server on purpose and starts it
+ * again (signalApiServer, restartApiServer), and any other process's `up`, which sweeps first, used to take that
+ * moment for a crash, stop etcd and delete the directory under the restarting test (issue #15). Without an owner,
+ * dead processes make it an orphan, unless the `up` starting it is still at work.
+ */
+function orphanedBecause(cp: ControlPlane): string | undefined {
+  if (cp.owner) return ownerGone(cp) ? `its owner (pid ${cp.owner.pid}) is gone` : undefined;
+  if (cp.starting && isAlive(cp.starting.pid, cp.starting.ticks)) return undefined;
+  return processesAlive(cp) ? undefined : 'some of its processes are dead';
+}
+
+/** Removes control planes left behind by a killed run: owner gone, or (without an owner) some of their processes dead. */
 export async function sweepOrphans(progress: (line: string) => void = () => {}): Promise<string[]> {
   const removed: string[] = [];
   if (!existsSync(runRoot())) return removed;
@@ -84,8 +104,9 @@ export async function sweepOrphans(progress: (line: string) => void = () => {}):
     const cp = readState(name);
     // Without state.json nothing was started yet (it is written right after each process starts).
     if (!cp) continue;
-    if (ownerGone(cp) || !processesAlive(cp)) {
-      progress(`removing control plane "${name}" left behind by an earlier run`);
+    const reason = orphanedBecause(cp);
+    if (reason) {
+      progress(`removing control plane "${name}" left behind by an earlier run: ${reason}`);
       await teardown(cp);
       removed.push(name);
     }
@@ -139,6 +160,27 @@ export async function healthy(cp: ControlPlane): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** The first of the control plane's started processes that is no longer running, described; undefined when all run. */
+function deadProcess(cp: ControlPlane): string | undefined {
+  for (const [role, pid] of Object.entries(cp.pids)) {
+    if (pid && !isOurs(pid, cp.dir)) return `${role} (pid ${pid}) exited`;
+  }
+  return undefined;
+}
+
+/**
+ * Polls `ready` until it holds, and fails at once, not at the deadline, when a process of the control plane has
+ * exited meanwhile (nothing it waits for could happen any more).
+ */
+async function waitReady(cp: ControlPlane, what: string, ready: () => Promise<boolean>, timeoutMs: number, intervalMs = 250): Promise<void> {
+  const outcome = await waitFor(async () => {
+    const dead = deadProcess(cp);
+    if (dead) return { dead };
+    return (await ready()) ? { dead: undefined } : undefined;
+  }, { timeoutMs, intervalMs, describe: () => what });
+  if (outcome.dead) throw new Error(`${outcome.dead} while waiting for ${what}`);
 }
 
 function tail(file: string, lines = 15): string {
@@ -206,12 +248,16 @@ export async function up(options: UpOptions = {}): Promise<ControlPlane & { reus
     pids: { etcd: 0, apiserver: 0 },
     apiserverArgs: [],
     ...(options.ownerPid ? { owner: { pid: options.ownerPid, ticks: startTicks(options.ownerPid) } } : {}),
+    starting: { pid: process.pid, ticks: startTicks(process.pid) },
     binaries, version: '', startedAt: new Date().toISOString(),
   };
   const save = () => writeFileSync(stateFile(name), JSON.stringify(cp, null, 2));
-  // Stops what did start but keeps the directory so the logs can be read; the next `up` sweeps it.
+  // Stops what did start but keeps the directory so the logs can be read; a later `up` sweeps it (once its owner, if
+  // it has one, is gone) or replaces it (same name).
   const failed = async (what: string, log: string, error: unknown): Promise<never> => {
     for (const pid of Object.values(cp.pids)) if (pid) await stopGroup(pid, dir);
+    delete cp.starting;
+    save();
     throw new Error(`${what} did not become ready: ${(error as Error).message}\nlogs: ${dir}\n--- ${log} (tail) ---\n${tail(log)}`);
   };
   writeFileSync(cp.kubeconfig, kubeconfig(pki, apiServerUrl), { mode: 0o600 });
@@ -231,9 +277,8 @@ export async function up(options: UpOptions = {}): Promise<ControlPlane & { reus
     `--initial-cluster=${name}=http://127.0.0.1:${peerPort}`, '--unsafe-no-fsync=true', '--log-level=warn',
   ], logs.etcd);
   save();
-  await waitFor(async () => ((await etcdHealthy(etcdUrl)) ? true : undefined), {
-    timeoutMs: START_TIMEOUT_MS, intervalMs: 100, describe: () => `etcd at ${etcdUrl}/health`,
-  }).catch((e) => failed('etcd', logs.etcd, e));
+  await waitReady(cp, `etcd at ${etcdUrl}/health`, () => etcdHealthy(etcdUrl), START_TIMEOUT_MS, 100)
+    .catch((e) => failed('etcd', logs.etcd, e));
 
   progress(`starting kube-apiserver on ${apiServerUrl}`);
   cp.apiserverArgs = [
@@ -247,10 +292,9 @@ export async function up(options: UpOptions = {}): Promise<ControlPlane & { reus
   ];
   cp.pids.apiserver = startDetached(binaries.kubeApiserver, cp.apiserverArgs, logs.apiserver);
   save();
-  await apiServerReady(cp).catch((e) => failed('kube-apiserver', logs.apiserver, e));
-  await waitFor(async () => ((await apiGet(cp, '/api/v1/namespaces/default')).status === 200 ? true : undefined), {
-    timeoutMs: START_TIMEOUT_MS, describe: () => 'namespace "default" to exist',
-  }).catch((e) => failed('kube-apiserver', logs.apiserver, e));
+  await apiServerReady(cp, START_TIMEOUT_MS).catch((e) => failed('kube-apiserver', logs.apiserver, e));
+  await waitReady(cp, 'namespace "default" to exist', async () => (await apiGet(cp, '/api/v1/namespaces/default')).status === 200, START_TIMEOUT_MS, 100)
+    .catch((e) => failed('kube-apiserver', logs.apiserver, e));
   cp.version = (JSON.parse((await apiGet(cp, '/version')).body) as { gitVersion: string }).gitVersion;
 
   if (logs.controllerManager && binaries.kubeControllerManager) {
@@ -266,38 +310,55 @@ export async function up(options: UpOptions = {}): Promise<ControlPlane & { reus
       '--v=1',
     ], logs.controllerManager);
     save();
-    await waitFor(
-      async () => ((await apiGet(cp, '/api/v1/namespaces/default/serviceaccounts/default')).status === 200 ? true : undefined),
-      { timeoutMs: START_TIMEOUT_MS, intervalMs: 250, describe: () => 'kube-controller-manager to create ServiceAccount default/default' },
-    ).catch((e) => failed('kube-controller-manager', logs.controllerManager ?? '', e));
+    await waitReady(cp, 'kube-controller-manager to create ServiceAccount default/default',
+      async () => (await apiGet(cp, '/api/v1/namespaces/default/serviceaccounts/default')).status === 200, START_TIMEOUT_MS)
+      .catch((e) => failed('kube-controller-manager', logs.controllerManager ?? '', e));
   }
+  delete cp.starting;
   save();
   return { ...cp, reused: false };
 }
 
-function apiServerReady(cp: ControlPlane): Promise<true> {
-  return waitFor(async () => ((await apiGet(cp, '/readyz').catch(() => ({ status: 0 }))).status === 200 ? true : undefined), {
-    timeoutMs: START_TIMEOUT_MS, intervalMs: 250, describe: () => `kube-apiserver at ${cp.apiServerUrl}/readyz`,
-  });
+function apiServerReady(cp: ControlPlane, timeoutMs: number): Promise<void> {
+  return waitReady(cp, `kube-apiserver at ${cp.apiServerUrl}/readyz`,
+    async () => (await apiGet(cp, '/readyz').catch(() => ({ status: 0 }))).status === 200, timeoutMs);
 }
 
 /**
  * Fault injection: signals the API server alone (etcd and the controller manager keep running). SIGKILL waits
- * until it is gone; SIGSTOP freezes it with its sockets open (clients see silence, not errors); SIGCONT resumes it.
+ * until it has exited, every thread, so its port is free again; SIGSTOP freezes it with its sockets open (clients
+ * see silence, not errors); SIGCONT resumes it.
  */
 export async function signalApiServer(cp: ControlPlane, signal: 'SIGKILL' | 'SIGSTOP' | 'SIGCONT'): Promise<void> {
   const pid = cp.pids.apiserver;
   if (!isOurs(pid, cp.dir)) throw new Error(`kube-apiserver of "${cp.name}" (pid ${pid}) is not running`);
   process.kill(pid, signal);
-  if (signal === 'SIGKILL') await waitFor(() => (isOurs(pid, cp.dir) ? undefined : true), { timeoutMs: 10_000, intervalMs: 20, describe: () => `kube-apiserver pid ${pid} to die` });
+  // Not `!isOurs`: its command line reads empty while its other threads still exit holding the listening socket,
+  // and a restart right then fails with "bind: address already in use" (issue #15).
+  if (signal === 'SIGKILL') {
+    await waitFor(() => (hasExited(pid, cp.dir) ? true : undefined), { timeoutMs: 10_000, intervalMs: 20, describe: () => `kube-apiserver pid ${pid} to exit (all threads)` });
+  }
 }
 
-/** Starts the API server again with its original command line (after signalApiServer SIGKILL) and waits for /readyz. */
+/**
+ * Starts the API server again with its original command line (after signalApiServer SIGKILL) and waits for /readyz.
+ * Fails with the reason, not a silent wait, when it cannot come back: the control plane's directory or etcd is gone,
+ * or the new process exits (e.g. its port was taken while it was down; the log tail says so).
+ */
 export async function restartApiServer(cp: ControlPlane): Promise<void> {
   if (isOurs(cp.pids.apiserver, cp.dir)) throw new Error(`kube-apiserver of "${cp.name}" is still running`);
+  if (!existsSync(stateFile(cp.name))) throw new Error(`control plane "${cp.name}" was removed (no ${stateFile(cp.name)}): cannot restart its kube-apiserver`);
+  if (!isOurs(cp.pids.etcd, cp.dir)) throw new Error(`etcd of "${cp.name}" (pid ${cp.pids.etcd}) is not running: a restarted kube-apiserver could never become ready`);
+  const port = Number(new URL(cp.apiServerUrl).port);
+  await waitFor(async () => (hasExited(cp.pids.apiserver, cp.dir) && (await portFree(port)) ? true : undefined), {
+    timeoutMs: 10_000, intervalMs: 20,
+    describe: () => `the old kube-apiserver (pid ${cp.pids.apiserver}) to have exited and port ${port} to be free for its restart`,
+  });
   cp.pids.apiserver = startDetached(cp.binaries.kubeApiserver, cp.apiserverArgs, cp.logs.apiserver);
   writeFileSync(stateFile(cp.name), JSON.stringify(cp, null, 2));
-  await apiServerReady(cp);
+  await apiServerReady(cp, RESTART_TIMEOUT_MS).catch((error: unknown) => {
+    throw new Error(`restarted kube-apiserver of "${cp.name}" did not become ready: ${(error as Error).message}\n--- ${cp.logs.apiserver} (tail) ---\n${tail(cp.logs.apiserver)}`);
+  });
 }
 
 /** etcd's JSON gateway: POST a v3 API call on the client URL (loopback). */

@@ -22,6 +22,32 @@ export function isOurs(pid: number, marker: string): boolean {
   }
 }
 
+/**
+ * Whether `pid` (started by us, its command line mentions `marker`) has finished exiting: no such process, a zombie
+ * whose threads are all gone, or a recycled pid. Not the same as `!isOurs`: /proc/<pid>/cmdline reads empty as soon
+ * as the main thread has dropped its memory, while the other threads (a Go binary has many) are still exiting and the
+ * process still holds its files and sockets, e.g. kube-apiserver's listening port.
+ */
+export function hasExited(pid: number, marker: string): boolean {
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return true;
+  }
+  const state = /^State:\s*(\S)/m.exec(status)?.[1];
+  const threads = Number(/^Threads:\s*(\d+)/m.exec(status)?.[1] ?? 0);
+  if (state === 'Z' || state === 'X') return threads <= 1;
+  let cmdline: string;
+  try {
+    cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return true;
+  }
+  // Empty while exiting (memory already released); another command line means the pid was recycled.
+  return cmdline !== '' && !cmdline.includes(marker);
+}
+
 /** Kernel start time of a process (clock ticks since boot); with the pid it identifies one process for good. */
 export function startTicks(pid: number): number | undefined {
   try {
@@ -47,14 +73,18 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/** SIGTERM to the whole group, SIGKILL after `graceMs`; resolves once the leader is gone. */
+/** SIGTERM to the whole group, SIGKILL after `graceMs`; resolves once the leader has exited, fails if even SIGKILL does not end it. */
 export async function stopGroup(pid: number, marker: string, graceMs = 10_000): Promise<void> {
   if (!isOurs(pid, marker)) return;
   signalGroup(pid, 'SIGTERM');
   const deadline = Date.now() + graceMs;
-  while (isOurs(pid, marker) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  if (isOurs(pid, marker)) {
+  while (!hasExited(pid, marker) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  if (!hasExited(pid, marker)) {
     signalGroup(pid, 'SIGKILL');
-    while (isOurs(pid, marker)) await new Promise((r) => setTimeout(r, 20));
+    const killDeadline = Date.now() + 10_000;
+    while (!hasExited(pid, marker)) {
+      if (Date.now() >= killDeadline) throw new Error(`pid ${pid} (${marker}) still running 10 s after SIGKILL to its group`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
   }
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { ClientNodeKube } from '../../../src/kube/client-node.ts';
 import { createLogger } from '../../../src/observe/logger.ts';
 import { Metrics } from '../../../src/observe/metrics.ts';
-import { ToolsetOperator } from '../../../src/operator.ts';
+import { ToolsetController } from '../../../src/controller/controller.ts';
 import {
   compactEtcd, down, restartApiServer, signalApiServer, up, type ControlPlane,
 } from '../../../tools/control-plane/control-plane.ts';
@@ -130,12 +130,17 @@ describe('API server faults (dedicated control plane)', () => {
     const kubeconfig = join(work, 'proxy.kubeconfig');
     writeFileSync(kubeconfig, proxyKubeconfig(proxy.url));
     const metrics = new Metrics({ processMetrics: false });
-    const operator = new ToolsetOperator({
+    const operator = new ToolsetController({
       kube: ClientNodeKube.fromFile(kubeconfig), metrics, config: testConfig(NS), log: createLogger({ silent: process.env.KUBERNAUT_TEST_LOGS !== '1', pretty: true }),
     });
     cleanup.push(() => operator.stop());
     await operator.start();
     await outputWhere(core, NS, (o) => toolsetOf('gone') in o.toolsets && toolsetOf('keep') in o.toolsets, 'keep and gone');
+    // The output can be written before the watches are answered; the gap must start with them open.
+    await waitFor(() => {
+      const open = proxy.openWatches();
+      return open.length >= 2 && open.some((r) => r.path.includes('/services')) ? open : undefined;
+    }, { timeoutMs: 10_000, describe: () => `the operator's watches (Services among them) open through the proxy; open now: ${JSON.stringify(proxy.openWatches().map((r) => r.path))}` });
 
     proxy.hold();
     expect(proxy.endStreams()).toBeGreaterThanOrEqual(2);
