@@ -19,6 +19,7 @@ import { toConfigMap, toNamespace, toService } from './convert.ts';
 import type { ConfigMap, ConfigMapApply, EventRecord, Lease, Namespace, Service } from './objects.ts';
 import { listWatchSource, PAGE_SIZE } from './list-watch-source.ts';
 import { Reflector } from './reflector.ts';
+import { shareDispatcher } from './shared-dispatcher.ts';
 
 /** The KubeClient over @kubernetes/client-node 2.x. */
 export class ClientNodeKube implements KubeClient {
@@ -30,7 +31,7 @@ export class ClientNodeKube implements KubeClient {
   readonly #watch: Watch;
 
   constructor(kc: KubeConfig) {
-    this.#kc = kc;
+    this.#kc = shareDispatcher(kc);
     this.#core = kc.makeApiClient(CoreV1Api);
     this.#coordination = kc.makeApiClient(CoordinationV1Api);
     this.#apps = kc.makeApiClient(AppsV1Api);
