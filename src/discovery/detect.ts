@@ -32,8 +32,8 @@ function autoDetectedType(svc: Service): ShortType | undefined {
   const byLabel = SHORT_TYPES.find((t) => TYPE_SPECS[t].knownApps.includes(app));
   if (byLabel) return byLabel;
   return SHORT_TYPES.find((t) => {
-    const n = TYPE_SPECS[t].portNumber;
-    return n !== undefined && svc.spec.ports.some((p) => p.port === n);
+    const { portNumber, detectByPort } = TYPE_SPECS[t];
+    return detectByPort && svc.spec.ports.some((p) => p.port === portNumber);
   });
 }
 
@@ -104,6 +104,15 @@ function externalHost(svc: Service, policy: EndpointPolicy, scope: EndpointScope
     throw new Rejected('EndpointNotAllowed', `ExternalName host ${quote(host)} is not allowed; ${allowedWhere(scope)}`);
   }
   return host;
+}
+
+/**
+ * The API URL under a server's base URL (Mimir: /prometheus), whether the endpoint was built or given with or
+ * without the prefix; health checks go to the server itself.
+ */
+function withApiPrefix(server: string, prefix: string | undefined): { base: string; endpoint: string } {
+  if (!prefix) return { base: server, endpoint: server };
+  return server.endsWith(prefix) ? { base: server.slice(0, -prefix.length), endpoint: server } : { base: server, endpoint: `${server}${prefix}` };
 }
 
 /** The Service's own cluster name, through the same policy as any other endpoint (default/kubernetes is the API server). */
@@ -255,9 +264,10 @@ export function detect(svc: Service, options: DetectionOptions): Detection {
       );
     }
     const endpointAnnotation = annotations[ANNOTATIONS.endpoint];
-    const endpoint = endpointAnnotation !== undefined
+    const server = endpointAnnotation !== undefined
       ? annotatedEndpoint(endpointAnnotation, options.policy, scope)
       : builtEndpoint(svc, spec, annotations[ANNOTATIONS.port], options.policy, scope);
+    const { base, endpoint } = withApiPrefix(server, spec.apiPrefix);
     const candidate: Candidate = {
       service,
       key,
@@ -265,7 +275,7 @@ export function detect(svc: Service, options: DetectionOptions): Detection {
       toolset: toolsetName(type, service),
       builtin: spec.builtin !== undefined,
       endpoint,
-      healthUrl: `${endpoint}${healthPath(annotations[ANNOTATIONS.healthPath], spec)}`,
+      healthUrl: `${base}${healthPath(annotations[ANNOTATIONS.healthPath], spec)}`,
       config: annotatedConfig(annotations[ANNOTATIONS.config], type),
       priority: priority(annotations[ANNOTATIONS.priority]),
       createdAt: svc.metadata.creationTimestamp,

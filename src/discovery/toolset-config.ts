@@ -10,13 +10,18 @@ import { jsonDepth, templateInValue } from './untrusted-text.ts';
  * template syntax, and limited per type to the tuning and identifier keys of HolmesGPT's config classes. HolmesGPT
  * itself accepts any key (its config classes allow extras), so the allow-list is ours to enforce.
  */
-const schema = JSON.parse(readFileSync(new URL('./annotation-config.schema.json', import.meta.url), 'utf8')) as { $defs: Record<string, { properties: Record<string, unknown> }> };
+const schema = JSON.parse(readFileSync(new URL('./annotation-config.schema.json', import.meta.url), 'utf8')) as {
+  $defs: Record<string, { properties?: Record<string, unknown>; $ref?: string }>;
+};
 const ajv = new Ajv2020({ allErrors: false, strict: true });
 ajv.addSchema(schema);
 
 /** The keys a Service of this type may set in its toolset-config. */
 export function allowedConfigKeys(type: ShortType): string[] {
-  return Object.keys(schema.$defs[type]?.properties ?? {});
+  const def = schema.$defs[type];
+  // The Prometheus-compatible types refer to prometheus' definition.
+  const target = def?.$ref ? schema.$defs[def.$ref.replace('#/$defs/', '')] : def;
+  return Object.keys(target?.properties ?? {});
 }
 
 function refusal(type: ShortType, error: ErrorObject): Rejected {

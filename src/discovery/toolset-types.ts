@@ -2,7 +2,8 @@
  * What each short type becomes in HolmesGPT. Toolset names and config keys follow the HolmesGPT release pinned in
  * tools/holmesgpt/versions.env (0.45.0); docs/holmesgpt-compatibility.md records how they were checked.
  */
-export type ShortType = 'prometheus' | 'grafana' | 'loki' | 'tempo' | 'elasticsearch' | 'jaeger' | 'custom';
+export type ShortType =
+  | 'prometheus' | 'thanos' | 'victoriametrics' | 'mimir' | 'grafana' | 'loki' | 'victorialogs' | 'tempo' | 'elasticsearch' | 'jaeger' | 'custom';
 
 export interface TypeSpec {
   type: ShortType;
@@ -10,9 +11,13 @@ export interface TypeSpec {
   builtin?: string;
   /** The key of the built-in's config that receives the endpoint. */
   endpointKey?: string;
+  /** Where the built-in's API lives under the server's base URL (Mimir serves the Prometheus API under /prometheus). */
+  apiPrefix?: string;
   portNames: readonly string[];
   /** Undefined means "the first port" (custom). */
   portNumber?: number;
+  /** Auto-detection may recognise the type by portNumber alone (false where the port is common or shared). */
+  detectByPort: boolean;
   healthPath: string;
   /** A logs toolset replaces HolmesGPT's kubernetes/logs, which must then be switched off. */
   providesLogs: boolean;
@@ -20,41 +25,69 @@ export interface TypeSpec {
   knownApps: readonly string[];
 }
 
+const PROMETHEUS_API = { builtin: 'prometheus/metrics', endpointKey: 'prometheus_url', providesLogs: false } as const;
+
 export const TYPE_SPECS: Readonly<Record<ShortType, TypeSpec>> = {
   prometheus: {
-    type: 'prometheus', builtin: 'prometheus/metrics', endpointKey: 'prometheus_url', portNames: ['web', 'http'],
-    portNumber: 9090, healthPath: '/-/healthy', providesLogs: false,
+    type: 'prometheus', ...PROMETHEUS_API, portNames: ['web', 'http'], portNumber: 9090, detectByPort: true, healthPath: '/-/healthy',
     knownApps: ['prometheus', 'prometheus-server', 'kube-prometheus-stack-prometheus'],
   },
+  // Prometheus-compatible query APIs, written as HolmesGPT's prometheus/metrics (they compete for it by priority).
+  // Thanos Query's HTTP port is 10902 (charts often expose it as "http" on 9090); a sidecar shares 10902, so no
+  // detection by port.
+  thanos: {
+    type: 'thanos', ...PROMETHEUS_API, portNames: ['http', 'http-query'], portNumber: 10902, detectByPort: false, healthPath: '/-/healthy',
+    knownApps: ['thanos-query', 'thanos-querier'],
+  },
+  // Single-node VictoriaMetrics serves the Prometheus API at its root on 8428; a cluster's vmselect needs
+  // /select/<tenant>/prometheus, which only the endpoint annotation can say.
+  victoriametrics: {
+    type: 'victoriametrics', ...PROMETHEUS_API, portNames: ['http'], portNumber: 8428, detectByPort: true, healthPath: '/health',
+    knownApps: ['victoria-metrics-single', 'vmsingle'],
+  },
+  // Every Mimir component carries app.kubernetes.io/name=mimir and 8080 is everybody's port: annotation only.
+  mimir: {
+    type: 'mimir', ...PROMETHEUS_API, apiPrefix: '/prometheus', portNames: ['http-metrics', 'http'], portNumber: 8080, detectByPort: false,
+    healthPath: '/ready', knownApps: [],
+  },
   grafana: {
-    type: 'grafana', builtin: 'grafana/dashboards', endpointKey: 'api_url', portNames: ['service', 'http'], portNumber: 3000,
+    type: 'grafana', builtin: 'grafana/dashboards', endpointKey: 'api_url', portNames: ['service', 'http'], portNumber: 3000, detectByPort: true,
     healthPath: '/api/health', providesLogs: false, knownApps: ['grafana'],
   },
   loki: {
-    type: 'loki', builtin: 'grafana/loki', endpointKey: 'api_url', portNames: ['http-metrics', 'http'], portNumber: 3100,
+    type: 'loki', builtin: 'grafana/loki', endpointKey: 'api_url', portNames: ['http-metrics', 'http'], portNumber: 3100, detectByPort: true,
     healthPath: '/ready', providesLogs: true, knownApps: ['loki'],
   },
+  victorialogs: {
+    type: 'victorialogs', builtin: 'victorialogs', endpointKey: 'api_url', portNames: ['http'], portNumber: 9428, detectByPort: true,
+    healthPath: '/health', providesLogs: false, knownApps: ['victoria-logs-single', 'vlsingle'],
+  },
   tempo: {
-    type: 'tempo', builtin: 'grafana/tempo', endpointKey: 'api_url', portNames: ['http'], portNumber: 3200,
+    type: 'tempo', builtin: 'grafana/tempo', endpointKey: 'api_url', portNames: ['http'], portNumber: 3200, detectByPort: true,
     healthPath: '/ready', providesLogs: false, knownApps: ['tempo'],
   },
   elasticsearch: {
-    type: 'elasticsearch', builtin: 'elasticsearch/data', endpointKey: 'api_url', portNames: ['http'], portNumber: 9200,
+    type: 'elasticsearch', builtin: 'elasticsearch/data', endpointKey: 'api_url', portNames: ['http'], portNumber: 9200, detectByPort: true,
     healthPath: '/_cluster/health', providesLogs: true, knownApps: ['elasticsearch', 'opensearch'],
   },
   jaeger: {
-    type: 'jaeger', portNames: ['query', 'http-query'], portNumber: 16686, healthPath: '/', providesLogs: false,
+    type: 'jaeger', portNames: ['query', 'http-query'], portNumber: 16686, detectByPort: true, healthPath: '/', providesLogs: false,
     knownApps: ['jaeger', 'jaeger-query'],
   },
-  custom: { type: 'custom', portNames: ['http'], healthPath: '/', providesLogs: false, knownApps: [] },
+  custom: { type: 'custom', portNames: ['http'], detectByPort: false, healthPath: '/', providesLogs: false, knownApps: [] },
 };
 
 export const SHORT_TYPES = Object.keys(TYPE_SPECS) as ShortType[];
 
-/** Built-in names accepted verbatim in kubernaut.io/toolset-type, mapped to the short type they mean. */
-export const BUILTIN_ALIASES: Readonly<Record<string, ShortType>> = Object.fromEntries(
-  SHORT_TYPES.flatMap((t) => (TYPE_SPECS[t].builtin ? [[TYPE_SPECS[t].builtin, t]] : [])),
-);
+/**
+ * Built-in names accepted verbatim in kubernaut.io/toolset-type, mapped to the short type they mean; a built-in that
+ * several types provide (prometheus/metrics) means the first of them.
+ */
+export const BUILTIN_ALIASES: Readonly<Record<string, ShortType>> = SHORT_TYPES.reduce<Record<string, ShortType>>((aliases, t) => {
+  const builtin = TYPE_SPECS[t].builtin;
+  if (builtin !== undefined && builtin !== t && !(builtin in aliases)) aliases[builtin] = t;
+  return aliases;
+}, {});
 
 export function isShortType(value: string): value is ShortType {
   return Object.hasOwn(TYPE_SPECS, value);

@@ -10,6 +10,7 @@ Paths (see FINDINGS.md for where each is called in HolmesGPT):
   grafana/loki         GET <api_url>/loki/api/v1/query_range?...         -> 200 JSON
   grafana/tempo        GET <api_url>/api/search?q=...&limit=1            -> 200 JSON
   elasticsearch/*      GET <api_url>/_cluster/health                     -> 200 JSON
+  victorialogs         GET <api_url>/health                              -> 200 (also VictoriaMetrics' health)
 Every other path answers 404, and every request is logged on stderr.
 """
 
@@ -28,6 +29,8 @@ ANSWERS = {
     "/api/search": {"traces": [], "metrics": {}},
     "/api/echo": "echo",
     "/_cluster/health": {"cluster_name": "fake", "status": "green"},
+    # Last: the paths above that end in /health must match first.
+    "/health": "OK",
 }
 
 

@@ -84,6 +84,29 @@ describe('HolmesGPT loads what the operator writes', () => {
     expect(loaded.toolsets[`jaeger/${ns}/jaeger`]?.tools).toHaveLength(4);
   });
 
+  it('mimir (under its /prometheus prefix) and victorialogs are written as HolmesGPT built-ins that it enables', async () => {
+    await running?.stop();
+    running = undefined;
+    const ns = await freshNamespace(core, 'holmes-new');
+    await createServices(core, ns, [
+      { name: 'mimir', type: 'mimir', endpoint: fakeUrl },
+      { name: 'vlogs', type: 'victorialogs', endpoint: fakeUrl },
+      { name: 'vm', type: 'victoriametrics', endpoint: fakeUrl, annotations: { 'kubernaut.io/toolset-priority': '-1' } },
+    ]);
+    running = await startOperator(testConfig(ns));
+    const out = await outputWhere(core, ns, (o) => Object.keys(o.toolsets).length === 2, 'prometheus/metrics and victorialogs', 30_000);
+    expect(out.toolsets).toEqual({
+      'prometheus/metrics': { enabled: true, config: { prometheus_url: `${fakeUrl}/prometheus` } },
+      victorialogs: { enabled: true, config: { api_url: fakeUrl } },
+    });
+    expect(running.operator.status().services.find((s) => s.name === 'vm')).toMatchObject({ verdict: 'shadowed', healthUrl: `${fakeUrl}/health` });
+    const file = join(work, 'new-types.yaml');
+    writeFileSync(file, out.text);
+    const loaded = await holmesLoad(file);
+    expect(loaded.invalid).toEqual([]);
+    expect({ prometheus: loaded.toolsets['prometheus/metrics']?.status, victorialogs: loaded.toolsets.victorialogs?.status }).toEqual({ prometheus: 'enabled', victorialogs: 'enabled' });
+  });
+
   it('the other side: had a dead target been written, HolmesGPT would have failed it', async () => {
     const file = join(work, 'with-dead-target.yaml');
     writeFileSync(file, 'toolsets:\n  elasticsearch/data:\n    enabled: true\n    config:\n      api_url: http://127.0.0.1:1\n');
