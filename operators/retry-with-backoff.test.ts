@@ -41,3 +41,19 @@ describe('retryWithBackoff', () => {
     });
   });
 });
+
+describe('retryWithBackoff until', () => {
+  it('retries at once when `until` emits during a wait, and keeps counting attempts', () => {
+    const scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+    const attempts: number[] = [];
+    scheduler.run(({ hot, expectObservable }) => {
+      let calls = 0;
+      const work = defer(() => (++calls < 3 ? throwError(() => new Error('conflict')) : of('written')));
+      const newWork = hot('5ms w');
+      const retried = work.pipe(retryWithBackoff({ delayMs: () => 100, until: newWork, onRetry: (_e, n) => attempts.push(n), scheduler }));
+      // Fails at 0; the wait of 100 ms is cut at 5 by new work; fails again; waits the full 100 ms; succeeds at 105.
+      expectObservable(retried).toBe('105ms (d|)', { d: 'written' });
+    });
+    expect(attempts).toEqual([1, 2]);
+  });
+});

@@ -41,7 +41,7 @@ const RECHECK_ALL: ReconcileRequest = { fullRecheck: true };
  * The controller as one composition (SPEC §1). Changes, the resync and health-interval timers, and health results
  * that can change the output are debounced with a maximum delay; urgent triggers and the end of a health round
  * skip the quiet window. Reconciles run one at a time, with everything that arrived meanwhile folded into one
- * trailing run, and are retried with backoff until they succeed. Each reconcile hands back the checks that became
+ * trailing run, and are retried with backoff until they succeed (a new trigger cuts a backoff wait short). Each reconcile hands back the checks that became
  * due; they fan out with bounded concurrency and their results feed back in. Writing only what differs from the
  * live ConfigMap happens inside the reconcile, against the read-your-writes cache.
  */
@@ -62,10 +62,13 @@ export function controllerPipeline(sources: PipelineSources, work: PipelineWork,
       settled$.pipe(filter((s) => s.changed && !s.idle), map(() => CHANGED)),
     ).pipe(debounceWithMaxDelay(timing.quietMs, timing.maxDelayMs, { scheduler, combine: foldRequests }));
     const now$ = merge(sources.urgent$, settled$.pipe(filter((s) => s.idle))).pipe(map(() => CHANGED));
-    return merge(quiet$, now$).pipe(
+    const triggers$ = merge(quiet$, now$).pipe(share());
+    return triggers$.pipe(
       oneAtATime(
+        // A trigger during a backoff wait retries at once: under a storm of conflicting writes the next attempt must
+        // follow the next change, not a backoff that has grown meanwhile.
         (request: ReconcileRequest) => defer(() => work.reconcile(request)).pipe(
-          retryWithBackoff({ delayMs: timing.retryDelayMs, onRetry: work.onRetry, scheduler }),
+          retryWithBackoff({ delayMs: timing.retryDelayMs, until: triggers$, onRetry: work.onRetry, scheduler }),
         ),
         foldRequests,
       ),

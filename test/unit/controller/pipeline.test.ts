@@ -80,7 +80,7 @@ describe('controllerPipeline in virtual time', () => {
     expect(runs).toEqual([{ at: 5, request: change(0) }, { at: 35, request: plain }]);
   });
 
-  it('retries a failed reconcile with backoff until it succeeds, and the trailing run still follows', () => {
+  it('retries a failed reconcile with backoff until it succeeds; a new trigger cuts the wait short, and still gets its own run', () => {
     const scheduler = testScheduler();
     let runs: { at: number; request: ReconcileRequest }[] = [];
     const retries: number[] = [];
@@ -94,10 +94,11 @@ describe('controllerPipeline in virtual time', () => {
       };
       w.work.onRetry = (_error, n) => retries.push(n);
       const urgent$ = hot('u 15ms u');
-      expectObservable(controllerPipeline({ changes$: NEVER, urgent$ }, w.work, timing(scheduler)), '^ 60ms !').toBe('33ms r r', { r: done });
+      expectObservable(controllerPipeline({ changes$: NEVER, urgent$ }, w.work, timing(scheduler)), '^ 60ms !').toBe('17ms r r', { r: done });
     });
-    // Fails at 1 and 12 (after waits of 10 and 20 ms); succeeds 32-33; the urgent trigger of 16 runs at 33.
-    expect(runs.map((r) => r.at)).toEqual([0, 11, 32, 33]);
+    // Fails at 1 and, after a wait of 10 ms, at 12; the urgent trigger at 16 ends the 20-ms wait: succeeds 16-17;
+    // that trigger's own (trailing) run follows at 17.
+    expect(runs.map((r) => r.at)).toEqual([0, 11, 16, 17]);
     expect(retries).toEqual([1, 2]);
   });
 
