@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { firstValueFrom, filter, merge, Subject, type Subscription } from 'rxjs';
+import { merge, Subject, type Subscription } from 'rxjs';
 import type { OperatorConfig } from '../config/operator-config.ts';
 import { HealthBook, type HealthChecker } from '../health/health-book.ts';
 import { configuredChecker } from '../health/http-check.ts';
@@ -14,11 +14,11 @@ import type { Metrics } from '../observe/metrics.ts';
 import { publisherFor, type OutputPublisher } from '../output/publisher.ts';
 import { detectionOptions, planSettings } from '../reconcile/plan.ts';
 import type { StatusSnapshot } from '../reconcile/status.ts';
-import { backoffDelay } from '../retry/backoff.ts';
+import { backoffDelay, type BackoffPolicy } from '../retry/backoff.ts';
 import { LeaderGate } from './leader-gate.ts';
 import { OutputCache } from './output-cache.ts';
 import { controllerPipeline } from './pipeline.ts';
-import { ReconcileStep, type ReconcileResult } from './reconcile-step.ts';
+import { ReconcileStep } from './reconcile-step.ts';
 import { RelevantServices } from './relevant-services.ts';
 import { TrustLabels } from './trust-labels.ts';
 import { Watches } from './watches.ts';
@@ -34,7 +34,10 @@ export interface ControllerDeps {
   check?: HealthChecker;
 }
 
-export type ControllerStatus = StatusSnapshot & { ready: boolean; leader: { election: boolean; leading: boolean; identity: string }; dryRun: boolean };
+/** A failed reconcile is retried after 0.5 s doubling to 10 s: a retry costs one plan and one apply. */
+const RECONCILE_BACKOFF: BackoffPolicy = { initialMs: 500, maxMs: 10_000, jitter: 0.2 };
+
+export type ControllerStatus = StatusSnapshot & { ready: boolean; leader: { election: boolean; leading: boolean; identity: string; problem?: string }; dryRun: boolean };
 
 /** Watches, the pipeline and the probes: builds the parts, starts them in order and stops them in reverse. */
 export class ToolsetController {
@@ -50,7 +53,8 @@ export class ToolsetController {
   readonly #step: ReconcileStep;
   readonly #health: HealthBook;
   readonly #synced = new Subject<void>();
-  readonly #results = new Subject<ReconcileResult>();
+  /** Settles after the first reconcile that may write, whether its write worked or not (start() waits for it). */
+  readonly #firstRun = Promise.withResolvers<void>();
   readonly #subscriptions: Subscription[] = [];
   #inFlight: Promise<unknown> = Promise.resolve();
   #stopping = false;
@@ -73,7 +77,7 @@ export class ToolsetController {
     });
   }
 
-  /** Caches synced, the first reconcile done, and the output ConfigMap ours to write. */
+  /** Caches synced, the first reconcile done, and the output ConfigMap ours and possible to write. */
   get ready(): boolean {
     return this.readiness().ok;
   }
@@ -90,12 +94,14 @@ export class ToolsetController {
     if (this.#stopping) return { ok: false, reason: 'shutting down' };
     if (!this.#watches.synced) return { ok: false, reason: `caches not synced: ${this.#watches.unsynced().join('; ')}` };
     if (!this.#step.completed) return { ok: false, reason: 'first reconcile not finished' };
-    if (this.#publisher.notOwned) return { ok: false, reason: this.#publisher.status.problem ?? 'output ConfigMap not owned' };
+    const blocked = this.#gate.problem ?? this.#publisher.blocked;
+    if (blocked) return { ok: false, reason: blocked };
     return { ok: true };
   }
 
   status(): ControllerStatus {
-    const leader = { election: this.#gate.election, leading: this.mayWrite, identity: this.identity };
+    const problem = this.#gate.problem;
+    const leader = { election: this.#gate.election, leading: this.mayWrite, identity: this.identity, ...(problem ? { problem } : {}) };
     return { ready: this.ready, dryRun: this.#deps.config.dryRun, leader, ...this.#step.status() };
   }
 
@@ -119,15 +125,14 @@ export class ToolsetController {
       onRetry: (error, attempt) => log.warn('reconcile will be retried', { attempt, error: (error as Error).message }),
     }, {
       ...config.reconcile, healthIntervalMs: config.health.intervalMs, checkConcurrency: config.health.concurrency,
-      checkTimeoutMs: config.health.timeoutMs, retryDelayMs: (attempt) => backoffDelay(attempt),
+      checkTimeoutMs: config.health.timeoutMs, retryDelayMs: (attempt) => backoffDelay(attempt, RECONCILE_BACKOFF),
     });
-    const completed = firstValueFrom(this.#results.pipe(filter(() => this.#step.completed)), { defaultValue: undefined });
-    this.#subscriptions.push(pipeline.subscribe(this.#results), watchdog(() => this.reflectors(), config.watch.stallTimeoutMs, log));
+    this.#subscriptions.push(pipeline.subscribe(), watchdog(() => this.reflectors(), config.watch.stallTimeoutMs, log));
     log.info('watching', { services: this.#watches.services.map((r) => r.description), configMap: this.#watches.configMap.description });
     this.#gate.start();
     await this.#watches.start();
     this.#synced.next();
-    await completed;
+    await this.#firstRun.promise;
   }
 
   async stop(): Promise<void> {
@@ -135,7 +140,7 @@ export class ToolsetController {
     this.#stopping = true;
     log.info('not ready: shutting down');
     for (const s of this.#subscriptions) s.unsubscribe();
-    this.#results.complete();
+    this.#firstRun.resolve();
     await this.#watches.stop();
     log.info('watches stopped');
     // An in-flight write gets most of the shutdown budget; a server-side apply lands whole or not at all, so
@@ -147,7 +152,9 @@ export class ToolsetController {
   }
 
   #track<T>(work: Promise<T>): Promise<T> {
-    this.#inFlight = work.catch(() => undefined);
+    this.#inFlight = work.catch(() => undefined).finally(() => {
+      if (this.#step.completed) this.#firstRun.resolve();
+    });
     return work;
   }
 }

@@ -4,6 +4,7 @@ import type { KubeClient } from '../kube/client.ts';
 import { LeaseElector } from '../leader/lease-elector.ts';
 import type { Logger } from '../observe/logger.ts';
 import type { Metrics } from '../observe/metrics.ts';
+import { missingNamespace } from '../output/missing-namespace.ts';
 
 /**
  * Who may write: the one leader when leader election is on, this replica alone when it is off, nobody in a dry
@@ -13,10 +14,12 @@ export class LeaderGate {
   readonly #elector: LeaseElector | undefined;
   readonly #dryRun: boolean;
   readonly #won = new Subject<void>();
+  readonly #lease: { namespace: string; name: string };
 
   constructor(kube: KubeClient, config: OperatorConfig, identity: string, metrics: Metrics, log: Logger) {
     const le = config.leaderElection;
     this.#dryRun = config.dryRun;
+    this.#lease = { namespace: config.output.namespace, name: le.leaseName };
     this.#elector = le.enabled && !config.dryRun
       ? new LeaseElector(kube, log, {
           namespace: config.output.namespace, name: le.leaseName, identity,
@@ -49,6 +52,16 @@ export class LeaderGate {
     return !this.#dryRun && (!this.#elector || this.#elector.leading);
   }
 
+  /**
+   * Set while this replica cannot take part in the election at all: the Lease's namespace (the output namespace)
+   * does not exist. Without it nobody ever leads and nothing is ever written, which must not look healthy.
+   */
+  get problem(): string | undefined {
+    if (!this.#elector?.lastError?.notFound) return undefined;
+    const { namespace, name } = this.#lease;
+    return missingNamespace(namespace, `the Lease ${name} cannot be created`);
+  }
+
   start(): void {
     this.#elector?.start();
   }
@@ -58,3 +71,4 @@ export class LeaderGate {
     this.#won.complete();
   }
 }
+

@@ -1,5 +1,6 @@
 import type { KubeClient } from '../kube/client.ts';
 import type { KubeApiError } from '../kube/errors.ts';
+import { missingNamespace } from '../output/missing-namespace.ts';
 import type { Lease } from '../kube/objects.ts';
 import type { Logger } from '../observe/logger.ts';
 import { sleep } from '../retry/backoff.ts';
@@ -29,6 +30,7 @@ export class LeaseElector {
   #leading = false;
   #lastRenew = 0;
   #observed: { record: string; at: number } | undefined;
+  #lastError: KubeApiError | undefined;
   #stop = new AbortController();
   #loop: Promise<void> | undefined;
 
@@ -40,6 +42,11 @@ export class LeaseElector {
 
   get leading(): boolean {
     return this.#leading;
+  }
+
+  /** Why the last Lease call failed, until one succeeds. */
+  get lastError(): KubeApiError | undefined {
+    return this.#lastError;
   }
 
   start(): void {
@@ -77,8 +84,12 @@ export class LeaseElector {
     while (!signal.aborted) {
       try {
         await this.#tryAcquireOrRenew();
+        this.#lastError = undefined;
       } catch (error) {
-        this.#log.warn('leader election: Lease call failed', { error: (error as KubeApiError).message });
+        this.#lastError = error as KubeApiError;
+        const { namespace, name } = this.#o;
+        if (this.#lastError.notFound) this.#log.error('leader election: cannot create the Lease', { error: missingNamespace(namespace, `the Lease ${name} cannot be created`) });
+        else this.#log.warn('leader election: Lease call failed', { error: this.#lastError.message });
       }
       if (this.#leading && Date.now() - this.#lastRenew > this.#o.renewDeadlineMs) this.#set(false);
       await sleep(this.#o.retryPeriodMs, signal);

@@ -25,7 +25,7 @@ export type WriteResult = 'created' | 'updated' | 'unchanged' | 'conflict' | 'er
 export type WriteOutcome =
   | { ok: true; result: 'created' | 'updated' | 'unchanged'; stored?: ConfigMap; dryRun: boolean }
   | { ok: false; result: 'refused'; reason: 'NotOwned' | 'TooLarge'; message: string }
-  | { ok: false; result: 'conflict' | 'error'; message: string; attempts: number };
+  | { ok: false; result: 'conflict' | 'error'; message: string; attempts: number; notFound?: boolean };
 
 /** Whether `live` is ours to write: managed by us, or adoption allowed. */
 export function ownedBy(live: ConfigMap | undefined, adopt: boolean): boolean {
@@ -109,6 +109,6 @@ export class ConfigMapWriter {
       }
     }
     const message = lastError?.message ?? 'unknown error';
-    return { ok: false, result: lastError?.conflict ? 'conflict' : 'error', message, attempts: attempt };
+    return { ok: false, result: lastError?.conflict ? 'conflict' : 'error', message, attempts: attempt, ...(lastError?.notFound ? { notFound: true } : {}) };
   }
 }

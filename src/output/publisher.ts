@@ -7,6 +7,7 @@ import type { Metrics } from '../observe/metrics.ts';
 import type { OutputDocument } from '../reconcile/output-document.ts';
 import type { OutputStatus } from '../reconcile/status.ts';
 import { ConfigMapWriter, type WriteOutcome } from './configmap-writer.ts';
+import { missingNamespace } from './missing-namespace.ts';
 import { ReloadStamper } from './reload-stamper.ts';
 
 export interface PublisherDeps {
@@ -29,6 +30,7 @@ export class OutputPublisher {
   readonly #deps: PublisherDeps;
   #status: OutputStatus;
   #notOwned = false;
+  #namespaceMissing = false;
   /** A stamp is owed to the consumer: after each content change, and once after start-up to repair a missed one. */
   #reloadOwed = true;
 
@@ -42,9 +44,10 @@ export class OutputPublisher {
     return this.#status;
   }
 
-  /** The output ConfigMap belongs to someone else: the operator cannot do its job, so it must not report ready. */
-  get notOwned(): boolean {
-    return this.#notOwned;
+  /** The output cannot be written until someone acts (not ours, or no such namespace): not ready, and why. */
+  get blocked(): string | undefined {
+    if (this.#notOwned) return this.#status.problem ?? 'output ConfigMap not owned';
+    return this.#namespaceMissing ? this.#status.problem : undefined;
   }
 
   async publish(document: OutputDocument, live: ConfigMap | undefined, firstEventAt?: number): Promise<WriteOutcome | undefined> {
@@ -62,12 +65,15 @@ export class OutputPublisher {
     metrics.outputBytes.set(bytes);
     const outcome = await writer.write(content, hash, live);
     this.#notOwned = outcome.result === 'refused' && outcome.reason === 'NotOwned';
+    this.#namespaceMissing = outcome.result === 'error' && outcome.notFound === true;
     metrics.configMapWrites.inc({ result: outcome.result });
     const at = new Date().toISOString();
     if (!outcome.ok) {
-      log.error('ConfigMap not written; the last good output is kept', { result: outcome.result, error: outcome.message });
-      this.#problem(outcome.message, outcome.result === 'refused' ? 'ToolsetConfigRefused' : 'ToolsetConfigWriteFailed', regarding);
-      this.#status = { ...this.#status, lastWrite: { result: outcome.result, at, message: outcome.message } };
+      const { namespace, name } = writer.target;
+      const problem = this.#namespaceMissing ? missingNamespace(namespace, `ConfigMap ${name} cannot be written`) : outcome.message;
+      log.error('ConfigMap not written; the last good output is kept', { result: outcome.result, error: problem });
+      this.#problem(problem, outcome.result === 'refused' ? 'ToolsetConfigRefused' : 'ToolsetConfigWriteFailed', regarding);
+      this.#status = { ...this.#status, lastWrite: { result: outcome.result, at, message: problem } };
       return outcome;
     }
     if (outcome.stored && !outcome.dryRun) this.#deps.onStored?.(outcome.stored);

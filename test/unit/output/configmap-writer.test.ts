@@ -274,6 +274,8 @@ describe('ConfigMapWriter.write', () => {
       result: 'error',
       attempts: 1,
       message: `apply ConfigMap kubernaut-system/kubernaut-toolset-config: HTTP ${status} ${reason}: no`,
+      // A 404 on apply means the namespace is missing (apply creates the object itself): the caller says so.
+      ...(status === 404 ? { notFound: true } : {}),
     });
     expect(kube.applies).toHaveLength(1);
     expect(kube.gets).toEqual([]);
