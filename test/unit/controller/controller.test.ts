@@ -56,18 +56,24 @@ class SlowListKube extends UnusedKube {
   }
 }
 
+/** A fast-reacting configuration without health checks or election, the output and the Service in `obs`. */
+function wiringConfig(): ReturnType<typeof defaultConfig> {
+  const config = defaultConfig({});
+  config.reconcile = { quietMs: 5, maxDelayMs: 20, resyncMs: 600_000 };
+  config.health.enabled = false;
+  config.leaderElection.enabled = false;
+  config.endpoints.allowedHosts = ['127.0.0.1'];
+  config.tenancy.trustedNamespaces = ['obs'];
+  return config;
+}
+
 describe('ToolsetController wiring (fake API, real clock)', () => {
   let operator: ToolsetController | undefined;
   afterEach(async () => operator?.stop());
 
   it('reconciles once every cache is synced, even when a debounced trigger fired while one was still listing', async () => {
     const kube = new SlowListKube(150);
-    const config = defaultConfig({});
-    config.reconcile = { quietMs: 5, maxDelayMs: 20, resyncMs: 600_000 };
-    config.health.enabled = false;
-    config.leaderElection.enabled = false;
-    config.endpoints.allowedHosts = ['127.0.0.1'];
-    config.tenancy.trustedNamespaces = ['obs'];
+    const config = wiringConfig();
     operator = new ToolsetController({ kube, config, metrics: new Metrics({ processMetrics: false }), log: createLogger({ silent: true }) });
     await operator.start();
     expect(operator.ready).toBe(true);
@@ -91,11 +97,7 @@ describe('watchdog and liveness', () => {
 
   it('restarts a watch that stays silent past the stall timeout, and liveness fails at twice that', async () => {
     const kube = new SilentAfterStartKube(0);
-    const config = defaultConfig({});
-    config.reconcile = { quietMs: 5, maxDelayMs: 20, resyncMs: 600_000 };
-    config.health.enabled = false;
-    config.leaderElection.enabled = false;
-    config.endpoints.allowedHosts = ['127.0.0.1'];
+    const config = wiringConfig();
     config.watch.stallTimeoutMs = 300;
     const metrics = new Metrics({ processMetrics: false });
     operator = new ToolsetController({ kube, config, metrics, log: createLogger({ silent: true }) });
