@@ -44,11 +44,17 @@ describe('writing the output ConfigMap', () => {
   }
 
   it('writes nothing in steady state: through three relists and repeated health re-checks the ConfigMap is untouched', async () => {
-    const { metrics, operator } = await operatorIn('steady', { health: { intervalMs: 200 } });
+    // A 5 s check timeout: on a loaded machine two 1-s timeouts in a row would drop the toolset, which is a change.
+    const { metrics, operator } = await operatorIn('steady', { health: { intervalMs: 200, timeoutMs: 5_000 } });
     await createServices(core, ns, [{ name: 'prometheus', type: 'prometheus', endpoint: target.url }]);
     const first = await outputWhere(core, ns, (o) => 'prometheus/metrics' in o.toolsets, 'prometheus/metrics');
     const writes = async () => (await metricValue(metrics, 'kubernaut_toolset_configmap_writes_total', { result: 'created' })) +
       (await metricValue(metrics, 'kubernaut_toolset_configmap_writes_total', { result: 'updated' }));
+    // The test can see the write before the operator has read the API server's answer (and counted it): wait until
+    // the operator's own status shows the content the test saw.
+    await waitFor(() => (operator.status().output.hash === first.annotations['kubernaut.io/toolset-hash'] ? true : undefined), {
+      timeoutMs: 10_000, describe: () => `the operator to have counted the write it made (status hash ${operator.status().output.hash})`,
+    });
     const writesBefore = await writes();
     const hitsBefore = target.hits;
     for (let i = 1; i <= 3; i++) {
