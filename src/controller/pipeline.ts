@@ -1,4 +1,4 @@
-import { asyncScheduler, defer, filter, map, merge, share, Subject, tap } from 'rxjs';
+import { asyncScheduler, defer, filter, map, merge, of, share, Subject, tap } from 'rxjs';
 import type { Observable, ObservableInput, SchedulerLike } from 'rxjs';
 import { boundedFanOut, debounceWithMaxDelay, oneAtATime, resyncTrigger, retryWithBackoff } from '../../operators/index.ts';
 import type { HealthTarget, SettledCheck } from '../health/health-book.ts';
@@ -62,14 +62,20 @@ export function controllerPipeline(sources: PipelineSources, work: PipelineWork,
       settled$.pipe(filter((s) => s.changed && !s.idle), map(() => CHANGED)),
     ).pipe(debounceWithMaxDelay(timing.quietMs, timing.maxDelayMs, { scheduler, combine: foldRequests }));
     const now$ = merge(sources.urgent$, settled$.pipe(filter((s) => s.idle))).pipe(map(() => CHANGED));
-    const triggers$ = merge(quiet$, now$).pipe(share());
+    let triggered = 0;
+    const triggers$ = merge(quiet$, now$).pipe(tap(() => (triggered += 1)), share());
     return triggers$.pipe(
       oneAtATime(
-        // A trigger during a backoff wait retries at once: under a storm of conflicting writes the next attempt must
-        // follow the next change, not a backoff that has grown meanwhile.
-        (request: ReconcileRequest) => defer(() => work.reconcile(request)).pipe(
-          retryWithBackoff({ delayMs: timing.retryDelayMs, until: triggers$, onRetry: work.onRetry, scheduler }),
-        ),
+        // A trigger during a failed attempt or its backoff wait retries at once: under a storm of conflicting writes
+        // the next attempt must follow the next change, not a backoff that has grown meanwhile.
+        (request: ReconcileRequest) => {
+          let seenAtAttempt = 0;
+          const newTrigger$ = defer(() => (triggered > seenAtAttempt ? of(true) : triggers$));
+          return defer(() => {
+            seenAtAttempt = triggered;
+            return work.reconcile(request);
+          }).pipe(retryWithBackoff({ delayMs: timing.retryDelayMs, until: newTrigger$, onRetry: work.onRetry, scheduler }));
+        },
         foldRequests,
       ),
       tap((result) => {

@@ -102,6 +102,24 @@ describe('controllerPipeline in virtual time', () => {
     expect(retries).toEqual([1, 2]);
   });
 
+  it('a trigger that arrived while the failing attempt ran retries at once after it, without a backoff wait', () => {
+    const scheduler = testScheduler();
+    let runs: { at: number; request: ReconcileRequest }[] = [];
+    scheduler.run(({ hot, cold }) => {
+      const w = recordingWork(scheduler, cold);
+      runs = w.runs;
+      let attempt = 0;
+      w.work.reconcile = (request) => {
+        runs.push({ at: scheduler.now(), request });
+        return ++attempt === 1 ? cold('5ms #', undefined, new Error('conflict')) : cold('1ms (r|)', { r: done });
+      };
+      // The second trigger (at 2) arrives during the first attempt (0-5), which then fails.
+      runFor(scheduler, controllerPipeline({ changes$: NEVER, urgent$: hot('u 1ms u') }, w.work, timing(scheduler)), 100);
+    });
+    // Retried at 5 (not after the 10 ms backoff), then the folded trigger's own run at 6.
+    expect(runs.map((r) => r.at)).toEqual([0, 5, 6]);
+  });
+
   it('relists and re-checks everything at each resync, and re-checks everything at each health interval', () => {
     const scheduler = testScheduler();
     let w: ReturnType<typeof recordingWork> | undefined;
