@@ -1,3 +1,5 @@
+import { isNamespaceName, isServiceName } from './manifest.ts';
+
 /**
  * What each short type becomes in HolmesGPT. Toolset names and config keys follow the HolmesGPT release pinned in
  * tools/holmesgpt/versions.env (0.45.0); docs/holmesgpt-compatibility.md records how they were checked.
@@ -101,5 +103,5 @@ export function isGeneratedName(name: string): boolean {
   if (name in BUILTIN_ALIASES) return true;
   const [type, namespace, service, ...rest] = name.split('/');
   return rest.length === 0 && type !== undefined && isShortType(type) && !TYPE_SPECS[type].builtin
-    && /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(namespace ?? '') && /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(service ?? '');
+    && isNamespaceName(namespace) && isServiceName(service);
 }
