@@ -4,7 +4,7 @@ import { AppsV1Api } from '@kubernetes/client-node';
 import { waitFor } from '../../tools/control-plane/wait.ts';
 import { HttpTarget } from '../support/http-target.ts';
 import { fixtureApi, freshNamespace } from '../support/kube.ts';
-import { metricValue } from '../support/metrics.ts';
+import { metricReaching, metricValue } from '../support/metrics.ts';
 import { outputWhere, startOperator, testConfig, type RunningOperator } from '../support/operator-harness.ts';
 import { createServices } from '../support/services.ts';
 
@@ -55,9 +55,7 @@ describe('consumer reload', () => {
     const { metrics, operator } = running;
     const unchangedBefore = await metricValue(metrics, 'kubernaut_toolset_configmap_writes_total', { result: 'unchanged' });
     for (const r of operator.reflectors()) r.restart('relist');
-    await waitFor(async () => ((await metricValue(metrics, 'kubernaut_toolset_configmap_writes_total', { result: 'unchanged' })) >= unchangedBefore + 3 ? true : undefined), {
-      timeoutMs: 15_000, describe: () => 'three more unchanged reconciles',
-    });
+    await metricReaching(metrics, 'kubernaut_toolset_configmap_writes_total', { result: 'unchanged' }, (v) => v >= unchangedBefore + 3, 15_000);
     expect((await deployment()).generation).toBe(3);
     expect(await metricValue(metrics, 'kubernaut_toolset_reload_stamps_total', { result: 'stamped' })).toBe(2);
   });

@@ -5,7 +5,7 @@ import { PLACEHOLDER_TOOLSET } from '../../src/reconcile/output-document.ts';
 import { waitFor } from '../../tools/control-plane/wait.ts';
 import { HttpTarget, type TargetBehaviour } from '../support/http-target.ts';
 import { fixtureApi, freshNamespace } from '../support/kube.ts';
-import { metricValue } from '../support/metrics.ts';
+import { metricReaching } from '../support/metrics.ts';
 import { outputWhere, readOutput, startOperator, testConfig, type ConfigPatch, type RunningOperator } from '../support/operator-harness.ts';
 import { annotate, createServices } from '../support/services.ts';
 
@@ -66,9 +66,9 @@ describe('health, claims and signals', () => {
     expect(byName.prometheus).toMatchObject({ verdict: 'included', reason: 'Healthy', healthUrl: `${healthy.url}/-/healthy` });
     expect((await eventMessages('grafana', 'ToolsetUnhealthy'))[0]).toMatch(/^Warning: grafana\/dashboards: GET .* timed out after 400 ms/);
     expect((await eventMessages('prometheus', 'ToolsetDiscovered'))[0]).toMatch(/^Normal: prometheus\/metrics at /);
-    expect(await metricValue(metrics, 'kubernaut_toolset_health_checks_total', { type: 'grafana', result: 'Timeout' })).toBeGreaterThan(0);
-    expect(await metricValue(metrics, 'kubernaut_toolset_health_checks_total', { type: 'prometheus', result: 'healthy' })).toBeGreaterThan(0);
-    expect(await metricValue(metrics, 'kubernaut_toolset_toolsets', { type: 'tempo', verdict: 'unhealthy' })).toBe(1);
+    expect(await metricReaching(metrics, 'kubernaut_toolset_health_checks_total', { type: 'grafana', result: 'Timeout' }, (v) => v > 0)).toBeGreaterThan(0);
+    expect(await metricReaching(metrics, 'kubernaut_toolset_health_checks_total', { type: 'prometheus', result: 'healthy' }, (v) => v > 0)).toBeGreaterThan(0);
+    expect(await metricReaching(metrics, 'kubernaut_toolset_toolsets', { type: 'tempo', verdict: 'unhealthy' }, (v) => v === 1)).toBe(1);
   });
 
   it('a target whose check is still hanging does not hold back the others', async () => {
@@ -141,15 +141,15 @@ describe('health, claims and signals', () => {
     });
     expect((await eventMessages('bad-type', 'ToolsetRejected'))[0]).toMatch(/^Warning: UnknownType: kubernaut\.io\/toolset-type="splunk" is not a known type/);
     expect((await eventMessages('far-away', 'ToolsetRejected'))[0]).toMatch(/host "example\.com" is not allowed/);
-    expect(await metricValue(metrics, 'kubernaut_toolset_annotation_rejections_total', { reason: 'UnknownType' })).toBe(1);
-    expect(await metricValue(metrics, 'kubernaut_toolset_rejected_services')).toBe(6);
+    expect(await metricReaching(metrics, 'kubernaut_toolset_annotation_rejections_total', { reason: 'UnknownType' }, (v) => v >= 1)).toBe(1);
+    expect(await metricReaching(metrics, 'kubernaut_toolset_rejected_services', {}, (v) => v === 6)).toBe(6);
     const out = await outputWhere(core, ns, (o) => 'prometheus/metrics' in o.toolsets, 'the valid neighbour');
     expect(Object.keys(out.toolsets)).toEqual(['prometheus/metrics']);
 
     // Fixing the annotation clears the rejection.
     await annotate(core, ns, 'bad-type', { 'kubernaut.io/toolset-type': 'custom', 'kubernaut.io/toolset-endpoint': healthy.url });
     await outputWhere(core, ns, (o) => `custom/${ns}/bad-type` in o.toolsets, 'the fixed Service');
-    expect(await metricValue(metrics, 'kubernaut_toolset_rejected_services')).toBe(5);
+    expect(await metricReaching(metrics, 'kubernaut_toolset_rejected_services', {}, (v) => v === 5)).toBe(5);
   });
 
   it('with health checking disabled, a dead endpoint is still written', async () => {

@@ -5,7 +5,7 @@ import type { CoreV1Api } from '@kubernetes/client-node';
 import { waitFor } from '../../tools/control-plane/wait.ts';
 import { HttpTarget } from '../support/http-target.ts';
 import { fixtureApi, freshNamespace } from '../support/kube.ts';
-import { metricValue } from '../support/metrics.ts';
+import { metricReaching, metricValue } from '../support/metrics.ts';
 import { outputWhere, readOutput, startOperator, testConfig, type ConfigPatch, type RunningOperator } from '../support/operator-harness.ts';
 import { createServices } from '../support/services.ts';
 
@@ -60,14 +60,10 @@ describe('writing the output ConfigMap', () => {
     for (let i = 1; i <= 3; i++) {
       const relists = await metricValue(metrics, 'kubernaut_toolset_watch_restarts_total', { reason: 'relist' });
       for (const r of operator.reflectors()) r.restart('relist');
-      await waitFor(async () => ((await metricValue(metrics, 'kubernaut_toolset_watch_restarts_total', { reason: 'relist' })) >= relists + 2 ? true : undefined), {
-        timeoutMs: 10_000, describe: () => `relist #${i}`,
-      });
+      await metricReaching(metrics, 'kubernaut_toolset_watch_restarts_total', { reason: 'relist' }, (v) => v >= relists + 2);
     }
     // The relists caused reconciles (each ended "unchanged"), but no write.
-    await waitFor(async () => ((await metricValue(metrics, 'kubernaut_toolset_configmap_writes_total', { result: 'unchanged' })) >= 3 ? true : undefined), {
-      timeoutMs: 10_000, describe: () => 'three unchanged reconciles',
-    });
+    await metricReaching(metrics, 'kubernaut_toolset_configmap_writes_total', { result: 'unchanged' }, (v) => v >= 3);
     expect(await writes()).toBe(writesBefore);
     await waitFor(() => (target.hits >= hitsBefore + 3 ? true : undefined), { timeoutMs: 10_000, describe: () => 'three more health checks' });
     expect(await writes()).toBe(writesBefore);
@@ -108,9 +104,7 @@ describe('writing the output ConfigMap', () => {
     await createServices(core, ns, [{ name: 'prometheus', type: 'prometheus', endpoint: target.url }]);
     const good = await outputWhere(core, ns, (o) => 'prometheus/metrics' in o.toolsets, 'prometheus/metrics');
     await setKey('overrides.yaml', 'toolsets:\n  - not a map\n');
-    await waitFor(async () => ((await metricValue(metrics, 'kubernaut_toolset_overrides_invalid_total')) > 0 ? true : undefined), {
-      timeoutMs: 10_000, describe: () => 'the invalid overrides to be noticed',
-    });
+    await metricReaching(metrics, 'kubernaut_toolset_overrides_invalid_total', {}, (v) => v > 0);
     await createServices(core, ns, [{ name: 'grafana', type: 'grafana', endpoint: target.url }]);
     const warnings = await waitFor(async () => {
       const found = await events('OverridesInvalid');
@@ -132,7 +126,7 @@ describe('writing the output ConfigMap', () => {
     await createServices(core, ns, [{ name: 'prometheus', type: 'prometheus', endpoint: target.url }]);
     running = await startOperator(testConfig(ns));
     expect(running.operator.ready).toBe(false);
-    expect(await metricValue(running.metrics, 'kubernaut_toolset_configmap_writes_total', { result: 'refused' })).toBeGreaterThan(0);
+    expect(await metricReaching(running.metrics, 'kubernaut_toolset_configmap_writes_total', { result: 'refused' }, (v) => v > 0)).toBeGreaterThan(0);
     const refused = await waitFor(async () => {
       const found = await events('ToolsetConfigRefused');
       return found.length > 0 ? found : undefined;

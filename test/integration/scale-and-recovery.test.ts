@@ -8,10 +8,9 @@ import { Metrics } from '../../src/observe/metrics.ts';
 import { ToolsetController } from '../../src/controller/controller.ts';
 import { PLACEHOLDER_TOOLSET } from '../../src/reconcile/output-document.ts';
 import { toolsetFileErrors } from '../../src/toolset/validate.ts';
-import { waitFor } from '../../tools/control-plane/wait.ts';
 import { HttpTarget } from '../support/http-target.ts';
 import { fixtureApi, freshNamespace } from '../support/kube.ts';
-import { metricValue } from '../support/metrics.ts';
+import { metricReaching } from '../support/metrics.ts';
 import { outputWhere, startOperator, testConfig, type RunningOperator } from '../support/operator-harness.ts';
 import { tokenKubeconfig } from '../support/service-account.ts';
 import { annotatedService } from '../support/services.ts';
@@ -69,9 +68,7 @@ describe('scale and recovery', () => {
     });
     const started = operator.start();
     running = { operator, metrics, config: testConfig(ns), stop: () => operator.stop() };
-    await waitFor(async () => ((await metricValue(metrics, 'kubernaut_toolset_watch_errors_total', { resource: 'services', status: '403' })) >= 2 ? true : undefined), {
-      timeoutMs: 15_000, describe: () => 'repeated 403s on the Service list',
-    });
+    await metricReaching(metrics, 'kubernaut_toolset_watch_errors_total', { resource: 'services', status: '403' }, (v) => v >= 2, 15_000);
     expect(operator.ready).toBe(false);
 
     const rbac = kc.makeApiClient(RbacAuthorizationV1Api);

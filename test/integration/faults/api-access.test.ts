@@ -15,7 +15,7 @@ import { testCluster } from '../../support/cluster-info.ts';
 import { FaultProxy, proxyKubeconfig } from '../../support/fault-proxy.ts';
 import { HttpTarget } from '../../support/http-target.ts';
 import { fixtureApi, freshNamespace } from '../../support/kube.ts';
-import { metricValue } from '../../support/metrics.ts';
+import { metricReaching, metricValue } from '../../support/metrics.ts';
 import { outputWhere, testConfig } from '../../support/operator-harness.ts';
 import { createServices } from '../../support/services.ts';
 
@@ -78,7 +78,7 @@ describe('API access faults', () => {
     const gaps = refused.slice(1).map((r, i) => r.at - (refused[i]?.at ?? 0));
     // Doubling from 0.5 s with ±20 % jitter: each gap is at least 1.33× the one before.
     for (let i = 1; i < gaps.length; i++) expect({ gap: i, ratio: (gaps[i] ?? 0) / (gaps[i - 1] ?? 1) > 1.2 }).toEqual({ gap: i, ratio: true });
-    expect(await metricValue(metrics, 'kubernaut_toolset_watch_errors_total', { resource: 'services', status: '403' })).toBeGreaterThanOrEqual(5);
+    expect(await metricReaching(metrics, 'kubernaut_toolset_watch_errors_total', { resource: 'services', status: '403' }, (v) => v >= 5)).toBeGreaterThanOrEqual(5);
     // Meanwhile each retry relists, so a new Service still reaches the output.
     await createServices(core, ns, [{ name: 'during-403', type: 'custom', endpoint: target.url }]);
     await outputWhere(core, ns, (o) => `custom/${ns}/during-403` in o.toolsets, 'a Service created while the watch is refused', 40_000);
@@ -89,7 +89,7 @@ describe('API access faults', () => {
     await waitFor(() => (proxy.requests.some((r) => r.injected && !r.watch && r.path.startsWith(servicePath)) ? true : undefined), {
       timeoutMs: 40_000, describe: () => 'a Service list answered with an injected 500',
     });
-    expect(await metricValue(metrics, 'kubernaut_toolset_watch_errors_total', { resource: 'services', status: '500' })).toBeGreaterThanOrEqual(1);
+    expect(await metricReaching(metrics, 'kubernaut_toolset_watch_errors_total', { resource: 'services', status: '500' }, (v) => v >= 1)).toBeGreaterThanOrEqual(1);
     expect((await core.readNamespacedConfigMap({ namespace: ns, name: 'kubernaut-toolset-config' })).data?.['toolset.yaml']).toContain('during-403');
 
     // Recovery: the errors stop and the watch is granted; the next retry (at most the 30 s cap away) succeeds.

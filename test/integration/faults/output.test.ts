@@ -6,7 +6,7 @@ import { waitFor } from '../../../tools/control-plane/wait.ts';
 import { ConfigMapHistory } from '../../support/configmap-history.ts';
 import { HttpTarget } from '../../support/http-target.ts';
 import { fixtureApi, freshNamespace } from '../../support/kube.ts';
-import { metricValue } from '../../support/metrics.ts';
+import { metricReaching, metricValue } from '../../support/metrics.ts';
 import { outputWhere, readOutput, startOperator, testConfig, type ConfigPatch, type RunningOperator } from '../../support/operator-harness.ts';
 import { createServices } from '../../support/services.ts';
 
@@ -71,7 +71,7 @@ describe('output faults', () => {
     const updated = await writes(running, 'updated');
     const unchanged = await writes(running, 'unchanged');
     for (const r of running.operator.reflectors()) r.restart('relist');
-    await waitFor(async () => ((await writes(running, 'unchanged')) >= unchanged + 1 ? true : undefined), { timeoutMs: 10_000, describe: () => 'a reconcile after the relist' });
+    await metricReaching(running.metrics, 'kubernaut_toolset_configmap_writes_total', { result: 'unchanged' }, (v) => v >= unchanged + 1);
     expect(await writes(running, 'updated')).toBe(updated);
     expect((await readOutput(core, ns))?.resourceVersion).toBe(converged.resourceVersion);
     // The operator wrote at most once per scribble, the new Service and the override, plus conflict retries.
@@ -89,7 +89,8 @@ describe('output faults', () => {
       const back = await outputWhere(core, ns, (o) => o.resourceVersion !== before, `re-creation #${i}`, 10_000);
       expect(back.text).toBe(good.text);
     }
-    expect(await writes(running, 'created')).toBe(createdBefore + 20);
+    // Exactly one creation per deletion; the counter moves just after the write the loop saw.
+    expect(await metricReaching(running.metrics, 'kubernaut_toolset_configmap_writes_total', { result: 'created' }, (v) => v >= createdBefore + 20)).toBe(createdBefore + 20);
     expect(running.history.versions.filter((v) => v.type === 'DELETED')).toHaveLength(20);
 
     for (const edit of ['toolsets: {}\n', 'not: [valid', '']) {
@@ -114,7 +115,7 @@ describe('output faults', () => {
     }, { timeoutMs: 10_000, describe: () => 'ToolsetRejected Events with OutputBudget' });
     expect(dropped[0]?.type).toBe('Warning');
     expect(dropped[0]?.message).toMatch(new RegExp(`left out to keep the output within its budget of ${budget} bytes`));
-    expect(await metricValue(running.metrics, 'kubernaut_toolset_annotation_rejections_total', { reason: 'OutputBudget' })).toBeGreaterThan(0);
+    expect(await metricReaching(running.metrics, 'kubernaut_toolset_annotation_rejections_total', { reason: 'OutputBudget' }, (v) => v > 0)).toBeGreaterThan(0);
     // A Service added while over the budget is still written: nobody can freeze the output.
     await createServices(core, ns, [{ name: 'grafana', type: 'grafana', endpoint: target.url }]);
     const written = await outputWhere(core, ns, (o) => 'grafana/dashboards' in o.toolsets && 'prometheus/metrics' in o.toolsets, 'grafana while over budget');
