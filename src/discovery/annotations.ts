@@ -8,6 +8,7 @@ export const ANNOTATIONS = {
   config: 'kubernaut.io/toolset-config',
   priority: 'kubernaut.io/toolset-priority',
   description: 'kubernaut.io/toolset-description',
+  paths: 'kubernaut.io/toolset-paths',
 } as const;
 
 export const MAX_CONFIG_BYTES = 4096;
@@ -15,3 +16,6 @@ export const MAX_CONFIG_BYTES = 4096;
 export const MAX_CONFIG_DEPTH = 8;
 export const MAX_DESCRIPTION_CHARS = 500;
 export const MAX_HEALTH_PATH_CHARS = 1024;
+/** Globs in kubernaut.io/toolset-paths: enough for an API's read paths, small enough to stay readable. */
+export const MAX_PATHS = 16;
+export const MAX_PATH_CHARS = 256;

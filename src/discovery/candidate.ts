@@ -25,6 +25,8 @@ export interface Candidate {
   /** RFC 3339; older wins a tie on priority. */
   createdAt: string;
   description?: string;
+  /** HTTP toolsets (custom, jaeger): the path globs HolmesGPT may request, absolute (under the endpoint's path). */
+  paths?: string[];
   autoDetected: boolean;
 }
 
@@ -40,6 +42,10 @@ export type RejectionReason =
   | 'InvalidConfig'
   | 'InvalidPriority'
   | 'InvalidDescription'
+  /** kubernaut.io/toolset-paths is malformed, or set on a type that has no path allow-list of its own choosing. */
+  | 'InvalidPaths'
+  /** The tool name HolmesGPT derives from the toolset name is longer than model APIs accept. */
+  | 'NameTooLong'
   /** A field the API server would refuse (only manifests read offline can have one). */
   | 'InvalidManifest'
   /** Template or variable syntax ({{, {%, {#, ${, $(, $NAME) in an annotation. */

@@ -1,9 +1,12 @@
 import type { Candidate } from './candidate.ts';
+import { httpToolName } from './tool-name.ts';
 
 export interface Shadowed {
   candidate: Candidate;
   /** The key of the Service that holds the toolset instead. */
   by: string;
+  /** Set when what was contested is the tool name HolmesGPT derives, not the toolset name. */
+  tool?: string;
 }
 
 /** Highest priority first, then the oldest Service, then namespace/name, so the choice is total and stable. */
@@ -21,20 +24,36 @@ function instant(rfc3339: string): number {
 }
 
 /**
- * A HolmesGPT toolset name can appear once in the map. Of several candidates claiming one name, the first in
- * claimOrder wins; the others are shadowed, and reported as such rather than silently dropped.
+ * For generated names the contest is the tool name: custom/a-b/c and custom/a/b-c both become the tool
+ * custom_a_b_c_request. Priority does not count there (a tenant sets it), only age and name.
+ */
+function toolOrder(a: Candidate, b: Candidate): number {
+  return instant(a.createdAt) - instant(b.createdAt) || a.key.localeCompare(b.key);
+}
+
+/**
+ * A HolmesGPT toolset name, and a tool name, can appear once. Of several candidates claiming one, the first in
+ * claimOrder (toolOrder for generated names) wins; the others are shadowed, and reported as such rather than
+ * silently dropped.
  */
 export function resolveClaims(candidates: readonly Candidate[]): { winners: Candidate[]; shadowed: Shadowed[] } {
-  const byToolset = new Map<string, Candidate[]>();
-  for (const c of candidates) byToolset.set(c.toolset, [...(byToolset.get(c.toolset) ?? []), c]);
+  const byClaim = new Map<string, Candidate[]>();
+  for (const c of candidates) {
+    const claim = c.builtin ? c.toolset : httpToolName(c.toolset);
+    byClaim.set(claim, [...(byClaim.get(claim) ?? []), c]);
+  }
   const winners: Candidate[] = [];
   const shadowed: Shadowed[] = [];
-  for (const claimants of byToolset.values()) {
-    const [winner, ...rest] = [...claimants].sort(claimOrder);
+  for (const [claim, claimants] of byClaim) {
+    const [winner, ...rest] = [...claimants].sort(winnerOf(claimants));
     if (!winner) continue;
     winners.push(winner);
-    for (const loser of rest) shadowed.push({ candidate: loser, by: winner.key });
+    for (const loser of rest) shadowed.push({ candidate: loser, by: winner.key, ...(loser.builtin ? {} : { tool: claim }) });
   }
   winners.sort((a, b) => a.toolset.localeCompare(b.toolset));
   return { winners, shadowed };
+}
+
+function winnerOf(claimants: readonly Candidate[]): (a: Candidate, b: Candidate) => number {
+  return claimants[0]?.builtin ? claimOrder : toolOrder;
 }

@@ -6,6 +6,7 @@ import { isNamespaceName, isServiceName } from './manifest.ts';
 import type { Tenancy } from './tenancy.ts';
 import { quote, Rejected } from './rejected.ts';
 import { annotatedConfig } from './toolset-config.ts';
+import { toolsetPaths } from './toolset-paths.ts';
 import { templateToken } from './untrusted-text.ts';
 import { BUILTIN_ALIASES, isShortType, SHORT_TYPES, TYPE_SPECS, type ShortType, type TypeSpec } from './toolset-types.ts';
 
@@ -283,6 +284,8 @@ export function detect(svc: Service, options: DetectionOptions): Detection {
     };
     const text = description(annotations[ANNOTATIONS.description]);
     if (text !== undefined) candidate.description = text;
+    const paths = toolsetPaths(annotations[ANNOTATIONS.paths], type, new URL(endpoint).pathname.replace(/\/$/, ''));
+    if (paths !== undefined) candidate.paths = paths;
     return { kind: 'candidate', candidate };
   } catch (error) {
     if (error instanceof Rejected) return { kind: 'rejected', rejection: { service, key, reason: error.reason, message: error.message } };

@@ -73,7 +73,7 @@ export const TYPE_SPECS: Readonly<Record<ShortType, TypeSpec>> = {
     healthPath: '/_cluster/health', providesLogs: true, knownApps: ['elasticsearch', 'opensearch'],
   },
   jaeger: {
-    type: 'jaeger', portNames: ['query', 'http-query'], portNumber: 16686, detectByPort: true, healthPath: '/', providesLogs: false,
+    type: 'jaeger', portNames: ['query', 'http-query'], portNumber: 16686, detectByPort: true, healthPath: '/api/services', providesLogs: false,
     knownApps: ['jaeger', 'jaeger-query'],
   },
   custom: { type: 'custom', portNames: ['http'], detectByPort: false, healthPath: '/', providesLogs: false, knownApps: [] },

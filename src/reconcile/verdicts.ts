@@ -34,7 +34,7 @@ export function verdicts(d: Decisions): { verdicts: ServiceStatus[]; events: Pla
   const statuses: ServiceStatus[] = [];
   const events: PlannedEvent[] = [];
   const rejected = new Set(d.rejections.map((r) => r.key));
-  const shadowedBy = new Map(d.shadowed.map((s) => [s.candidate.key, s.by]));
+  const shadowedBy = new Map(d.shadowed.map((s) => [s.candidate.key, s]));
   for (const c of d.candidates) {
     if (rejected.has(c.key)) continue;
     const { status, event } = candidateVerdict(c, d, shadowedBy.get(c.key));
@@ -51,7 +51,13 @@ export function verdicts(d: Decisions): { verdicts: ServiceStatus[]; events: Pla
 
 type EventBody = Omit<EventRecord, 'regarding'>;
 
-function candidateVerdict(c: Candidate, d: Decisions, shadowedBy: string | undefined): { status: ServiceStatus; event?: EventBody } {
+function shadowMessage(c: Candidate, s: Shadowed): string {
+  return s.tool === undefined
+    ? `${c.toolset} is provided by Service ${s.by} (higher priority, older, or first by name)`
+    : `the tool name ${s.tool}, which HolmesGPT derives from ${c.toolset}, is taken by Service ${s.by} (older, or first by name); rename one of the Services`;
+}
+
+function candidateVerdict(c: Candidate, d: Decisions, shadowedBy: Shadowed | undefined): { status: ServiceStatus; event?: EventBody } {
   const record = d.health.record(c.key);
   const base = { namespace: c.service.namespace, name: c.service.name, type: c.type, toolset: c.toolset, endpoint: c.endpoint, healthUrl: c.healthUrl };
   const checks = record && d.checked ? { lastCheck: record.lastCheckedAt, consecutiveFailures: record.consecutiveFailures } : {};
@@ -68,7 +74,7 @@ function candidateVerdict(c: Candidate, d: Decisions, shadowedBy: string | undef
     };
   }
   if (shadowedBy !== undefined) {
-    const message = `${c.toolset} is provided by Service ${shadowedBy} (higher priority, older, or first by name)`;
+    const message = shadowMessage(c, shadowedBy);
     return { status: { ...base, ...checks, verdict: 'shadowed', reason: 'Shadowed', message }, event: { type: 'Warning', reason: 'ToolsetShadowed', message } };
   }
   const failing = !v.healthy ? ` (last check failed: ${v.message}; ${record.consecutiveFailures} of ${d.failureThreshold} failures before removal)` : '';

@@ -2,7 +2,8 @@ import type { Candidate, Rejection } from '../discovery/candidate.ts';
 import { TYPE_SPECS, type ShortType } from '../discovery/toolset-types.ts';
 import { entryBytes } from './document.ts';
 import { deepMerge } from './overrides.ts';
-import { customTools, jaegerTools } from './tools.ts';
+import { httpToolName, MAX_TOOL_NAME_CHARS } from '../discovery/tool-name.ts';
+import { httpEntry } from './http-toolset.ts';
 import { toolsetsMapErrors } from './validate.ts';
 
 export type ToolsetEntry = Record<string, unknown>;
@@ -25,16 +26,7 @@ function entry(c: Candidate, defaults: ToolsetDefaults): ToolsetEntry {
     const config = deepMerge(defaults[c.type]?.config ?? {}, c.config) as Record<string, unknown>;
     return { enabled: true, config: { ...config, [spec.endpointKey]: c.endpoint } };
   }
-  const tools = c.type === 'jaeger' ? jaegerTools(c) : customTools(c);
-  const description = c.description ?? (c.type === 'jaeger'
-    ? `Jaeger traces from ${c.service.namespace}/${c.service.name}`
-    : `HTTP API of Service ${c.service.namespace}/${c.service.name}`);
-  return {
-    enabled: true,
-    description,
-    ...(Object.keys(c.config).length > 0 ? { config: c.config } : {}),
-    tools,
-  };
+  return httpEntry(c);
 }
 
 export type RenderedEntry = { ok: true; candidate: Candidate; entry: ToolsetEntry; bytes: number } | { ok: false; rejection: Rejection };
@@ -45,6 +37,10 @@ export type RenderedEntry = { ok: true; candidate: Candidate; entry: ToolsetEntr
  */
 export function renderEntry(c: Candidate, defaults: ToolsetDefaults): RenderedEntry {
   const rejected = (reason: Rejection['reason'], message: string): RenderedEntry => ({ ok: false, rejection: { service: c.service, key: c.key, reason, message } });
+  const tool = httpToolName(c.toolset);
+  if (!c.builtin && tool.length > MAX_TOOL_NAME_CHARS) {
+    return rejected('NameTooLong', `HolmesGPT would name this toolset's tool ${tool} (${tool.length} characters); model APIs accept at most ${MAX_TOOL_NAME_CHARS} and would fail every request, so shorten the Service's name (namespace and name together at most ${MAX_TOOL_NAME_CHARS - httpToolName(`${c.type}//`).length} characters)`);
+  }
   const rendered = entry(c, defaults);
   const errors = toolsetsMapErrors({ [c.toolset]: rendered });
   if (errors.length > 0) return rejected('InvalidConfig', `toolset ${c.toolset}: ${errors.join('; ')}`);

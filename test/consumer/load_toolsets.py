@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Load a HolmesGPT custom toolset file with HolmesGPT's own loader and print what it made of it.
 
-Usage: load_toolsets.py PATH [--prereq-timeout SECONDS]
+Usage: load_toolsets.py PATH [--prereq-timeout SECONDS] [--invoke CALLS.json]
 
 Run it with the venv python from tools/holmesgpt/setup.sh. It takes the path the in-cluster HolmesGPT
 server takes for /etc/holmes/config/custom_toolset.yaml:
@@ -26,7 +26,13 @@ Prints ONE JSON object on stdout (everything else, HolmesGPT's logs included, go
                              "tools": [names the model would see, only when enabled]}},
      "invalid": ["<name>: <HolmesGPT's log message>"],
      "warnings": ["every WARNING/ERROR log line HolmesGPT wrote"],
-     "load_error": null | "why the whole file was rejected"}
+     "load_error": null | "why the whole file was rejected",
+     "invocations": [{"tool", "params", "status": "success|error|no_data|not_found", "error", "data"}]}
+
+--invoke runs tool calls after the load, as the model would ask for them: a JSON list of {"tool": name,
+"params": {...}}. Each goes to the enabled tool of that name through the tool's own _invoke (HolmesGPT's code:
+allow-list matching, the request, redirects); the approval and context-window wrappers around it need a model
+and are left out. The calls reach whatever the file's endpoints name, so tests point them at loopback servers.
 
 Only the toolsets the file names are reported (built-in overrides included). `status: not_loaded` means
 HolmesGPT dropped the entry before the status check (a removed toolset name, or tags other than core/cluster).
@@ -104,6 +110,7 @@ def main() -> int:
         default=None,
         help="seconds per prerequisite batch (HOLMES_TOOLSET_PREREQ_TIMEOUT_SECONDS, HolmesGPT default 20)",
     )
+    parser.add_argument("--invoke", default=None, help="JSON file with tool calls to run after the load")
     args = parser.parse_args()
     path = os.path.abspath(args.path)
     if not os.path.isfile(path):
@@ -128,12 +135,15 @@ def main() -> int:
     echo.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     root.addHandler(echo)
 
-    result: dict = {"holmesgpt_version": None, "toolsets": {}, "invalid": [], "warnings": [], "load_error": None}
+    result: dict = {"holmesgpt_version": None, "toolsets": {}, "invalid": [], "warnings": [], "load_error": None, "invocations": []}
     try:
         from importlib.metadata import version
 
         result["holmesgpt_version"] = version("holmesgpt")
-        _run(path, result, capture)
+        executor = _run(path, result, capture)
+        if args.invoke is not None:
+            with open(args.invoke, encoding="utf-8") as f:
+                result["invocations"] = [_invoke(executor, call) for call in json.load(f)]
     finally:
         sys.stdout.flush()
         os.dup2(real_stdout, 1)
@@ -145,7 +155,21 @@ def main() -> int:
     return 0
 
 
-def _run(path: str, result: dict, capture: _Capture) -> None:
+def _invoke(executor, call: dict) -> dict:
+    """One tool call the way the model makes it; the outcome as HolmesGPT reports it to the model."""
+    from holmes.core.tools import ToolInvokeContext
+
+    name, params = call["tool"], call.get("params", {})
+    tool = executor.get_tool_by_name(name) if executor is not None else None
+    if tool is None:
+        return {"tool": name, "params": params, "status": "not_found", "error": f"no enabled tool {name}", "data": None}
+    # model_construct: the fields the HTTP tool reads are request_context only; llm is required by the model but unused.
+    context = ToolInvokeContext.model_construct(llm=None, max_token_count=100_000, tool_call_id="consumer-test", tool_name=name, request_context=None)
+    outcome = tool._invoke(params, context)
+    return {"tool": name, "params": params, "status": outcome.status.value, "error": outcome.error, "data": outcome.data}
+
+
+def _run(path: str, result: dict, capture: _Capture):
     try:
         names, entries = _names_in_file(path)
     except Exception as e:  # HolmesGPT would fail the same way below; keep going to get its own message
@@ -200,7 +224,11 @@ def _run(path: str, result: dict, capture: _Capture) -> None:
             entry["renamed_to"] = effective
         report[name] = entry
     result["toolsets"] = report
+    _collect_warnings(result, capture)
+    return executor if toolsets else None
 
+
+def _collect_warnings(result: dict, capture: _Capture) -> None:
     for record in capture.records:
         if record.levelno < logging.WARNING:
             continue

@@ -12,6 +12,16 @@ export interface Loaded {
   invalid: string[];
   warnings: string[];
   load_error: string | null;
+  invocations: Invocation[];
+}
+
+/** One tool call run by HolmesGPT's own tool after the load (load_toolsets.py --invoke). */
+export interface Invocation {
+  tool: string;
+  params: Record<string, unknown>;
+  status: 'success' | 'error' | 'no_data' | 'not_found';
+  error: string | null;
+  data: { status_code?: number; body?: unknown } | null;
 }
 
 /** The file loader alone, for many files in one process (test/consumer/load_many.py). */
@@ -45,8 +55,10 @@ function runPython(script: string, args: string[], env: NodeJS.ProcessEnv = {}):
 }
 
 /** `env` is HolmesGPT's environment on top of ours: the variables `{{ env.NAME }}` references in the file need. */
-export async function holmesLoad(file: string, env: NodeJS.ProcessEnv = {}): Promise<Loaded> {
-  return JSON.parse(await runPython('load_toolsets.py', [file, '--prereq-timeout', '15'], env)) as Loaded;
+export async function holmesLoad(file: string, env: NodeJS.ProcessEnv = {}, calls?: { tool: string; params: Record<string, unknown> }[]): Promise<Loaded> {
+  const invoke = calls === undefined ? [] : ['--invoke', `${file}.calls.json`];
+  if (calls !== undefined) writeFileSync(`${file}.calls.json`, JSON.stringify(calls));
+  return JSON.parse(await runPython('load_toolsets.py', [file, '--prereq-timeout', '15', ...invoke], env)) as Loaded;
 }
 
 export async function holmesParseMany(files: string[], listFile: string): Promise<Parsed[]> {

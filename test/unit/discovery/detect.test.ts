@@ -52,11 +52,11 @@ const valid: ValidRow[] = [
     expected: { type: 'elasticsearch', toolset: 'elasticsearch/data', builtin: true, endpoint: 'http://es.logging.svc.cluster.local:9200', healthUrl: 'http://es.logging.svc.cluster.local:9200/_cluster/health' },
   },
   {
-    title: 'jaeger: port "query", health path /, custom toolset jaeger/<ns>/<name>',
+    title: 'jaeger: port "query", health path /api/services, HTTP toolset jaeger/<ns>/<name>',
     svc: service({ name: 'jaeger-query', namespace: 'tracing', annotations: optIn('jaeger'), ports: [{ name: 'grpc', port: 16685 }, { name: 'query', port: 16686 }] }),
     expected: {
       type: 'jaeger', toolset: 'jaeger/tracing/jaeger-query', builtin: false,
-      endpoint: 'http://jaeger-query.tracing.svc.cluster.local:16686', healthUrl: 'http://jaeger-query.tracing.svc.cluster.local:16686/',
+      endpoint: 'http://jaeger-query.tracing.svc.cluster.local:16686', healthUrl: 'http://jaeger-query.tracing.svc.cluster.local:16686/api/services',
     },
   },
   {

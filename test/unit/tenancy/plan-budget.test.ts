@@ -12,7 +12,7 @@ const NO_BUDGET = { defaults: {}, budgetBytes: Number.MAX_SAFE_INTEGER };
 
 /**
  * A custom toolset whose entry is about `bytes` long: its endpoint annotation has a long path, which the entry
- * repeats twice (tool description and curl command). A description cannot do it: detect() caps it at 500 characters.
+ * repeats twice (the health check URL and the path allow-list). A description cannot do it: detect() caps it at 500 characters.
  */
 function sized(namespace: string, name: string, bytes: number): Candidate {
   return candidate({ type: 'custom', namespace, name, endpoint: `http://${name}.${namespace}.svc:8080/${'p'.repeat(Math.round(bytes / 2))}` });

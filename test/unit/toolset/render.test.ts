@@ -197,36 +197,57 @@ describe('renderToolsets', () => {
     expect(renderToolsets([c]).toolsets['prometheus/metrics']).toEqual({ enabled: true, config: { prometheus_url: 'http://prom.monitoring.svc:9090', healthcheck: '-/ready' } });
   });
 
-  it('custom and jaeger toolsets are custom entries with a description and tools, config only when given', () => {
+  it('custom and jaeger toolsets are HolmesGPT HTTP toolsets: the Service\'s own origin, GET, allow-listed paths, HolmesGPT checks the health URL', () => {
     const { toolsets } = renderToolsets(resolveClaims(allTypes).winners);
     const jaeger = toolsets['jaeger/tracing/jaeger-query'];
-    expect(jaeger).toMatchObject({ enabled: true, description: 'Jaeger traces from tracing/jaeger-query' });
-    expect(jaeger).not.toHaveProperty('config');
-    expect((jaeger?.tools as { name: string }[]).map((t) => t.name)).toEqual([
-      'jaeger_tracing_jaeger_query_54a5e3_services',
-      'jaeger_tracing_jaeger_query_54a5e3_operations',
-      'jaeger_tracing_jaeger_query_54a5e3_find_traces',
-      'jaeger_tracing_jaeger_query_54a5e3_get_trace',
-    ]);
+    const origin = 'http://jaeger-query.tracing.svc.cluster.local:16686';
+    expect(jaeger).toMatchObject({ type: 'http', enabled: true, description: 'Jaeger traces from tracing/jaeger-query' });
+    expect(jaeger?.config).toEqual({ endpoints: [{
+      hosts: [origin], methods: ['GET'], health_check_url: `${origin}/api/services`,
+      paths: ['/api/services', '/api/services/*/operations', '/api/traces', '/api/traces/*'],
+    }] });
+    expect(jaeger?.llm_instructions).toEqual(expect.stringContaining(`GET ${origin}/api/traces?service=<service>&lookback=1h&limit=20`));
+    expect(jaeger).not.toHaveProperty('tools');
     const custom = toolsets['custom/shop/orders-api'];
-    expect(custom).toMatchObject({ enabled: true, description: 'Orders API of the shop: order status, payments and refunds' });
-    expect((custom?.tools as { name: string }[]).map((t) => t.name)).toEqual(['custom_shop_orders_api_4e0619_get']);
+    expect(custom).toMatchObject({
+      type: 'http', enabled: true,
+      description: 'Orders API of the shop: order status, payments and refunds',
+      llm_instructions: 'Orders API of the shop: order status, payments and refunds',
+    });
+    expect(custom?.config).toEqual({ endpoints: [{
+      hosts: ['http://orders-api.shop.svc.cluster.local:8080'], paths: ['/*'], methods: ['GET'], health_check_url: 'http://orders-api.shop.svc.cluster.local:8080/',
+    }] });
 
     // detect() gives a custom toolset no config keys (ConfigKeyNotAllowed); rendering still carries a config over.
-    const withConfig = renderToolsets([candidate({ type: 'custom', namespace: 'a', name: 'b', refusedConfig: { team: 'x' } })]).toolsets['custom/a/b'];
-    expect(withConfig).toMatchObject({ description: 'HTTP API of Service a/b', config: { team: 'x' } });
+    const withConfig = renderToolsets([candidate({ type: 'custom', namespace: 'a', name: 'b', refusedConfig: { timeout_seconds: 5 } })]).toolsets['custom/a/b'];
+    expect(withConfig).toMatchObject({ description: 'HTTP API of Service a/b', config: { timeout_seconds: 5 } });
+    expect(withConfig).not.toHaveProperty('llm_instructions');
   });
 
-  it('a description annotation replaces the default description of a jaeger toolset', () => {
+  it('a description annotation replaces the default description of a jaeger toolset, and the instructions stay the operator\'s', () => {
     const c = candidate({ type: 'jaeger', namespace: 't', name: 'j', description: 'EU traces' });
-    expect(renderToolsets([c]).toolsets['jaeger/t/j']).toMatchObject({ description: 'EU traces' });
+    const entry = renderToolsets([c]).toolsets['jaeger/t/j'];
+    expect(entry).toMatchObject({ description: 'EU traces' });
+    expect(entry?.llm_instructions).toMatch(/^Jaeger query API of Service t\/j\./);
   });
 
-  it('tool names are unique across the document', () => {
-    const { toolsets } = renderToolsets(resolveClaims([...allTypes, ...configured]).winners);
-    const names = Object.values(toolsets).flatMap((t) => ((t.tools as { name: string }[] | undefined) ?? []).map((tool) => tool.name));
-    expect(names.length).toBe(6);
-    expect(new Set(names).size).toBe(names.length);
+  it('two Services whose toolset names give HolmesGPT the same tool name: the older keeps it, whatever the priorities', () => {
+    const older = candidate({ type: 'custom', namespace: 'a-b', name: 'c', createdAt: '2026-01-01T00:00:00Z' });
+    const newer = { ...candidate({ type: 'custom', namespace: 'a', name: 'b-c', createdAt: '2026-02-01T00:00:00Z' }), priority: 1000 };
+    const { winners, shadowed } = resolveClaims([newer, older]);
+    expect(winners.map((w) => w.key)).toEqual(['a-b/c']);
+    expect(shadowed).toEqual([{ candidate: newer, by: 'a-b/c', tool: 'custom_a_b_c_request' }]);
+  });
+
+  it('a toolset whose tool name would pass 64 characters is refused (NameTooLong), its neighbours are written', () => {
+    const long = candidate({ type: 'custom', namespace: 'team-with-a-rather-long-namespace', name: 'and-a-long-service-name' });
+    const short = candidate({ type: 'custom', namespace: 'a', name: 'b' });
+    const { toolsets, invalid } = renderToolsets([long, short]);
+    expect(Object.keys(toolsets)).toEqual(['custom/a/b']);
+    expect(invalid).toEqual([expect.objectContaining({
+      key: long.key, reason: 'NameTooLong',
+      message: expect.stringMatching(/^HolmesGPT would name this toolset's tool custom_team_with_a_rather_long_namespace_and_a_long_service_name_request \(72 characters\); model APIs accept at most 64/) as unknown,
+    })]);
   });
 
   it.each([
