@@ -50,11 +50,12 @@ describe('scale and recovery', () => {
     }
     const hitsBefore = target.hits;
     running = await startOperator(testConfig(ns, { output: { sizeBudgetBytes: 1_048_576 } }));
-    const out = await outputWhere(core, ns, (o) => Object.keys(o.toolsets).length === count, `${count} toolsets`, 60_000);
+    // Deadlines for a loaded machine (the stress proof runs this beside stress-ng on every core); the benchmark measures speed.
+    const out = await outputWhere(core, ns, (o) => Object.keys(o.toolsets).length === count, `${count} toolsets`, 120_000);
     expect(Object.keys(out.toolsets).sort()).toEqual(names.map((n) => `custom/${ns}/${n}`));
     expect(target.hits - hitsBefore).toBeGreaterThanOrEqual(count);
     expect(running.operator.status().services.filter((s) => s.verdict === 'included')).toHaveLength(count);
-  });
+  }, 180_000);
 
   it('keeps retrying while it may not list Services, reports it, and recovers once RBAC allows it', async () => {
     const ns = await freshNamespace(core, 'rbac');

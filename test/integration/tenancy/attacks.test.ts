@@ -95,14 +95,17 @@ describe('tenants attacking through Service annotations (real API server, Holmes
     expect(out.toolsets['prometheus/metrics']).toEqual({ enabled: true, config: { prometheus_url: platformProm, additional_headers: { Authorization: 'Bearer {{ env.PROM_TOKEN }}' } } });
     expect(out.toolsets['kubernetes/logs']).toBeUndefined();
     expect(Object.keys(out.toolsets).filter((t) => t.includes(ns.a) || t.includes(ns.b)).sort()).toEqual([`custom/${ns.a}/api`, `jaeger/${ns.b}/jaeger`]);
-    const tenantTemplates = out.text.replaceAll('{{ env.PROM_TOKEN }}', '').replace(/\{\{ [a-z_]+ \| urlencode \}\}/g, '').match(/\{\{|\{%|\{#|\$\{|\$\(|\$[A-Za-z_]/g);
+    const tenantTemplates = out.text.replaceAll('{{ env.PROM_TOKEN }}', '').match(/\{\{|\{%|\{#|\$\{|\$\(|\$[A-Za-z_]/g);
     expect(tenantTemplates).toBeNull();
     for (const forbidden of ['OPENAI_API_KEY', 'client_cert', 'instances', 'X-Leak', 'kubernetes.default', '127.0.0.1:7']) expect(out.text).not.toContain(forbidden);
 
     // Budget: the flooding namespace gave way, nobody else did, and the file fits.
     expect(Buffer.byteLength(out.text)).toBeLessThanOrEqual(BUDGET);
-    const dropped = status().filter((s) => s.reason === 'OutputBudget');
-    expect(dropped.length).toBeGreaterThan(0);
+    // The flood's entries are judged as their health checks land, so the budget's verdicts may follow the output above.
+    const dropped = await waitFor(() => {
+      const found = status().filter((s) => s.reason === 'OutputBudget');
+      return found.length > 0 ? found : undefined;
+    }, { timeoutMs: 20_000, describe: () => `OutputBudget verdicts; /status: ${JSON.stringify(status().map((s) => [s.name, s.verdict, s.reason]))}` });
     expect(new Set(dropped.map((s) => s.namespace))).toEqual(new Set([ns.flood]));
 
     // Each refusal: a Warning Event on the Service and the counter by reason.
