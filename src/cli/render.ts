@@ -4,7 +4,7 @@ import type { Rejection } from '../discovery/candidate.ts';
 import { serviceManifestProblem } from '../discovery/manifest.ts';
 import { TRUST_LABEL, trustedByLabel } from '../discovery/tenancy.ts';
 import { checkAll, HealthBook } from '../health/health-book.ts';
-import { configuredChecker } from '../health/http-check.ts';
+import { configuredChecker } from '../health/checker.ts';
 import { toNamespace, toService } from '../kube/convert.ts';
 import type { Namespace, Service } from '../kube/objects.ts';
 import { Metrics } from '../observe/metrics.ts';

@@ -26,7 +26,9 @@ export function validate(file: string, read: (file: string) => string, out: (t: 
     return 1;
   }
   const count = Object.keys((doc as { toolsets?: object }).toolsets ?? {}).length;
-  out(`${name}: valid (${count} toolset${count === 1 ? '' : 's'})\n`);
+  const servers = Object.keys((doc as { mcp_servers?: object }).mcp_servers ?? {}).length;
+  const mcp = servers > 0 ? `, ${servers} MCP server${servers === 1 ? '' : 's'}` : '';
+  out(`${name}: valid (${count} toolset${count === 1 ? '' : 's'}${mcp})\n`);
   return 0;
 }
 

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { merge, Subject, type Subscription } from 'rxjs';
 import type { OperatorConfig } from '../config/operator-config.ts';
 import { HealthBook, type HealthChecker } from '../health/health-book.ts';
-import { configuredChecker } from '../health/http-check.ts';
+import { configuredChecker } from '../health/checker.ts';
 import type { KubeClient } from '../kube/client.ts';
 import type { ConfigMap, Namespace, Service } from '../kube/objects.ts';
 import type { Reflector } from '../kube/reflector.ts';
@@ -116,7 +116,7 @@ export class ToolsetController {
     const changes$ = this.#watches.changes$({ store: this.#store, output: this.#output, trust: this.#trust, metrics, log });
     const pipeline = controllerPipeline({ changes$, urgent$: merge(this.#synced, this.#gate.won$) }, {
       reconcile: (request) => this.#track(this.#step.run(request)),
-      check: (target, signal) => check(target.healthUrl, signal),
+      check,
       settle: (settled) => this.#health.settle(settled),
       relist: () => {
         log.info('resync: relisting from the API server and re-checking every candidate');

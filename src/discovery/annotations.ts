@@ -9,6 +9,8 @@ export const ANNOTATIONS = {
   priority: 'kubernaut.io/toolset-priority',
   description: 'kubernaut.io/toolset-description',
   paths: 'kubernaut.io/toolset-paths',
+  mcpMode: 'kubernaut.io/toolset-mcp-mode',
+  mcpPath: 'kubernaut.io/toolset-mcp-path',
 } as const;
 
 export const MAX_CONFIG_BYTES = 4096;

@@ -1,3 +1,4 @@
+import type { McpMode } from '../health/mcp-check.ts';
 import type { ShortType } from './toolset-types.ts';
 
 /** Which Service a candidate or rejection is about. */
@@ -27,6 +28,8 @@ export interface Candidate {
   description?: string;
   /** HTTP toolsets (custom, jaeger): the path globs HolmesGPT may request, absolute (under the endpoint's path). */
   paths?: string[];
+  /** MCP servers: the transport HolmesGPT connects with (and the health check speaks). */
+  mcpMode?: McpMode;
   autoDetected: boolean;
 }
 
@@ -46,6 +49,8 @@ export type RejectionReason =
   | 'InvalidPaths'
   /** The tool name HolmesGPT derives from the toolset name is longer than model APIs accept. */
   | 'NameTooLong'
+  /** kubernaut.io/toolset-mcp-mode or -mcp-path is malformed, or set on a type other than mcp. */
+  | 'InvalidMcpSettings'
   /** A field the API server would refuse (only manifests read offline can have one). */
   | 'InvalidManifest'
   /** Template or variable syntax ({{, {%, {#, ${, $(, $NAME) in an annotation. */

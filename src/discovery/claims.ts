@@ -1,5 +1,6 @@
 import type { Candidate } from './candidate.ts';
 import { httpToolName } from './tool-name.ts';
+import { isHttpToolsetType } from './toolset-types.ts';
 
 export interface Shadowed {
   candidate: Candidate;
@@ -39,7 +40,7 @@ function toolOrder(a: Candidate, b: Candidate): number {
 export function resolveClaims(candidates: readonly Candidate[]): { winners: Candidate[]; shadowed: Shadowed[] } {
   const byClaim = new Map<string, Candidate[]>();
   for (const c of candidates) {
-    const claim = c.builtin ? c.toolset : httpToolName(c.toolset);
+    const claim = isHttpToolsetType(c.type) ? httpToolName(c.toolset) : c.toolset;
     byClaim.set(claim, [...(byClaim.get(claim) ?? []), c]);
   }
   const winners: Candidate[] = [];
@@ -48,12 +49,12 @@ export function resolveClaims(candidates: readonly Candidate[]): { winners: Cand
     const [winner, ...rest] = [...claimants].sort(winnerOf(claimants));
     if (!winner) continue;
     winners.push(winner);
-    for (const loser of rest) shadowed.push({ candidate: loser, by: winner.key, ...(loser.builtin ? {} : { tool: claim }) });
+    for (const loser of rest) shadowed.push({ candidate: loser, by: winner.key, ...(isHttpToolsetType(loser.type) ? { tool: claim } : {}) });
   }
   winners.sort((a, b) => a.toolset.localeCompare(b.toolset));
   return { winners, shadowed };
 }
 
 function winnerOf(claimants: readonly Candidate[]): (a: Candidate, b: Candidate) => number {
-  return claimants[0]?.builtin ? claimOrder : toolOrder;
+  return claimants[0] && isHttpToolsetType(claimants[0].type) ? toolOrder : claimOrder;
 }

@@ -6,6 +6,7 @@ import { isNamespaceName, isServiceName } from './manifest.ts';
 import type { Tenancy } from './tenancy.ts';
 import { quote, Rejected } from './rejected.ts';
 import { annotatedConfig } from './toolset-config.ts';
+import { mcpServer } from './mcp-server.ts';
 import { toolsetPaths } from './toolset-paths.ts';
 import { templateToken } from './untrusted-text.ts';
 import { BUILTIN_ALIASES, isShortType, SHORT_TYPES, TYPE_SPECS, type ShortType, type TypeSpec } from './toolset-types.ts';
@@ -269,14 +270,15 @@ export function detect(svc: Service, options: DetectionOptions): Detection {
       ? annotatedEndpoint(endpointAnnotation, options.policy, scope)
       : builtEndpoint(svc, spec, annotations[ANNOTATIONS.port], options.policy, scope);
     const { base, endpoint } = withApiPrefix(server, spec.apiPrefix);
+    const mcp = mcpServer(type, annotations, server, endpointAnnotation !== undefined);
     const candidate: Candidate = {
       service,
       key,
       type,
       toolset: toolsetName(type, service),
       builtin: spec.builtin !== undefined,
-      endpoint,
-      healthUrl: `${base}${healthPath(annotations[ANNOTATIONS.healthPath], spec)}`,
+      endpoint: mcp?.url ?? endpoint,
+      healthUrl: mcp?.probeUrl ?? `${base}${healthPath(annotations[ANNOTATIONS.healthPath], spec)}`,
       config: annotatedConfig(annotations[ANNOTATIONS.config], type),
       priority: priority(annotations[ANNOTATIONS.priority]),
       createdAt: svc.metadata.creationTimestamp,
@@ -286,6 +288,7 @@ export function detect(svc: Service, options: DetectionOptions): Detection {
     if (text !== undefined) candidate.description = text;
     const paths = toolsetPaths(annotations[ANNOTATIONS.paths], type, new URL(endpoint).pathname.replace(/\/$/, ''));
     if (paths !== undefined) candidate.paths = paths;
+    if (mcp) candidate.mcpMode = mcp.mode;
     return { kind: 'candidate', candidate };
   } catch (error) {
     if (error instanceof Rejected) return { kind: 'rejected', rejection: { service, key, reason: error.reason, message: error.message } };

@@ -5,7 +5,8 @@ import { isNamespaceName, isServiceName } from './manifest.ts';
  * tools/holmesgpt/versions.env (0.45.0); docs/holmesgpt-compatibility.md records how they were checked.
  */
 export type ShortType =
-  | 'prometheus' | 'thanos' | 'victoriametrics' | 'mimir' | 'grafana' | 'loki' | 'victorialogs' | 'tempo' | 'elasticsearch' | 'jaeger' | 'custom';
+  | 'prometheus' | 'thanos' | 'victoriametrics' | 'mimir' | 'grafana' | 'loki' | 'victorialogs' | 'tempo' | 'elasticsearch' | 'jaeger' | 'custom'
+  | 'mcp';
 
 export interface TypeSpec {
   type: ShortType;
@@ -77,7 +78,14 @@ export const TYPE_SPECS: Readonly<Record<ShortType, TypeSpec>> = {
     knownApps: ['jaeger', 'jaeger-query'],
   },
   custom: { type: 'custom', portNames: ['http'], detectByPort: false, healthPath: '/', providesLogs: false, knownApps: [] },
+  // An MCP server's check is the MCP handshake at its URL (kubernaut.io/toolset-mcp-path, default /mcp), not a path.
+  mcp: { type: 'mcp', portNames: ['mcp', 'http'], detectByPort: false, healthPath: '/mcp', providesLogs: false, knownApps: [] },
 };
+
+/** The types written as HolmesGPT's `type: http` toolsets, whose one tool is named after the toolset. */
+export function isHttpToolsetType(type: ShortType): boolean {
+  return type === 'custom' || type === 'jaeger';
+}
 
 export const SHORT_TYPES = Object.keys(TYPE_SPECS) as ShortType[];
 

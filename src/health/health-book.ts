@@ -4,14 +4,19 @@ import type { Metrics } from '../observe/metrics.ts';
 import type { HealthView } from '../reconcile/plan.ts';
 import { nextRecord, needsCheck, type HealthRecord } from './hysteresis.ts';
 import type { HealthVerdict } from './http-check.ts';
+import type { McpMode } from './mcp-check.ts';
 
-export type HealthChecker = (url: string, signal: AbortSignal) => Promise<HealthVerdict>;
+export type HealthChecker = (target: HealthTarget, signal: AbortSignal) => Promise<HealthVerdict>;
 
 /** What a health check needs to know of a candidate. */
 export interface HealthTarget {
   key: string;
   type: string;
   healthUrl: string;
+  /** The name it is written under (an MCP server's tools are checked against the names HolmesGPT derives from it). */
+  toolset: string;
+  /** Set for MCP servers: checked with the MCP handshake over this transport instead of a GET. */
+  mcpMode?: McpMode;
 }
 
 export type SettledCheck = Settled<HealthTarget, HealthVerdict>;
@@ -98,5 +103,5 @@ export async function checkAll(
   options: { concurrency: number; timeoutMs: number },
 ): Promise<void> {
   const fanOut = { concurrency: options.concurrency, timeoutMs: options.timeoutMs + 1_000 };
-  await lastValueFrom(from(book.due(targets, true)).pipe(boundedFanOut((t: HealthTarget, signal) => check(t.healthUrl, signal), fanOut), map((s) => book.settle(s)), toArray()));
+  await lastValueFrom(from(book.due(targets, true)).pipe(boundedFanOut((t: HealthTarget, signal) => check(t, signal), fanOut), map((s) => book.settle(s)), toArray()));
 }

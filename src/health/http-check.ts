@@ -8,7 +8,6 @@
  *
  * The promise never rejects: every failure is a verdict with a reason and a human-readable message.
  */
-import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import https from 'node:https';
@@ -34,7 +33,9 @@ export type HealthFailureReason =
   | 'DnsFailure'
   | 'TlsError'
   | 'InvalidUrl'
-  | 'Aborted';
+  | 'Aborted'
+  /** The target answered, but not as the protocol requires (an MCP server that is not one). */
+  | 'ProtocolError';
 
 export type HealthVerdict =
   | { healthy: true; status: number; durationMs: number }
@@ -168,14 +169,15 @@ function once(work: () => void): () => void {
   };
 }
 
-function request(target: URL, ca: string | Buffer | undefined): http.ClientRequest {
+/** One request on its own socket, TLS always verified (an extra CA bundle is added to Node's, never substituted). */
+export function request(target: URL, ca: string | Buffer | undefined, how: { method?: string; headers?: Record<string, string> } = {}): http.ClientRequest {
   const common: http.RequestOptions = {
     protocol: target.protocol,
     hostname: target.hostname.startsWith('[') ? target.hostname.slice(1, -1) : target.hostname,
     port: target.port || undefined,
     path: `${target.pathname || '/'}${target.search}`,
-    method: 'GET',
-    headers: { 'User-Agent': HEALTH_USER_AGENT, Accept: '*/*', Connection: 'close' },
+    method: how.method ?? 'GET',
+    headers: { 'User-Agent': HEALTH_USER_AGENT, Accept: '*/*', Connection: 'close', ...how.headers },
     // No pooling: each check owns its socket, which is destroyed when the check ends.
     agent: false,
   };
@@ -199,14 +201,18 @@ function defaultCaCertificates(): string[] {
   return defaultCas;
 }
 
+/** The status code and its standard phrase, never the target's own: nothing a target sends reaches Events, logs or /status. */
+export function statusLine(status: number): string {
+  const phrase = http.STATUS_CODES[status];
+  return `HTTP ${status}${phrase ? ` ${phrase}` : ''}`;
+}
+
 function judge(res: IncomingMessage, shown: string, durationMs: number): HealthVerdict {
   const status = res.statusCode ?? 0;
   if (status >= 200 && status <= 299) return { healthy: true, status, durationMs };
-  // The standard phrase, never the target's own: nothing a target sends reaches Events, logs or /status.
-  const phrase = http.STATUS_CODES[status];
-  const statusLine = `HTTP ${status}${phrase ? ` ${phrase}` : ''}`;
-  if (status >= 300 && status <= 399) return failure('Redirect', `GET ${shown}: ${statusLine}, redirect not followed`, durationMs, status);
-  return failure('HttpStatus', `GET ${shown}: ${statusLine}`, durationMs, status);
+  const line = statusLine(status);
+  if (status >= 300 && status <= 399) return failure('Redirect', `GET ${shown}: ${line}, redirect not followed`, durationMs, status);
+  return failure('HttpStatus', `GET ${shown}: ${line}`, durationMs, status);
 }
 
 /** Reads and discards the body until it ends or `maxBodyBytes` were read, then calls `done` to close the socket. */
@@ -274,7 +280,7 @@ const CONNECTION_CODES: Record<string, string> = {
  * An error class or code only. Messages are not repeated: a TLS error names the certificate's names, a parse error
  * quotes what the target sent, and what another team's Service says must not reach Events, logs or /status.
  */
-function classify(error: unknown): { reason: HealthFailureReason; detail: string } {
+export function classify(error: unknown): { reason: HealthFailureReason; detail: string } {
   const code = errorCode(error);
   if (code && DNS_CODES[code]) return { reason: 'DnsFailure', detail: DNS_CODES[code] };
   if (code && (X509_VERIFY_CODES.has(code) || /^ERR_(SSL|TLS|OSSL)_/.test(code))) return { reason: 'TlsError', detail: `TLS error (${code})` };
@@ -311,7 +317,7 @@ function errorMessage(error: unknown): string {
   return echo(message.trim() || 'unknown error');
 }
 
-function abortedMessage(signal: AbortSignal): string {
+export function abortedMessage(signal: AbortSignal): string {
   const reason: unknown = signal.reason;
   if (typeof reason === 'string') return reason ? `aborted: ${echo(reason)}` : 'aborted';
   if (typeof reason !== 'object' || reason === null) return 'aborted';
@@ -321,7 +327,7 @@ function abortedMessage(signal: AbortSignal): string {
   return `aborted: ${echo(message)}`;
 }
 
-function failure(reason: HealthFailureReason, message: string, durationMs: number, status?: number): HealthVerdict {
+export function failure(reason: HealthFailureReason, message: string, durationMs: number, status?: number): HealthVerdict {
   return status === undefined
     ? { healthy: false, reason, message, durationMs }
     : { healthy: false, status, reason, message, durationMs };
@@ -332,7 +338,7 @@ function invalid(message: string, durationMs: number): HealthVerdict {
 }
 
 /** The URL as shown in messages: normalised, with any credentials removed. */
-function displayUrl(url: URL): string {
+export function displayUrl(url: URL): string {
   if (!url.username && !url.password) return url.href;
   const copy = new URL(url.href);
   copy.username = '';
@@ -353,10 +359,4 @@ function positiveOr(value: number | undefined, fallback: number, max: number): n
 
 function nonNegativeOr(value: number | undefined, fallback: number): number {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.floor(value) : fallback;
-}
-
-/** The checker the configuration asks for: its timeout, and its extra CA bundle read once at start-up. */
-export function configuredChecker(health: { timeoutMs: number; caFile?: string }): (url: string, signal: AbortSignal) => Promise<HealthVerdict> {
-  const ca = health.caFile ? readFileSync(health.caFile) : undefined;
-  return (url, signal) => checkHealth(url, { timeoutMs: health.timeoutMs, signal, ...(ca ? { ca } : {}) });
 }

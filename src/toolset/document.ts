@@ -51,14 +51,20 @@ export function entryBytes(name: string, toolset: ToolsetsMap[string]): number {
   return Buffer.byteLength(fragment(name, toolset));
 }
 
-/** The HolmesGPT custom toolset file: same input, same bytes (keys sorted, no line folding, no anchors). */
+/**
+ * The HolmesGPT custom toolset file: same input, same bytes (keys sorted, no line folding, no anchors). Entries of
+ * `type: mcp` go under `mcp_servers:`, where HolmesGPT's users expect them (it merges both maps when it loads).
+ */
 export function toolsetDocument(toolsets: ToolsetsMap): string {
   const names = Object.keys(toolsets).sort();
   if (names.length === 0) return `${HEADER}\n${dump({ toolsets }, DUMP_OPTIONS)}`;
   const next = new Map<string, string>();
-  const body = names.map((name) => fragment(name, toolsets[name] ?? {}, next)).join('');
+  const section = (key: string, members: string[]) =>
+    members.length === 0 ? '' : `${key}:\n${members.map((name) => fragment(name, toolsets[name] ?? {}, next)).join('')}`;
+  const isMcp = (name: string) => toolsets[name]?.type === 'mcp';
+  const body = section('mcp_servers', names.filter(isMcp)) + section('toolsets', names.filter((n) => !isMcp(n)));
   fragments = next;
-  return `${HEADER}\ntoolsets:\n${body}`;
+  return `${HEADER}\n${body}`;
 }
 
 export function contentHash(text: string): string {

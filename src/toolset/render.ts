@@ -1,9 +1,10 @@
 import type { Candidate, Rejection } from '../discovery/candidate.ts';
-import { TYPE_SPECS, type ShortType } from '../discovery/toolset-types.ts';
+import { isHttpToolsetType, TYPE_SPECS, type ShortType } from '../discovery/toolset-types.ts';
 import { entryBytes } from './document.ts';
 import { deepMerge } from './overrides.ts';
 import { httpToolName, MAX_TOOL_NAME_CHARS } from '../discovery/tool-name.ts';
 import { httpEntry } from './http-toolset.ts';
+import { mcpEntry } from './mcp-entry.ts';
 import { toolsetsMapErrors } from './validate.ts';
 
 export type ToolsetEntry = Record<string, unknown>;
@@ -26,7 +27,7 @@ function entry(c: Candidate, defaults: ToolsetDefaults): ToolsetEntry {
     const config = deepMerge(defaults[c.type]?.config ?? {}, c.config) as Record<string, unknown>;
     return { enabled: true, config: { ...config, [spec.endpointKey]: c.endpoint } };
   }
-  return httpEntry(c);
+  return c.mcpMode ? mcpEntry(c, c.mcpMode) : httpEntry(c);
 }
 
 export type RenderedEntry = { ok: true; candidate: Candidate; entry: ToolsetEntry; bytes: number } | { ok: false; rejection: Rejection };
@@ -38,7 +39,7 @@ export type RenderedEntry = { ok: true; candidate: Candidate; entry: ToolsetEntr
 export function renderEntry(c: Candidate, defaults: ToolsetDefaults): RenderedEntry {
   const rejected = (reason: Rejection['reason'], message: string): RenderedEntry => ({ ok: false, rejection: { service: c.service, key: c.key, reason, message } });
   const tool = httpToolName(c.toolset);
-  if (!c.builtin && tool.length > MAX_TOOL_NAME_CHARS) {
+  if (isHttpToolsetType(c.type) && tool.length > MAX_TOOL_NAME_CHARS) {
     return rejected('NameTooLong', `HolmesGPT would name this toolset's tool ${tool} (${tool.length} characters); model APIs accept at most ${MAX_TOOL_NAME_CHARS} and would fail every request, so shorten the Service's name (namespace and name together at most ${MAX_TOOL_NAME_CHARS - httpToolName(`${c.type}//`).length} characters)`);
   }
   const rendered = entry(c, defaults);

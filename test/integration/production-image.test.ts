@@ -52,7 +52,7 @@ describe('production image contents', () => {
     run('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], image);
     rmSync(join(image, 'package-lock.json'));
     for (const dev of ['typescript', 'jest', 'ts-jest', 'eslint', 'node']) expect(existsSync(join(image, 'node_modules', dev))).toBe(false);
-    for (const prod of ['@kubernetes/client-node', 'rxjs', 'winston', 'prom-client', 'js-yaml', 'ajv']) expect(existsSync(join(image, 'node_modules', prod))).toBe(true);
+    for (const prod of ['@kubernetes/client-node', 'rxjs', 'winston', 'prom-client', 'js-yaml', 'ajv', 'eventsource-parser']) expect(existsSync(join(image, 'node_modules', prod))).toBe(true);
 
     expect(run(process.execPath, [join(image, 'dist/src/main.js'), 'version'], image).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
     const { core } = fixtureApi();

@@ -72,9 +72,10 @@ export async function readOutput(core: CoreV1Api, namespace: string, name = 'kub
   try {
     const cm = await core.readNamespacedConfigMap({ namespace, name });
     const text = cm.data?.[key] ?? '';
-    const doc = (load(text) ?? {}) as { toolsets?: Record<string, Record<string, unknown>> };
+    const doc = (load(text) ?? {}) as { toolsets?: Record<string, Record<string, unknown>>; mcp_servers?: Record<string, Record<string, unknown>> };
     return {
-      toolsets: doc.toolsets ?? {}, text, resourceVersion: cm.metadata?.resourceVersion ?? '',
+      // What HolmesGPT loads: it merges mcp_servers into the toolsets.
+      toolsets: { ...doc.toolsets, ...doc.mcp_servers }, text, resourceVersion: cm.metadata?.resourceVersion ?? '',
       annotations: cm.metadata?.annotations ?? {}, labels: cm.metadata?.labels ?? {}, data: cm.data ?? {},
     };
   } catch (error) {

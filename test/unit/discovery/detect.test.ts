@@ -395,7 +395,7 @@ const invalid: InvalidRow[] = [
     title: 'missing type',
     annotations: { 'kubernaut.io/toolset': 'enabled' },
     reason: 'MissingType',
-    message: /^kubernaut\.io\/toolset-type is required; use one of prometheus, thanos, victoriametrics, mimir, grafana, loki, victorialogs, tempo, elasticsearch, jaeger, custom$/,
+    message: /^kubernaut\.io\/toolset-type is required; use one of prometheus, thanos, victoriametrics, mimir, grafana, loki, victorialogs, tempo, elasticsearch, jaeger, custom, mcp$/,
   },
   {
     title: 'blank type',
@@ -414,7 +414,7 @@ const invalid: InvalidRow[] = [
     title: 'unknown type',
     annotations: optIn('influxdb'),
     reason: 'UnknownType',
-    message: /^kubernaut\.io\/toolset-type="influxdb" is not a known type; use one of prometheus, thanos, victoriametrics, mimir, grafana, loki, victorialogs, tempo, elasticsearch, jaeger, custom or prometheus\/metrics, grafana\/dashboards, grafana\/loki, grafana\/tempo, elasticsearch\/data$/,
+    message: /^kubernaut\.io\/toolset-type="influxdb" is not a known type; use one of prometheus, thanos, victoriametrics, mimir, grafana, loki, victorialogs, tempo, elasticsearch, jaeger, custom, mcp or prometheus\/metrics, grafana\/dashboards, grafana\/loki, grafana\/tempo, elasticsearch\/data$/,
   },
   { title: 'type is case-sensitive', annotations: optIn('Prometheus'), reason: 'UnknownType', message: /^kubernaut\.io\/toolset-type="Prometheus" is not a known type/ },
   { title: 'a built-in name we do not map', annotations: optIn('kubernetes/logs'), reason: 'UnknownType', message: /^kubernaut\.io\/toolset-type="kubernetes\/logs" is not a known type/ },

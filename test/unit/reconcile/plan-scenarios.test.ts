@@ -73,9 +73,9 @@ function checkExpectation(s: Scenario, p: Plan): void {
   }
   if (!p.document.ok) throw new Error(`no document: ${p.document.error}`);
   if (doc?.toolsets) expect(Object.keys(p.document.toolsets).sort()).toEqual([...doc.toolsets].sort());
-  const parsed = load(p.document.content) as { toolsets: Record<string, unknown> };
+  const written = writtenEntries(p.document.content);
   for (const [name, entry] of Object.entries(doc?.entries ?? {})) {
-    expect(parsed.toolsets[name]).toMatchObject(entry as Record<string, unknown>);
+    expect(written[name]).toMatchObject(entry as Record<string, unknown>);
   }
 }
 
@@ -89,10 +89,16 @@ function checkInvariants(s: Scenario, p: Plan): void {
   const { content, hash, toolsets } = p.document;
   expect(hash).toBe(createHash('sha256').update(content).digest('hex'));
   expect(Buffer.byteLength(content)).toBeLessThanOrEqual(s.settings.budgetBytes);
-  const parsed = load(content) as { toolsets: Record<string, unknown> };
-  expect(toolsetFileErrors(parsed)).toEqual([]);
-  expect(Object.keys(parsed.toolsets).sort()).toEqual(Object.keys(toolsets).sort());
-  for (const name of p.toolsets) expect(Object.keys(parsed.toolsets)).toContain(name);
+  expect(toolsetFileErrors(load(content))).toEqual([]);
+  const written = writtenEntries(content);
+  expect(Object.keys(written).sort()).toEqual(Object.keys(toolsets).sort());
+  for (const name of p.toolsets) expect(Object.keys(written)).toContain(name);
+}
+
+/** The entries HolmesGPT loads from the file: `toolsets:` and `mcp_servers:` (which it merges into the toolsets). */
+function writtenEntries(content: string): Record<string, unknown> {
+  const parsed = load(content) as { toolsets?: Record<string, unknown>; mcp_servers?: Record<string, unknown> };
+  return { ...parsed.toolsets, ...parsed.mcp_servers };
 }
 
 describe('plan() scenarios (test/scenarios)', () => {

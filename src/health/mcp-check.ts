@@ -1,0 +1,300 @@
+/**
+ * MCP health checks: the handshake HolmesGPT 0.45 makes when it loads an `mcp_servers` entry
+ * (holmes/plugins/toolsets/mcp/toolset_mcp.py:1100-1156): `initialize`, then `tools/list`, then, when the server
+ * offers one of the identity tools HolmesGPT probes authentication with, a call of it. A server that passes here is
+ * one HolmesGPT enables; anything else (a web page, a 404, a JSON-RPC error, a hang) is not written.
+ *
+ * Bounded like the HTTP check: one deadline for the whole exchange, at most MAX_EXCHANGE_BYTES read, redirects
+ * reported and never followed, every socket destroyed at the end. Nothing the server sent is repeated in a message.
+ */
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import type { ClientRequest, IncomingMessage } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { VERSION } from '../version.ts';
+import {
+  abortedMessage, classify, DEFAULT_HEALTH_TIMEOUT_MS, displayUrl, failure, request, statusLine,
+  type HealthCheckOptions, type HealthFailureReason, type HealthVerdict,
+} from './http-check.ts';
+
+export type McpMode = 'streamable-http' | 'sse';
+export const MCP_MODES: readonly McpMode[] = ['streamable-http', 'sse'];
+
+/** The revision HolmesGPT's client (mcp 1.28) offers; servers answer with the one they speak. */
+const PROTOCOL_VERSION = '2025-06-18';
+const MAX_EXCHANGE_BYTES = 1024 * 1024;
+/** Model APIs refuse a whole request whose tool names break this (OpenAI, Anthropic: 64 characters). */
+const TOOL_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+/** HolmesGPT calls the first of these the server has, with {}, and fails the toolset on a tool error (toolset_mcp.py:131-136). */
+const IDENTITY_TOOLS = ['get_me', 'get_current_user', 'get_authenticated_user', 'whoami'];
+
+class ProbeFailure extends Error {
+  readonly reason: HealthFailureReason;
+  readonly status: number | undefined;
+  constructor(reason: HealthFailureReason, message: string, status?: number) {
+    super(message);
+    this.reason = reason;
+    this.status = status;
+  }
+}
+
+const protocolError = (message: string) => new ProbeFailure('ProtocolError', message);
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The sockets of one check and the bytes it may still read; everything is closed when the check ends. */
+class Exchange {
+  readonly #requests = new Set<ClientRequest>();
+  #left = MAX_EXCHANGE_BYTES;
+  readonly #ca: string | Buffer | undefined;
+  constructor(ca: string | Buffer | undefined) {
+    this.#ca = ca;
+  }
+
+  send(url: URL, method: 'GET' | 'POST', headers: Record<string, string>, body?: unknown): Promise<IncomingMessage> {
+    const text = body === undefined ? undefined : JSON.stringify(body);
+    const all = text === undefined ? headers : { ...headers, 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(text)) };
+    return new Promise((resolve, reject) => {
+      const req = request(url, this.#ca, { method, headers: all });
+      this.#requests.add(req);
+      req.on('error', (error) => {
+        const { reason, detail } = classify(error);
+        reject(new ProbeFailure(reason, `${method} ${displayUrl(url)}: ${detail}`));
+      });
+      req.on('response', (res) => {
+        const status = res.statusCode ?? 0;
+        if (status >= 200 && status <= 299) return resolve(res);
+        res.destroy();
+        const redirect = status >= 300 && status <= 399;
+        reject(new ProbeFailure(redirect ? 'Redirect' : 'HttpStatus', `${method} ${displayUrl(url)}: ${statusLine(status)}${redirect ? ', redirect not followed' : ''}`, status));
+      });
+      req.end(text);
+    });
+  }
+
+  take(bytes: number): void {
+    this.#left -= bytes;
+    if (this.#left < 0) throw protocolError(`the server sent more than ${MAX_EXCHANGE_BYTES} bytes during the handshake`);
+  }
+
+  async json(res: IncomingMessage): Promise<unknown> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of res as AsyncIterable<Buffer>) {
+      this.take(chunk.length);
+      chunks.push(chunk);
+    }
+    try {
+      return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+    } catch {
+      throw protocolError('the answer is not JSON');
+    }
+  }
+
+  close(): void {
+    for (const r of this.#requests) r.destroy();
+  }
+}
+
+/** Server-sent events of one response, read as they arrive. */
+class EventStream {
+  readonly #queue: EventSourceMessage[] = [];
+  #ended: ProbeFailure | undefined;
+  #wake: (() => void) | undefined;
+
+  constructor(res: IncomingMessage, exchange: Exchange) {
+    const parser = createParser({ onEvent: (e) => this.#push(e) });
+    res.setEncoding('utf8');
+    res.on('data', (text: string) => {
+      try {
+        exchange.take(Buffer.byteLength(text));
+        parser.feed(text);
+      } catch (error) {
+        this.#end(error as ProbeFailure);
+        res.destroy();
+      }
+    });
+    res.on('close', () => this.#end(protocolError('the event stream ended before the answer')));
+  }
+
+  #push(e: EventSourceMessage): void {
+    this.#queue.push(e);
+    this.#wake?.();
+  }
+
+  #end(reason: ProbeFailure): void {
+    this.#ended ??= reason;
+    this.#wake?.();
+  }
+
+  async next(): Promise<EventSourceMessage> {
+    for (;;) {
+      const e = this.#queue.shift();
+      if (e) return e;
+      if (this.#ended) throw this.#ended;
+      await new Promise<void>((resolve) => (this.#wake = resolve));
+      this.#wake = undefined;
+    }
+  }
+
+  /** The JSON-RPC response with this id; notifications and requests from the server are passed over. */
+  async response(id: number): Promise<unknown> {
+    for (;;) {
+      const e = await this.next();
+      if ((e.event ?? 'message') !== 'message') continue;
+      let message: unknown;
+      try {
+        message = JSON.parse(e.data) as unknown;
+      } catch {
+        throw protocolError('an event of the stream is not JSON');
+      }
+      if (isObject(message) && message.id === id) return message;
+    }
+  }
+}
+
+const rpc = (id: number, method: string, params: Record<string, unknown> = {}) => ({ jsonrpc: '2.0', id, method, params });
+const INITIALIZE = rpc(1, 'initialize', { protocolVersion: PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'kubernaut-toolset', version: VERSION } });
+const INITIALIZED = { jsonrpc: '2.0', method: 'notifications/initialized' };
+
+/** The result of a JSON-RPC response, or why there is none. */
+function resultOf(message: unknown, id: number, what: string): Record<string, unknown> {
+  const found: unknown = Array.isArray(message) ? (message as unknown[]).find((m) => isObject(m) && m.id === id) : message;
+  if (!isObject(found) || found.jsonrpc !== '2.0' || found.id !== id) throw protocolError(`${what}: the answer is not a JSON-RPC 2.0 response`);
+  if (isObject(found.error)) {
+    const code = typeof found.error.code === 'number' && Number.isInteger(found.error.code) ? ` ${found.error.code}` : '';
+    throw protocolError(`${what}: the server answered with JSON-RPC error${code}`);
+  }
+  if (!isObject(found.result)) throw protocolError(`${what}: the answer has no result object`);
+  return found.result;
+}
+
+function checkInitialize(result: Record<string, unknown>): string {
+  const info = result.serverInfo;
+  if (typeof result.protocolVersion !== 'string' || !isObject(result.capabilities) || !isObject(info) || typeof info.name !== 'string') {
+    throw protocolError('initialize: the result lacks protocolVersion, capabilities or serverInfo, so this is not an MCP server');
+  }
+  if (!/^[0-9A-Za-z.-]{1,32}$/.test(result.protocolVersion)) throw protocolError('initialize: the protocolVersion is not a version string');
+  return result.protocolVersion;
+}
+
+/**
+ * HolmesGPT renames an MCP tool whose name another toolset also uses to `<toolset name as [A-Za-z0-9_]>__<tool>`
+ * (toolset_mcp.py:348-352): another tenant running the same server is enough for that to happen.
+ */
+export function collisionPrefix(toolset: string): string {
+  return `${toolset.replace(/[^a-zA-Z0-9]+/g, '_').replace(/^_+|_+$/g, '')}__`;
+}
+
+/**
+ * The tool names, each one a model API accepts as it is and as HolmesGPT would rename it on a collision; otherwise
+ * the whole agent would fail its requests.
+ */
+function checkTools(result: Record<string, unknown>, prefix: string): string[] {
+  if (!Array.isArray(result.tools)) throw protocolError('tools/list: the result has no tools list');
+  return result.tools.map((tool, i) => {
+    if (!isObject(tool) || typeof tool.name !== 'string') throw protocolError(`tools/list: tool ${i} has no name`);
+    if (!TOOL_NAME.test(tool.name)) throw protocolError(`tools/list: tool ${i} has a name that is not 1-64 letters, digits, _ or - (model APIs would refuse every request)`);
+    if (!TOOL_NAME.test(`${prefix}${tool.name}`)) {
+      throw protocolError(`tools/list: tool ${i}'s name would pass 64 characters when HolmesGPT prefixes it with ${prefix} on a name collision (model APIs would refuse every request); shorten the tool or the Service name`);
+    }
+    return tool.name;
+  });
+}
+
+function checkIdentity(result: Record<string, unknown>, tool: string): void {
+  if (result.isError === true) throw protocolError(`tools/call ${tool}: the tool failed, and HolmesGPT fails the toolset when its authentication probe does`);
+}
+
+type Rpc = (message: Record<string, unknown>, id: number | undefined, what: string) => Promise<Record<string, unknown> | undefined>;
+
+/** initialize, initialized, tools/list and the identity probe, over whichever transport `rpc` speaks. */
+async function handshake(call: Rpc, prefix: string): Promise<void> {
+  checkInitialize((await call(INITIALIZE, 1, 'initialize')) ?? {});
+  await call(INITIALIZED, undefined, 'notifications/initialized');
+  const tools = checkTools((await call(rpc(2, 'tools/list'), 2, 'tools/list')) ?? {}, prefix);
+  const identity = IDENTITY_TOOLS.find((t) => tools.includes(t));
+  if (identity) checkIdentity((await call(rpc(3, 'tools/call', { name: identity, arguments: {} }), 3, `tools/call ${identity}`)) ?? {}, identity);
+}
+
+/** Streamable HTTP: every message is a POST to the one URL; answers come as JSON or as an event stream. */
+async function streamableHttp(url: URL, exchange: Exchange, prefix: string): Promise<void> {
+  const headers: Record<string, string> = { Accept: 'application/json, text/event-stream' };
+  await handshake(async (message, id, what) => {
+    const res = await exchange.send(url, 'POST', headers, message);
+    const session = res.headers['mcp-session-id'];
+    if (typeof session === 'string' && /^[\x21-\x7e]{1,256}$/.test(session)) headers['Mcp-Session-Id'] = session;
+    if (id === undefined) {
+      res.destroy();
+      return undefined;
+    }
+    const type = (res.headers['content-type'] ?? '').toLowerCase();
+    if (type.startsWith('text/event-stream')) return resultOf(await new EventStream(res, exchange).response(id), id, what);
+    if (type.startsWith('application/json')) return resultOf(await exchange.json(res), id, what);
+    res.destroy();
+    throw protocolError(`${what}: the answer is neither application/json nor text/event-stream`);
+  }, prefix);
+}
+
+/** HTTP+SSE: a GET opens the event stream, whose first event names the URL to POST messages to; answers come on the stream. */
+async function serverSentEvents(url: URL, exchange: Exchange, prefix: string): Promise<void> {
+  const res = await exchange.send(url, 'GET', { Accept: 'text/event-stream' });
+  if (!(res.headers['content-type'] ?? '').toLowerCase().startsWith('text/event-stream')) {
+    res.destroy();
+    throw protocolError(`GET ${displayUrl(url)}: the answer is not an event stream`);
+  }
+  const stream = new EventStream(res, exchange);
+  let announced: EventSourceMessage;
+  do announced = await stream.next();
+  while (announced.event !== 'endpoint');
+  let post: URL;
+  try {
+    post = new URL(announced.data.trim(), url);
+  } catch {
+    throw protocolError('the endpoint event does not name a URL');
+  }
+  // As HolmesGPT's client (mcp's sse_client) requires: messages go to the server that was checked, nowhere else.
+  if (post.origin !== url.origin) throw protocolError('the endpoint event names another origin');
+  await handshake(async (message, id, what) => {
+    (await exchange.send(post, 'POST', {}, message)).destroy();
+    return id === undefined ? undefined : resultOf(await stream.response(id), id, what);
+  }, prefix);
+}
+
+/**
+ * The handshake at `url` (for sse, the URL HolmesGPT opens: the entry's URL with /sse), for the server written as
+ * `toolset`. Never rejects.
+ */
+export async function checkMcp(url: string, mode: McpMode, toolset: string, options: HealthCheckOptions): Promise<HealthVerdict> {
+  const started = performance.now();
+  const elapsed = () => Math.round(performance.now() - started);
+  let target: URL;
+  try {
+    target = new URL(url);
+  } catch {
+    return failure('InvalidUrl', 'MCP: invalid URL', elapsed());
+  }
+  const shown = `MCP ${mode} ${displayUrl(target)}`;
+  const exchange = new Exchange(options.ca);
+  const timeoutMs = options.timeoutMs > 0 ? options.timeoutMs : DEFAULT_HEALTH_TIMEOUT_MS;
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const stop = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ProbeFailure('Timeout', `timed out after ${timeoutMs} ms`)), timeoutMs);
+    const signal = options.signal;
+    if (signal) {
+      onAbort = () => reject(new ProbeFailure('Aborted', abortedMessage(signal)));
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+    }
+  });
+  try {
+    const prefix = collisionPrefix(toolset);
+    await Promise.race([mode === 'sse' ? serverSentEvents(target, exchange, prefix) : streamableHttp(target, exchange, prefix), stop]);
+    return { healthy: true, status: 200, durationMs: elapsed() };
+  } catch (error) {
+    if (error instanceof ProbeFailure) return failure(error.reason, `${shown}: ${error.message}`, elapsed(), error.status);
+    return failure('ProtocolError', `${shown}: the handshake failed unexpectedly`, elapsed());
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) options.signal?.removeEventListener('abort', onAbort);
+    exchange.close();
+  }
+}
