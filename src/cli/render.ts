@@ -119,6 +119,6 @@ async function checkedHealth(services: Service[], labelled: ReadonlySet<string>,
   const settings = planSettings(config);
   const { candidates } = detectServices(services, detectionOptions(settings, () => labelled), config.namespaces.exclude);
   const book = new HealthBook({ failureThreshold: config.health.failureThreshold, metrics: new Metrics({ processMetrics: false }) });
-  await checkAll(book, candidates, configuredChecker(config.health), config.health);
+  await checkAll(book, candidates, configuredChecker(config.health, config.toolsetDefaults), config.health);
   return book;
 }

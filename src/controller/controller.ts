@@ -112,7 +112,7 @@ export class ToolsetController {
   /** Starts watching; resolves once the caches are synced and the first reconcile that may write has run. */
   async start(): Promise<void> {
     const { config, metrics, log } = this.#deps;
-    const check = this.#deps.check ?? configuredChecker(config.health);
+    const check = this.#deps.check ?? configuredChecker(config.health, config.toolsetDefaults);
     const changes$ = this.#watches.changes$({ store: this.#store, output: this.#output, trust: this.#trust, metrics, log });
     const pipeline = controllerPipeline({ changes$, urgent$: merge(this.#synced, this.#gate.won$) }, {
       reconcile: (request) => this.#track(this.#step.run(request)),

@@ -20,6 +20,8 @@ export interface Candidate {
   /** Base URL without a trailing slash. */
   endpoint: string;
   healthUrl: string;
+  /** The health check also needs a JSON body (the type's own check, not an overridden path). */
+  healthJson?: boolean;
   /** Parsed kubernaut.io/toolset-config, merged into the toolset's config. */
   config: Record<string, unknown>;
   priority: number;

@@ -177,15 +177,16 @@ function annotatedEndpoint(raw: string, policy: EndpointPolicy, scope: EndpointS
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
-function healthPath(raw: string | undefined, spec: TypeSpec): string {
-  if (raw === undefined) return spec.healthPath;
+/** The health URL: the type's own check under the API URL, or the annotation's path under the server. */
+function healthUrl(raw: string | undefined, spec: TypeSpec, server: { base: string; endpoint: string }): string {
+  if (raw === undefined) return `${server.endpoint}${spec.healthPath}`;
   if (!raw.startsWith('/') || raw.length > MAX_HEALTH_PATH_CHARS || /[\s#]/.test(raw) || raw.startsWith('//')) {
     throw new Rejected(
       'InvalidHealthPath',
       `${ANNOTATIONS.healthPath}=${quote(raw)} must be a path beginning with a single "/", without spaces or "#", at most ${MAX_HEALTH_PATH_CHARS} characters`,
     );
   }
-  return raw;
+  return `${server.base}${raw}`;
 }
 
 function priority(raw: string | undefined): number {
@@ -278,7 +279,7 @@ export function detect(svc: Service, options: DetectionOptions): Detection {
       toolset: toolsetName(type, service),
       builtin: spec.builtin !== undefined,
       endpoint: mcp?.url ?? endpoint,
-      healthUrl: mcp?.probeUrl ?? `${base}${healthPath(annotations[ANNOTATIONS.healthPath], spec)}`,
+      healthUrl: mcp?.probeUrl ?? healthUrl(annotations[ANNOTATIONS.healthPath], spec, { base, endpoint }),
       config: annotatedConfig(annotations[ANNOTATIONS.config], type),
       priority: priority(annotations[ANNOTATIONS.priority]),
       createdAt: svc.metadata.creationTimestamp,
@@ -289,6 +290,7 @@ export function detect(svc: Service, options: DetectionOptions): Detection {
     const paths = toolsetPaths(annotations[ANNOTATIONS.paths], type, new URL(endpoint).pathname.replace(/\/$/, ''));
     if (paths !== undefined) candidate.paths = paths;
     if (mcp) candidate.mcpMode = mcp.mode;
+    if (!mcp && spec.healthJson && annotations[ANNOTATIONS.healthPath] === undefined) candidate.healthJson = true;
     return { kind: 'candidate', candidate };
   } catch (error) {
     if (error instanceof Rejected) return { kind: 'rejected', rejection: { service, key, reason: error.reason, message: error.message } };

@@ -21,65 +21,75 @@ export interface TypeSpec {
   portNumber?: number;
   /** Auto-detection may recognise the type by portNumber alone (false where the port is common or shared). */
   detectByPort: boolean;
+  /**
+   * What HolmesGPT's own load-time check of the built-in requests, under the API URL (the endpoint), so that
+   * "included" means "HolmesGPT enables it"; docs/holmesgpt-compatibility.md cites each check.
+   */
   healthPath: string;
+  /** Healthy also needs a JSON body, as HolmesGPT's check of this type requires. */
+  healthJson: boolean;
   /** A logs toolset replaces HolmesGPT's kubernetes/logs, which must then be switched off. */
   providesLogs: boolean;
   /** Label values (app.kubernetes.io/name or app) that auto-detection recognises. */
   knownApps: readonly string[];
 }
 
-const PROMETHEUS_API = { builtin: 'prometheus/metrics', endpointKey: 'prometheus_url', providesLogs: false } as const;
+/** HolmesGPT checks every Prometheus-compatible API with an instant query of `up` (prometheus.py:2164-2272). */
+const PROMETHEUS_API = {
+  builtin: 'prometheus/metrics', endpointKey: 'prometheus_url', providesLogs: false, healthPath: '/api/v1/query?query=up', healthJson: false,
+} as const;
 
 export const TYPE_SPECS: Readonly<Record<ShortType, TypeSpec>> = {
   prometheus: {
-    type: 'prometheus', ...PROMETHEUS_API, portNames: ['web', 'http'], portNumber: 9090, detectByPort: true, healthPath: '/-/healthy',
+    type: 'prometheus', ...PROMETHEUS_API, portNames: ['web', 'http'], portNumber: 9090, detectByPort: true,
     knownApps: ['prometheus', 'prometheus-server', 'kube-prometheus-stack-prometheus'],
   },
   // Prometheus-compatible query APIs, written as HolmesGPT's prometheus/metrics (they compete for it by priority).
   // Thanos Query's HTTP port is 10902 (charts often expose it as "http" on 9090); a sidecar shares 10902, so no
   // detection by port.
   thanos: {
-    type: 'thanos', ...PROMETHEUS_API, portNames: ['http', 'http-query'], portNumber: 10902, detectByPort: false, healthPath: '/-/healthy',
+    type: 'thanos', ...PROMETHEUS_API, portNames: ['http', 'http-query'], portNumber: 10902, detectByPort: false,
     knownApps: ['thanos-query', 'thanos-querier'],
   },
   // Single-node VictoriaMetrics serves the Prometheus API at its root on 8428; a cluster's vmselect needs
   // /select/<tenant>/prometheus, which only the endpoint annotation can say.
   victoriametrics: {
-    type: 'victoriametrics', ...PROMETHEUS_API, portNames: ['http'], portNumber: 8428, detectByPort: true, healthPath: '/health',
+    type: 'victoriametrics', ...PROMETHEUS_API, portNames: ['http'], portNumber: 8428, detectByPort: true,
     knownApps: ['victoria-metrics-single', 'vmsingle'],
   },
   // Every Mimir component carries app.kubernetes.io/name=mimir and 8080 is everybody's port: annotation only.
   mimir: {
     type: 'mimir', ...PROMETHEUS_API, apiPrefix: '/prometheus', portNames: ['http-metrics', 'http'], portNumber: 8080, detectByPort: false,
-    healthPath: '/ready', knownApps: [],
+    knownApps: [],
   },
   grafana: {
     type: 'grafana', builtin: 'grafana/dashboards', endpointKey: 'api_url', portNames: ['service', 'http'], portNumber: 3000, detectByPort: true,
-    healthPath: '/api/health', providesLogs: false, knownApps: ['grafana'],
+    // HolmesGPT's own check (api/dashboards/tags) never fails; /api/health answering JSON proves the API is there.
+    healthPath: '/api/health', healthJson: true, providesLogs: false, knownApps: ['grafana'],
   },
   loki: {
     type: 'loki', builtin: 'grafana/loki', endpointKey: 'api_url', portNames: ['http-metrics', 'http'], portNumber: 3100, detectByPort: true,
-    healthPath: '/ready', providesLogs: true, knownApps: ['loki'],
+    healthPath: '/loki/api/v1/query_range?query=%7Bjob%3D%22test_endpoint%22%7D&limit=1', healthJson: true, providesLogs: true, knownApps: ['loki'],
   },
   victorialogs: {
     type: 'victorialogs', builtin: 'victorialogs', endpointKey: 'api_url', portNames: ['http'], portNumber: 9428, detectByPort: true,
-    healthPath: '/health', providesLogs: false, knownApps: ['victoria-logs-single', 'vlsingle'],
+    healthPath: '/health', healthJson: false, providesLogs: false, knownApps: ['victoria-logs-single', 'vlsingle'],
   },
   tempo: {
     type: 'tempo', builtin: 'grafana/tempo', endpointKey: 'api_url', portNames: ['http'], portNumber: 3200, detectByPort: true,
-    healthPath: '/ready', providesLogs: false, knownApps: ['tempo'],
+    healthPath: '/api/search?q=%7B%20.service.name%20%3D%20%22test-endpoint%22%20%7D&limit=1', healthJson: true, providesLogs: false, knownApps: ['tempo'],
   },
   elasticsearch: {
     type: 'elasticsearch', builtin: 'elasticsearch/data', endpointKey: 'api_url', portNames: ['http'], portNumber: 9200, detectByPort: true,
-    healthPath: '/_cluster/health', providesLogs: true, knownApps: ['elasticsearch', 'opensearch'],
+    healthPath: '/_cluster/health', healthJson: true, providesLogs: true, knownApps: ['elasticsearch', 'opensearch'],
   },
   jaeger: {
-    type: 'jaeger', portNames: ['query', 'http-query'], portNumber: 16686, detectByPort: true, healthPath: '/api/services', providesLogs: false,
+    type: 'jaeger', portNames: ['query', 'http-query'], portNumber: 16686, detectByPort: true, healthPath: '/api/services', healthJson: false, providesLogs: false,
     knownApps: ['jaeger', 'jaeger-query'],
   },
-  custom: { type: 'custom', portNames: ['http'], detectByPort: false, healthPath: '/', providesLogs: false, knownApps: [] },
+  custom: { type: 'custom', portNames: ['http'], detectByPort: false, healthPath: '/', healthJson: false, providesLogs: false, knownApps: [] },
   // An MCP server's check is the MCP handshake at its URL (kubernaut.io/toolset-mcp-path, default /mcp), not a path.
-  mcp: { type: 'mcp', portNames: ['mcp', 'http'], detectByPort: false, healthPath: '/mcp', providesLogs: false, knownApps: [] },
+  mcp: { type: 'mcp', portNames: ['mcp', 'http'], detectByPort: false, healthPath: '/mcp', healthJson: false, providesLogs: false, knownApps: [] },
 };
 
 /** The types written as HolmesGPT's `type: http` toolsets, whose one tool is named after the toolset. */

@@ -17,6 +17,8 @@ export interface HealthTarget {
   toolset: string;
   /** Set for MCP servers: checked with the MCP handshake over this transport instead of a GET. */
   mcpMode?: McpMode;
+  /** The GET must also answer JSON. */
+  healthJson?: boolean;
 }
 
 export type SettledCheck = Settled<HealthTarget, HealthVerdict>;

@@ -23,6 +23,16 @@ export interface HealthCheckOptions {
   ca?: string | Buffer;
   /** External cancellation (the pipeline aborts on its own timeout). */
   signal?: AbortSignal;
+  /**
+   * Healthy also needs a JSON body (at most MAX_JSON_BYTES), as HolmesGPT's own checks of Loki, Tempo and
+   * Elasticsearch do: a web page answering 200 at the API's path is not the API.
+   */
+  expectJson?: boolean;
+  /**
+   * 401 and 403 count as healthy: the admin configured credentials for this type that HolmesGPT sends and the
+   * operator cannot (they are `{{ env.NAME }}` references resolved in HolmesGPT's pod).
+   */
+  authDelegated?: boolean;
 }
 
 export type HealthFailureReason =
@@ -43,6 +53,8 @@ export type HealthVerdict =
 
 export const DEFAULT_HEALTH_TIMEOUT_MS = 5_000;
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+/** The most of a body read to see that it is JSON; HolmesGPT's check queries ask for one result. */
+export const MAX_JSON_BYTES = 1024 * 1024;
 export const HEALTH_USER_AGENT = 'kubernaut-toolset';
 
 /** setTimeout cannot wait longer than this; larger values would fire after 1 ms. */
@@ -52,7 +64,8 @@ const MAX_ECHOED_CHARS = 300;
 /**
  * GET `url` and judge it: healthy means a 2xx status line within `timeoutMs`. Redirects are reported, never followed.
  *
- * The verdict is decided on the status line and the promise resolves right then. The body is then drained in the
+ * The verdict is decided on the status line and the promise resolves right then (with `expectJson`, once the body,
+ * within the same deadline, is read and parsed). The body is otherwise drained in the
  * background up to `maxBodyBytes` (or until the deadline or an abort, whichever comes first) and the socket is
  * destroyed, so a streaming or stalled body can neither delay the verdict nor hold a socket past the deadline.
  */
@@ -121,7 +134,15 @@ function exchange(target: URL, shown: string, options: HealthCheckOptions, start
       res = response;
       response.on('error', () => finish());
       response.on('close', finish);
-      settle(judge(response, shown, elapsed()));
+      const verdict = judge(response, shown, elapsed(), options.authDelegated === true);
+      if (verdict.healthy && options.expectJson && !delegatedAuth(response, options)) {
+        readJson(response, (isJson, detail) => {
+          settle(isJson ? { ...verdict, durationMs: elapsed() } : failure('ProtocolError', `GET ${shown}: ${statusLine(verdict.status)}, but ${detail}`, elapsed(), verdict.status));
+          finish();
+        });
+        return;
+      }
+      settle(verdict);
       drain(response, maxBodyBytes, finish);
     });
     req.end();
@@ -207,12 +228,40 @@ export function statusLine(status: number): string {
   return `HTTP ${status}${phrase ? ` ${phrase}` : ''}`;
 }
 
-function judge(res: IncomingMessage, shown: string, durationMs: number): HealthVerdict {
+function delegatedAuth(res: IncomingMessage, options: HealthCheckOptions): boolean {
+  return options.authDelegated === true && (res.statusCode === 401 || res.statusCode === 403);
+}
+
+function judge(res: IncomingMessage, shown: string, durationMs: number, authDelegated: boolean): HealthVerdict {
   const status = res.statusCode ?? 0;
-  if (status >= 200 && status <= 299) return { healthy: true, status, durationMs };
+  if ((status >= 200 && status <= 299) || (authDelegated && (status === 401 || status === 403))) return { healthy: true, status, durationMs };
   const line = statusLine(status);
   if (status >= 300 && status <= 399) return failure('Redirect', `GET ${shown}: ${line}, redirect not followed`, durationMs, status);
   return failure('HttpStatus', `GET ${shown}: ${line}`, durationMs, status);
+}
+
+/** Reads the body (at most MAX_JSON_BYTES) and says whether it is JSON; the reason never quotes the body. */
+function readJson(res: IncomingMessage, done: (isJson: boolean, detail: string) => void): void {
+  const chunks: Buffer[] = [];
+  let read = 0;
+  res.on('data', (chunk: Buffer) => {
+    read += chunk.length;
+    if (read > MAX_JSON_BYTES) {
+      res.removeAllListeners('data');
+      res.removeAllListeners('end');
+      done(false, `the body is larger than ${MAX_JSON_BYTES} bytes`);
+      return;
+    }
+    chunks.push(chunk);
+  });
+  res.on('end', () => {
+    try {
+      JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      done(true, '');
+    } catch {
+      done(false, 'the body is not JSON (this path of the API answers JSON)');
+    }
+  });
 }
 
 /** Reads and discards the body until it ends or `maxBodyBytes` were read, then calls `done` to close the socket. */

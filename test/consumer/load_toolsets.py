@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Load a HolmesGPT custom toolset file with HolmesGPT's own loader and print what it made of it.
 
-Usage: load_toolsets.py PATH [--prereq-timeout SECONDS] [--invoke CALLS.json]
+Usage: load_toolsets.py PATH [--prereq-timeout SECONDS] [--invoke CALLS.json] [--sequence FILES.json]
 
 Run it with the venv python from tools/holmesgpt/setup.sh. It takes the path the in-cluster HolmesGPT
 server takes for /etc/holmes/config/custom_toolset.yaml:
@@ -29,6 +29,11 @@ Prints ONE JSON object on stdout (everything else, HolmesGPT's logs included, go
      "load_error": null | "why the whole file was rejected",
      "invocations": [{"tool", "params", "status": "success|error|no_data|not_found", "error", "data"}]}
 
+--sequence loads several files one after the other in this one process (HolmesGPT's import is most of a load's
+time): each file of the JSON list is copied to PATH, which HolmesGPT reads, and loaded afresh (new Config, new
+ToolsetManager). It prints {"results": [<one object as above, plus "file">, ...]} and exits at once, without
+waiting for the checks HolmesGPT abandoned at its prerequisite deadline (a hanging target keeps its thread).
+
 --invoke runs tool calls after the load, as the model would ask for them: a JSON list of {"tool": name,
 "params": {...}}. Each goes to the enabled tool of that name through the tool's own _invoke (HolmesGPT's code:
 allow-list matching, the request, redirects); the approval and context-window wrappers around it need a model
@@ -43,6 +48,7 @@ import argparse
 import json
 import logging
 import os
+import shutil
 import sys
 import tempfile
 
@@ -111,8 +117,14 @@ def main() -> int:
         help="seconds per prerequisite batch (HOLMES_TOOLSET_PREREQ_TIMEOUT_SECONDS, HolmesGPT default 20)",
     )
     parser.add_argument("--invoke", default=None, help="JSON file with tool calls to run after the load")
+    parser.add_argument("--sequence", default=None, help="JSON list of files to load one after the other through PATH")
     args = parser.parse_args()
     path = os.path.abspath(args.path)
+    sequence = None
+    if args.sequence is not None:
+        with open(args.sequence, encoding="utf-8") as f:
+            sequence = [os.path.abspath(p) for p in json.load(f)]
+        shutil.copyfile(sequence[0], path)
     if not os.path.isfile(path):
         print(f"no such file: {path}", file=sys.stderr)
         return 2
@@ -135,23 +147,34 @@ def main() -> int:
     echo.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     root.addHandler(echo)
 
-    result: dict = {"holmesgpt_version": None, "toolsets": {}, "invalid": [], "warnings": [], "load_error": None, "invocations": []}
+    results: list[dict] = []
     try:
         from importlib.metadata import version
 
-        result["holmesgpt_version"] = version("holmesgpt")
-        executor = _run(path, result, capture)
-        if args.invoke is not None:
-            with open(args.invoke, encoding="utf-8") as f:
-                result["invocations"] = [_invoke(executor, call) for call in json.load(f)]
+        for file in sequence or [path]:
+            if sequence is not None:
+                shutil.copyfile(file, path)
+                root.removeHandler(capture)
+                capture = _Capture()
+                root.addHandler(capture)
+            result: dict = {"holmesgpt_version": version("holmesgpt"), "toolsets": {}, "invalid": [], "warnings": [], "load_error": None, "invocations": []}
+            executor = _run(path, result, capture)
+            if args.invoke is not None:
+                with open(args.invoke, encoding="utf-8") as f:
+                    result["invocations"] = [_invoke(executor, call) for call in json.load(f)]
+            if sequence is not None:
+                result["file"] = file
+            results.append(result)
     finally:
         sys.stdout.flush()
         os.dup2(real_stdout, 1)
         os.close(real_stdout)
         for handler in (capture, echo):
             root.removeHandler(handler)
-    print(json.dumps(result, indent=2, sort_keys=True))
+    print(json.dumps({"results": results} if sequence is not None else results[0], indent=2, sort_keys=True))
     sys.stdout.flush()
+    if sequence is not None:
+        os._exit(0)
     return 0
 
 

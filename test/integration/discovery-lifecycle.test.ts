@@ -71,14 +71,15 @@ describe('discovery lifecycle on the real API server', () => {
     expect(running?.operator.status().services.map((s) => s.name)).toEqual(['grafana']);
   });
 
-  it('5. a custom type becomes a custom toolset with tools, named without dots', async () => {
+  it('5. a custom type becomes an HTTP toolset limited to its own origin, named without dots', async () => {
     await operatorIn('custom');
     await createServices(core, ns, [{ name: 'team-api', type: 'custom', endpoint: target.url }]);
     const name = `custom/${ns}/team-api`;
     const out = await outputWhere(core, ns, (o) => name in o.toolsets, name);
-    const entry = out.toolsets[name] as { tools: { name: string; command: string }[] };
-    expect(entry.tools.map((t) => t.name)).toEqual([expect.stringMatching(new RegExp(`^custom_${ns.replaceAll('-', '_')}_team_api_[0-9a-f]{6}_get$`))]);
-    expect(entry.tools[0]?.command).toContain(target.url);
+    expect(out.toolsets[name]).toEqual({
+      type: 'http', enabled: true, description: `HTTP API of Service ${ns}/team-api`,
+      config: { endpoints: [{ hosts: [target.url], paths: ['/*'], methods: ['GET'], health_check_url: `${target.url}/` }] },
+    });
     expect(name).not.toContain('.');
   });
 

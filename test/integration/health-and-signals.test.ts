@@ -63,7 +63,7 @@ describe('health, claims and signals', () => {
     const byName = Object.fromEntries(operator.status().services.map((s) => [s.name, s]));
     expect(byName.grafana).toMatchObject({ verdict: 'unhealthy', reason: 'Timeout', message: expect.stringMatching(/timed out after 400 ms/) as unknown });
     expect(byName.tempo).toMatchObject({ verdict: 'unhealthy', reason: 'HttpStatus', message: expect.stringMatching(/HTTP 503/) as unknown });
-    expect(byName.prometheus).toMatchObject({ verdict: 'included', reason: 'Healthy', healthUrl: `${healthy.url}/-/healthy` });
+    expect(byName.prometheus).toMatchObject({ verdict: 'included', reason: 'Healthy', healthUrl: `${healthy.url}/api/v1/query?query=up` });
     expect((await eventMessages('grafana', 'ToolsetUnhealthy'))[0]).toMatch(/^Warning: grafana\/dashboards: GET .* timed out after 400 ms/);
     expect((await eventMessages('prometheus', 'ToolsetDiscovered'))[0]).toMatch(/^Normal: prometheus\/metrics at /);
     expect(await metricReaching(metrics, 'kubernaut_toolset_health_checks_total', { type: 'grafana', result: 'Timeout' }, (v) => v > 0)).toBeGreaterThan(0);

@@ -99,7 +99,7 @@ describe('HolmesGPT loads what the operator writes', () => {
       'prometheus/metrics': { enabled: true, config: { prometheus_url: `${fakeUrl}/prometheus` } },
       victorialogs: { enabled: true, config: { api_url: fakeUrl } },
     });
-    expect(running.operator.status().services.find((s) => s.name === 'vm')).toMatchObject({ verdict: 'shadowed', healthUrl: `${fakeUrl}/health` });
+    expect(running.operator.status().services.find((s) => s.name === 'vm')).toMatchObject({ verdict: 'shadowed', healthUrl: `${fakeUrl}/api/v1/query?query=up` });
     const file = join(work, 'new-types.yaml');
     writeFileSync(file, out.text);
     const loaded = await holmesLoad(file);

@@ -61,6 +61,17 @@ export async function holmesLoad(file: string, env: NodeJS.ProcessEnv = {}, call
   return JSON.parse(await runPython('load_toolsets.py', [file, '--prereq-timeout', '15', ...invoke], env)) as Loaded;
 }
 
+/**
+ * Several files through the server loading path in one HolmesGPT process (load_toolsets.py --sequence): each is
+ * loaded afresh, prerequisite checks included, with `prereqTimeoutSeconds` as HolmesGPT's check budget.
+ */
+export async function holmesLoadSequence(files: string[], scratch: string, prereqTimeoutSeconds: number, env: NodeJS.ProcessEnv = {}): Promise<(Loaded & { file: string })[]> {
+  const list = join(scratch, 'sequence.json');
+  writeFileSync(list, JSON.stringify(files));
+  const out = await runPython('load_toolsets.py', [join(scratch, 'custom_toolset.yaml'), '--prereq-timeout', String(prereqTimeoutSeconds), '--sequence', list], env);
+  return (JSON.parse(out) as { results: (Loaded & { file: string })[] }).results;
+}
+
 export async function holmesParseMany(files: string[], listFile: string): Promise<Parsed[]> {
   writeFileSync(listFile, JSON.stringify(files));
   return JSON.parse(await runPython('load_many.py', [listFile])) as Parsed[];

@@ -3,7 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 
 export type TargetBehaviour = 'healthy' | 'hang' | { status: number };
 
-/** A real HTTP server on loopback that plays a health-check target; its behaviour can change mid-test. */
+/** A real HTTP server on loopback that plays a health-check target (any path); its behaviour can change mid-test. */
 export class HttpTarget {
   behaviour: TargetBehaviour;
   hits = 0;
@@ -20,8 +20,9 @@ export class HttpTarget {
         this.#hanging.add(res);
         return;
       }
-      res.writeHead(b === 'healthy' ? 200 : b.status, { 'content-type': 'text/plain' });
-      res.end(b === 'healthy' ? 'ok' : 'not ok');
+      // Healthy answers JSON, as the query APIs HolmesGPT checks do (Loki, Tempo, Elasticsearch need JSON).
+      if (b === 'healthy') res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"success","data":[]}');
+      else res.writeHead(b.status, { 'content-type': 'text/plain' }).end('not ok');
     });
     this.#server.on('connection', (s) => {
       this.#sockets.add(s);

@@ -25,9 +25,10 @@ const step = (line: string) => say(`\n==> ${line}`);
 
 /** A stand-in for an observability backend: answers its health path with `status`. */
 async function backend(name: string, status: number): Promise<{ server: Server; url: string }> {
-  const server = createServer((req, res) => {
-    res.writeHead(status, { 'content-type': 'text/plain' });
-    res.end(`${name}: ${status === 200 ? 'ok' : 'unavailable'}\n`);
+  // JSON, as the APIs whose paths the operator checks answer (HolmesGPT's own checks want JSON from Grafana-family APIs).
+  const server = createServer((_req, res) => {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ backend: name, status: status === 200 ? 'ok' : 'unavailable' }));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
@@ -35,7 +36,7 @@ async function backend(name: string, status: number): Promise<{ server: Server; 
 
 const PROMETHEUS = '/usr/bin/prometheus';
 
-/** Debian's real Prometheus on loopback when it is installed; its /-/healthy is what the operator checks. */
+/** Debian's real Prometheus on loopback when it is installed; its query API is what the operator checks. */
 async function realPrometheus(): Promise<{ process: ChildProcess; url: string } | undefined> {
   if (!existsSync(PROMETHEUS)) return undefined;
   const dir = mkdtempSync(join(tmpdir(), 'kubernaut-demo-prometheus-'));

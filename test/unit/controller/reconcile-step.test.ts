@@ -62,10 +62,10 @@ describe('ReconcileStep', () => {
   it('writes nothing before the first round of health checks is in, then writes the healthy toolset', async () => {
     const { kube, step, healthy } = setup();
     const first = await step.run({ fullRecheck: false });
-    expect(first).toMatchObject({ outcome: 'planned', due: [{ key: 'obs/prom', healthUrl: 'http://prom.obs.svc:9090/-/healthy' }] });
+    expect(first).toMatchObject({ outcome: 'planned', due: [{ key: 'obs/prom', healthUrl: 'http://prom.obs.svc:9090/api/v1/query?query=up' }] });
     expect([kube.applied.length, step.completed]).toEqual([0, false]);
     expect(step.status().services).toEqual([expect.objectContaining({ name: 'prom', verdict: 'pending' })]);
-    healthy('obs/prom', 'http://prom.obs.svc:9090/-/healthy');
+    healthy('obs/prom', 'http://prom.obs.svc:9090/api/v1/query?query=up');
     expect(await step.run({ fullRecheck: false })).toMatchObject({ outcome: 'written', due: [], write: { ok: true, result: 'created' } });
     expect(kube.applied[0]?.data?.['toolset.yaml']).toContain('prometheus/metrics');
     expect(step.completed).toBe(true);
@@ -74,13 +74,13 @@ describe('ReconcileStep', () => {
   it('keeps an included toolset\'s previous entry while its new endpoint is being checked, without holding other changes', async () => {
     const { kube, step, healthy, setServices } = setup();
     await step.run({ fullRecheck: false });
-    healthy('obs/prom', 'http://prom.obs.svc:9090/-/healthy');
+    healthy('obs/prom', 'http://prom.obs.svc:9090/api/v1/query?query=up');
     await step.run({ fullRecheck: false });
     const api = service({ name: 'api', namespace: 'obs', annotations: { 'kubernaut.io/toolset': 'enabled', 'kubernaut.io/toolset-type': 'custom' } });
     setServices([prometheus('http://prom2.obs.svc:9090'), api]);
     healthy('obs/api', 'http://api.obs.svc.cluster.local:8080/');
     const pinned = await step.run({ fullRecheck: false });
-    expect(pinned).toMatchObject({ outcome: 'written', due: [{ healthUrl: 'http://prom2.obs.svc:9090/-/healthy' }], write: { result: 'updated' } });
+    expect(pinned).toMatchObject({ outcome: 'written', due: [{ healthUrl: 'http://prom2.obs.svc:9090/api/v1/query?query=up' }], write: { result: 'updated' } });
     // The new toolset is written at once, and Prometheus still with the endpoint that was checked.
     expect(kube.applied.at(-1)?.data?.['toolset.yaml']).toContain('custom/obs/api');
     expect(kube.applied.at(-1)?.data?.['toolset.yaml']).toContain('http://prom.obs.svc:9090');
@@ -88,10 +88,10 @@ describe('ReconcileStep', () => {
       expect.objectContaining({ name: 'api', verdict: 'included', reason: 'Healthy' }),
       expect.objectContaining({
         name: 'prom', verdict: 'included', reason: 'EndpointChanged',
-        message: 'written as prometheus/metrics with its previous endpoint until the new one (http://prom2.obs.svc:9090/-/healthy) is checked',
+        message: 'written as prometheus/metrics with its previous endpoint until the new one (http://prom2.obs.svc:9090/api/v1/query?query=up) is checked',
       }),
     ]);
-    healthy('obs/prom', 'http://prom2.obs.svc:9090/-/healthy');
+    healthy('obs/prom', 'http://prom2.obs.svc:9090/api/v1/query?query=up');
     await step.run({ fullRecheck: false });
     expect(kube.applied.at(-1)?.data?.['toolset.yaml']).toContain('http://prom2.obs.svc:9090');
     expect(kube.applied.at(-1)?.data?.['toolset.yaml']).not.toContain('http://prom.obs.svc:9090');
@@ -100,7 +100,7 @@ describe('ReconcileStep', () => {
   it('a standby replica plans and becomes ready but writes nothing', async () => {
     const { kube, step, healthy } = setup({ leading: () => false });
     await step.run({ fullRecheck: false });
-    healthy('obs/prom', 'http://prom.obs.svc:9090/-/healthy');
+    healthy('obs/prom', 'http://prom.obs.svc:9090/api/v1/query?query=up');
     expect(await step.run({ fullRecheck: false })).toMatchObject({ outcome: 'planned' });
     expect([kube.applied.length, step.completed]).toEqual([0, true]);
   });
@@ -108,7 +108,7 @@ describe('ReconcileStep', () => {
   it('throws when the write fails, so the pipeline retries, and records the failure in status', async () => {
     const { kube, step, healthy } = setup();
     await step.run({ fullRecheck: false });
-    healthy('obs/prom', 'http://prom.obs.svc:9090/-/healthy');
+    healthy('obs/prom', 'http://prom.obs.svc:9090/api/v1/query?query=up');
     kube.failing = true;
     await expect(step.run({ fullRecheck: false })).rejects.toThrow('output not written (error): apply refused by a webhook');
     expect(step.status().output).toMatchObject({ problem: 'apply refused by a webhook', lastWrite: { result: 'error' } });
@@ -130,7 +130,7 @@ describe('ReconcileStep', () => {
     expect(await step.run({ fullRecheck: false })).toEqual({ outcome: 'skipped', due: [] });
     synced = true;
     expect((await step.run({ fullRecheck: false })).due).toHaveLength(1);
-    healthy('obs/prom', 'http://prom.obs.svc:9090/-/healthy');
+    healthy('obs/prom', 'http://prom.obs.svc:9090/api/v1/query?query=up');
     await step.run({ fullRecheck: false });
     expect(kube.applied).toHaveLength(1);
   });

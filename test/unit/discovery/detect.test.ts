@@ -23,11 +23,11 @@ interface ValidRow {
 const valid: ValidRow[] = [
   // Every short type, each with a decoy port listed first so the preferred port really is picked by name.
   {
-    title: 'prometheus: port "web", /-/healthy, prometheus/metrics',
+    title: 'prometheus: port "web", HolmesGPT check (an instant query of up), prometheus/metrics',
     svc: service({ name: 'prom', namespace: NS, annotations: optIn('prometheus'), ports: [{ name: 'metrics', port: 8080 }, { name: 'web', port: 9090 }] }),
     expected: {
       type: 'prometheus', toolset: 'prometheus/metrics', builtin: true,
-      endpoint: 'http://prom.monitoring.svc.cluster.local:9090', healthUrl: 'http://prom.monitoring.svc.cluster.local:9090/-/healthy',
+      endpoint: 'http://prom.monitoring.svc.cluster.local:9090', healthUrl: 'http://prom.monitoring.svc.cluster.local:9090/api/v1/query?query=up',
       config: {}, priority: 0, autoDetected: false, key: 'monitoring/prom',
     },
   },
@@ -37,14 +37,14 @@ const valid: ValidRow[] = [
     expected: { type: 'grafana', toolset: 'grafana/dashboards', builtin: true, endpoint: 'http://grafana.monitoring.svc.cluster.local:3000', healthUrl: 'http://grafana.monitoring.svc.cluster.local:3000/api/health' },
   },
   {
-    title: 'loki: port "http-metrics", /ready, grafana/loki',
+    title: 'loki: port "http-metrics", HolmesGPT check (a query_range answering JSON), grafana/loki',
     svc: service({ name: 'loki', namespace: 'logging', annotations: optIn('loki'), ports: [{ name: 'grpc', port: 9095 }, { name: 'http-metrics', port: 3100 }] }),
-    expected: { type: 'loki', toolset: 'grafana/loki', builtin: true, endpoint: 'http://loki.logging.svc.cluster.local:3100', healthUrl: 'http://loki.logging.svc.cluster.local:3100/ready' },
+    expected: { type: 'loki', toolset: 'grafana/loki', builtin: true, endpoint: 'http://loki.logging.svc.cluster.local:3100', healthUrl: 'http://loki.logging.svc.cluster.local:3100/loki/api/v1/query_range?query=%7Bjob%3D%22test_endpoint%22%7D&limit=1', healthJson: true },
   },
   {
-    title: 'tempo: port "http", /ready, grafana/tempo',
+    title: 'tempo: port "http", HolmesGPT check (a search answering JSON), grafana/tempo',
     svc: service({ name: 'tempo', namespace: 'tracing', annotations: optIn('tempo'), ports: [{ name: 'grpc', port: 9095 }, { name: 'http', port: 3200 }] }),
-    expected: { type: 'tempo', toolset: 'grafana/tempo', builtin: true, endpoint: 'http://tempo.tracing.svc.cluster.local:3200', healthUrl: 'http://tempo.tracing.svc.cluster.local:3200/ready' },
+    expected: { type: 'tempo', toolset: 'grafana/tempo', builtin: true, endpoint: 'http://tempo.tracing.svc.cluster.local:3200', healthUrl: 'http://tempo.tracing.svc.cluster.local:3200/api/search?q=%7B%20.service.name%20%3D%20%22test-endpoint%22%20%7D&limit=1', healthJson: true },
   },
   {
     title: 'elasticsearch: port "http", /_cluster/health, elasticsearch/data',
@@ -167,7 +167,7 @@ const valid: ValidRow[] = [
     title: 'ExternalName Service uses its external host (trailing dot dropped) and the type\'s port number',
     svc: service({ annotations: optIn('prometheus'), type: 'ExternalName', externalName: 'prometheus.example.com.', ports: [] }),
     options: detectionOptions({ allowedHosts: ['*.example.com'] }),
-    expected: { endpoint: 'http://prometheus.example.com:9090', healthUrl: 'http://prometheus.example.com:9090/-/healthy' },
+    expected: { endpoint: 'http://prometheus.example.com:9090', healthUrl: 'http://prometheus.example.com:9090/api/v1/query?query=up' },
   },
   {
     title: 'ExternalName Service with an explicit port number',
@@ -186,7 +186,7 @@ const valid: ValidRow[] = [
   {
     title: 'endpoint annotation: path kept, trailing slash dropped, health path appended',
     svc: service({ annotations: optIn('prometheus', { 'kubernaut.io/toolset-endpoint': 'http://thanos-query.monitoring.svc:9090/prometheus/' }), ports: [] }),
-    expected: { endpoint: 'http://thanos-query.monitoring.svc:9090/prometheus', healthUrl: 'http://thanos-query.monitoring.svc:9090/prometheus/-/healthy' },
+    expected: { endpoint: 'http://thanos-query.monitoring.svc:9090/prometheus', healthUrl: 'http://thanos-query.monitoring.svc:9090/prometheus/api/v1/query?query=up' },
   },
   {
     title: 'endpoint annotation: default port and bare trailing slash normalised, surrounding space trimmed',
@@ -196,7 +196,7 @@ const valid: ValidRow[] = [
   {
     title: 'endpoint annotation wins over port annotation and Service ports',
     svc: service({ annotations: optIn('loki', { 'kubernaut.io/toolset-endpoint': 'http://loki-gateway.logging.svc', 'kubernaut.io/toolset-port': 'nope' }) }),
-    expected: { endpoint: 'http://loki-gateway.logging.svc', healthUrl: 'http://loki-gateway.logging.svc/ready' },
+    expected: { endpoint: 'http://loki-gateway.logging.svc', healthUrl: 'http://loki-gateway.logging.svc/loki/api/v1/query_range?query=%7Bjob%3D%22test_endpoint%22%7D&limit=1' },
   },
   {
     title: 'endpoint host allowed by an exact allowedHosts entry',
@@ -319,7 +319,7 @@ describe('detect: valid annotations', () => {
       toolset: 'prometheus/metrics',
       builtin: true,
       endpoint: 'http://prom.monitoring.svc.cluster.local:9090',
-      healthUrl: 'http://prom.monitoring.svc.cluster.local:9090/-/healthy',
+      healthUrl: 'http://prom.monitoring.svc.cluster.local:9090/api/v1/query?query=up',
       config: {},
       priority: 0,
       createdAt: '2024-01-01T00:00:00Z',

@@ -284,6 +284,39 @@ describe('checkHealth over http', () => {
   });
 });
 
+describe('checkHealth with HolmesGPT\'s expectations (expectJson, authDelegated)', () => {
+  it('with expectJson, a 200 JSON body is healthy and a 200 web page is a ProtocolError that quotes nothing of it', async () => {
+    const json = await startHttp(reply(200, { 'content-type': 'application/json' }, '{"status":"green"}'));
+    expect(await checkHealth(json.url('/_cluster/health'), { timeoutMs: 2_000, expectJson: true })).toMatchObject({ healthy: true, status: 200 });
+    const page = await startHttp(reply(200, { 'content-type': 'text/html' }, '<html>SECRET-PAGE</html>'));
+    const verdict = await checkHealth(page.url('/_cluster/health'), { timeoutMs: 2_000, expectJson: true });
+    expect(verdict).toMatchObject({ healthy: false, status: 200, reason: 'ProtocolError', message: expect.stringMatching(/: HTTP 200 OK, but the body is not JSON/) as unknown });
+    expect(JSON.stringify(verdict)).not.toContain('SECRET');
+    // Without the expectation the same page is healthy: the type's own check does not ask for JSON.
+    expect(await checkHealth(page.url('/'), { timeoutMs: 2_000 })).toMatchObject({ healthy: true });
+  });
+
+  it('with expectJson, a body that never ends is cut at the deadline, and one over 1 MiB is refused', async () => {
+    const slow = await startHttp((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"a":');
+    });
+    expect(await checkHealth(slow.url('/'), { timeoutMs: 300, expectJson: true })).toMatchObject({ healthy: false, reason: 'Timeout' });
+    const huge = await startHttp(reply(200, { 'content-type': 'application/json' }, `"${'x'.repeat(1024 * 1024 + 10)}"`));
+    expect(await checkHealth(huge.url('/'), { timeoutMs: 5_000, expectJson: true })).toMatchObject({ healthy: false, reason: 'ProtocolError', message: expect.stringMatching(/larger than 1048576 bytes/) as unknown });
+  });
+
+  it('with authDelegated, 401 and 403 are healthy (HolmesGPT holds the credentials), other errors are not', async () => {
+    for (const status of [401, 403]) {
+      const target = await startHttp(reply(status));
+      expect(await checkHealth(target.url('/api/v1/query?query=up'), { timeoutMs: 2_000, authDelegated: true })).toMatchObject({ healthy: true, status });
+      expect(await checkHealth(target.url('/api/v1/query?query=up'), { timeoutMs: 2_000 })).toMatchObject({ healthy: false, reason: 'HttpStatus', status });
+    }
+    const down = await startHttp(reply(503));
+    expect(await checkHealth(down.url('/'), { timeoutMs: 2_000, authDelegated: true, expectJson: true })).toMatchObject({ healthy: false, status: 503 });
+  });
+});
+
 describe('checkHealth cancellation', () => {
   it('ends with Aborted when the external signal aborts mid-request, and closes the connection', async () => {
     let received!: () => void;
