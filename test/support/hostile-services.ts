@@ -10,7 +10,13 @@ export const TRUSTED = ['monitoring', 'kubernaut-system'];
 export const UNTRUSTED = ['team-a', 'team-b', 'team-c', 'team-d'];
 
 const TOKENS = ['{{ env.OPENAI_API_KEY }}', '{{env.PROM_TOKEN}}', '{% import os %}', '{# c #}', '${OPENAI_API_KEY}', '$(id)', '$SECRET_TOKEN', '\\u007b\\u007b env.X }}'];
-const TYPES = ['prometheus', 'grafana', 'loki', 'tempo', 'elasticsearch', 'jaeger', 'custom', 'prometheus/metrics', 'grafana/loki', 'elasticsearch/data'];
+const TYPES = [
+  'prometheus', 'thanos', 'mimir', 'grafana', 'loki', 'victorialogs', 'tempo', 'elasticsearch', 'jaeger', 'custom', 'mcp', 'prometheus/metrics', 'grafana/loki', 'elasticsearch/data',
+];
+/** Path globs and MCP settings: plausible, traversing, bracketed, templated, oversized. */
+const PATHS = ['/api/*', '/api/../admin/*', '/x/[a-z]*', ' , ', `/${'p'.repeat(300)}`, '/1,/2,/3,/4,/5,/6,/7,/8,/9,/10,/11,/12,/13,/14,/15,/16,/17', '/v1/*,/healthz'];
+const MCP_MODES = ['sse', 'streamable-http', 'stdio', 'SSE', 'websocket'];
+const MCP_PATHS = ['/mcp', 'mcp', '//evil.example.com/mcp', '/v1/mcp/', `/${'m'.repeat(2000)}`];
 const KEYS = [
   'query_timeout_seconds_default', 'tool_calls_return_data', 'timeout_seconds', 'max_retries', 'grafana_datasource_uid', 'labels',
   'instances', 'additional_headers', 'headers', 'api_key', 'password', 'client_cert', 'verify_ssl', 'url', 'api_url', 'prometheus_url',
@@ -50,6 +56,9 @@ export function hostileServiceSets(seed: number, count: number): Service[][] {
     if (chance(0.4)) annotations['kubernaut.io/toolset-endpoint'] = pick(ENDPOINTS(namespace));
     if (chance(0.2)) annotations['kubernaut.io/toolset-port'] = pick(['http', '8080', tainted('web'), '0']);
     if (chance(0.2)) annotations['kubernaut.io/toolset-health-path'] = pick(['/ready', tainted('/x')]);
+    if (chance(0.25)) annotations['kubernaut.io/toolset-paths'] = tainted(pick(PATHS));
+    if (chance(0.2)) annotations['kubernaut.io/toolset-mcp-mode'] = tainted(pick(MCP_MODES));
+    if (chance(0.2)) annotations['kubernaut.io/toolset-mcp-path'] = tainted(pick(MCP_PATHS));
     const name = chance(0.05) ? pick(['$SECRET_TOKEN', 'Api', '1bad', '{{x}}']) : `svc-${index}`;
     return {
       metadata: { name, namespace: chance(0.03) ? '$NS' : namespace, uid: `u-${namespace}-${index}`, resourceVersion: '1', creationTimestamp: `2026-01-0${1 + (index % 9)}T00:00:00Z`, labels: {}, annotations },

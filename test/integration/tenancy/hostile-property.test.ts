@@ -46,10 +46,16 @@ describe(`${SETS} seeded hostile Service sets (seed ${SEED})`, () => {
           expect({ set: i, winner: c.key, trusted: TRUSTED.includes(c.service.namespace) }).toEqual({ set: i, winner: c.key, trusted: true });
           seen.builtinsWritten += 1;
         } else {
-          // Custom and Jaeger toolsets reach their own namespace only (loopback is an admin exception: trusted only).
+          // Custom, Jaeger and MCP entries reach their own namespace only (loopback is an admin exception: trusted only).
           const host = new URL(c.endpoint).hostname;
           expect({ set: i, host, ok: host.endsWith(`.${c.service.namespace}.svc`) || host.endsWith(`.${c.service.namespace}.svc.cluster.local`) || TRUSTED.includes(c.service.namespace) })
             .toEqual({ set: i, host, ok: true });
+          // An HTTP toolset may reach exactly the Service's origin, with GET only, whatever the annotations said.
+          const entry = plan.toolsets[c.toolset] as { type?: string; config?: { endpoints?: { hosts: string[]; methods: string[] }[] } };
+          if (entry.type === 'http') {
+            expect({ set: i, endpoints: entry.config?.endpoints?.map((e) => ({ hosts: e.hosts, methods: e.methods })) })
+              .toEqual({ set: i, endpoints: [{ hosts: [new URL(c.endpoint).origin], methods: ['GET'] }] });
+          }
           seen.customWritten += 1;
         }
       }
@@ -63,7 +69,7 @@ describe(`${SETS} seeded hostile Service sets (seed ${SEED})`, () => {
     expect(failures).toEqual([]);
     expect(parsed).toHaveLength(SETS);
     // The generator really attacked: every rule fired, and something legitimate was still written.
-    for (const reason of ['TemplateNotAllowed', 'NamespaceNotTrusted', 'ConfigKeyNotAllowed', 'InvalidConfig', 'EndpointNotAllowed', 'InvalidManifest', 'OutputBudget']) {
+    for (const reason of ['TemplateNotAllowed', 'NamespaceNotTrusted', 'ConfigKeyNotAllowed', 'InvalidConfig', 'EndpointNotAllowed', 'InvalidManifest', 'OutputBudget', 'InvalidPaths', 'InvalidMcpSettings']) {
       expect({ reason, fired: (seen.rejections.get(reason) ?? 0) > 0 }).toEqual({ reason, fired: true });
     }
     expect(seen.builtinsWritten).toBeGreaterThan(0);
