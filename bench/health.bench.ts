@@ -3,7 +3,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { defaultConfig } from '../src/config/operator-config.ts';
-import { checkAll, HealthBook } from '../src/health/health-book.ts';
+import { checkAll, HealthBook, type HealthTarget } from '../src/health/health-book.ts';
 import { checkHealth } from '../src/health/http-check.ts';
 import { Metrics } from '../src/observe/metrics.ts';
 import { waitFor } from '../tools/control-plane/wait.ts';
@@ -31,13 +31,13 @@ async function round(concurrency: number, timeoutMs: number): Promise<Row[]> {
   const targets = Array.from({ length: TARGETS }, (_, i) => {
     // Spread the hanging ones evenly so they meet healthy ones in every wave of the fan-out.
     const hanging = i % Math.round(1 / HANGING_SHARE) === 0;
-    return { key: `ns/t${i}`, type: 'custom', healthUrl: `${hanging ? hang.url : ok.url}/t${i}` };
+    return { key: `ns/t${i}`, type: 'custom', toolset: `custom/ns/t${i}`, healthUrl: `${hanging ? hang.url : ok.url}/t${i}` };
   });
   const fdsBefore = openFds(process.pid);
   const results = { healthy: 0, unhealthy: 0 };
   const book = new HealthBook({ failureThreshold: 1, metrics: new Metrics({ processMetrics: false }) });
-  const check = async (url: string, signal: AbortSignal) => {
-    const verdict = await checkHealth(url, { timeoutMs, signal });
+  const check = async (target: HealthTarget, signal: AbortSignal) => {
+    const verdict = await checkHealth(target.healthUrl, { timeoutMs, signal });
     results[verdict.healthy ? 'healthy' : 'unhealthy'] += 1;
     return verdict;
   };

@@ -12,7 +12,7 @@ const timing = (scheduler: TestScheduler, overrides: Partial<PipelineTiming> = {
   retryDelayMs: (attempt) => 10 * attempt, scheduler, ...overrides,
 });
 const ok: HealthVerdict = { healthy: true, status: 200, durationMs: 1 };
-const target = (key: string): HealthTarget => ({ key, type: 'prometheus', healthUrl: `http://${key}/-/healthy` });
+const target = (key: string): HealthTarget => ({ key, type: 'prometheus', toolset: 'prometheus/metrics', healthUrl: `http://${key}/-/healthy` });
 const change = (at: number): ReconcileRequest => ({ fullRecheck: false, firstEventAt: at });
 const plain: ReconcileRequest = { fullRecheck: false };
 const full: ReconcileRequest = { fullRecheck: true };

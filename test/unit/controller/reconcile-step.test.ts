@@ -54,7 +54,7 @@ function setup(options: { leading?: () => boolean; synced?: () => boolean } = {}
     leading: options.leading ?? (() => true), metrics, log,
   });
   const healthy = (key: string, healthUrl: string) =>
-    health.settle({ item: { key, type: 'prometheus', healthUrl }, ok: true, value: { healthy: true, status: 200, durationMs: 1 }, durationMs: 1 });
+    health.settle({ item: { key, type: 'prometheus', toolset: 'prometheus/metrics', healthUrl }, ok: true, value: { healthy: true, status: 200, durationMs: 1 }, durationMs: 1 });
   return { kube, step, health, events, healthy, setServices: (s: Service[]) => (services = s) };
 }
 

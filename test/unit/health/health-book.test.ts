@@ -5,7 +5,7 @@ import { Metrics } from '../../../src/observe/metrics.ts';
 
 const ok: HealthVerdict = { healthy: true, status: 200, durationMs: 1 };
 const bad: HealthVerdict = { healthy: false, reason: 'HttpStatus', status: 503, message: 'HTTP 503', durationMs: 1 };
-const target = (key: string, healthUrl = `http://${key}/health`): HealthTarget => ({ key, type: 'prometheus', healthUrl });
+const target = (key: string, healthUrl = `http://${key}/health`): HealthTarget => ({ key, type: 'prometheus', toolset: 'prometheus/metrics', healthUrl });
 const settled = (item: HealthTarget, value: HealthVerdict): SettledCheck => ({ item, ok: true, value, durationMs: 1 });
 const book = () => new HealthBook({ failureThreshold: 2, metrics: new Metrics({ processMetrics: false }), now: () => new Date('2026-11-30T00:00:00Z') });
 
