@@ -7,7 +7,11 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src
 COPY operators ./operators
-RUN npm run build
+COPY tools/build ./tools/build
+# The build context has no .git: the commit and the build time come in as build arguments (npm run build stamps them).
+ARG GIT_COMMIT=unknown
+ARG BUILD_DATE=
+RUN GIT_COMMIT="$GIT_COMMIT" BUILD_DATE="$BUILD_DATE" npm run build
 
 # Production dependencies only, resolved from the same lockfile.
 FROM node:24-slim AS deps
@@ -17,6 +21,12 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 
 # Runtime: distroless Node 24, no shell, no package manager, numeric non-root user.
 FROM gcr.io/distroless/nodejs24-debian12:nonroot
+ARG GIT_COMMIT=unknown
+ARG BUILD_DATE=
+LABEL org.opencontainers.image.title="kubernaut-toolset" \
+      org.opencontainers.image.revision="$GIT_COMMIT" \
+      org.opencontainers.image.created="$BUILD_DATE" \
+      org.opencontainers.image.source="https://github.com/kubernaut/kubernaut-toolset"
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /src/dist ./dist

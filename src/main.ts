@@ -1,16 +1,18 @@
 #!/usr/bin/env node
+import { existsSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { render } from './cli/render.ts';
 import { run } from './cli/run.ts';
 import { readFileOrStdin, validate } from './cli/validate.ts';
 import { ConfigError, loadConfig } from './config/load.ts';
 import { SETTINGS } from './config/sources.ts';
-import { VERSION } from './version.ts';
+import { VERSION, versionLine } from './version.ts';
 
 const EXIT_CODES = `Exit codes: 0 success; 1 failure (run: shutdown timed out or a runtime error; render: the output would be
 invalid; validate: the file is invalid); 2 invalid configuration or usage (nothing was started).`;
 
-const settingsHelp = `Configuration (file < KUBERNAUT_* environment < flags; see README "Configuration"; booleans: --x / --no-x):
+const settingsHelp = `Configuration (file < KUBERNAUT_* environment < flags; see README "Configuration"; booleans: --x / --no-x;
+DURATION in Go syntax: 500ms, 5s, 1m30s; a bare number is refused):
 ${SETTINGS.map((s) => `  --${s.flag}${s.kind === 'boolean' ? '' : ` ${s.kind === 'list' ? 'A,B' : s.kind === 'duration' ? 'DURATION' : s.kind.toUpperCase()}`}`.padEnd(46) + s.env).join('\n')}`;
 
 const help: Record<string, string> = {
@@ -22,7 +24,7 @@ Commands:
   run        run the operator (current kubeconfig, or the in-cluster ServiceAccount)
   render     offline: Service manifests (files or stdin) in, the toolset file the operator would write out
   validate   check a HolmesGPT custom toolset file against the schema
-  version    print the version
+  version    print the version, git commit and build date (also --version, -v)
 
 kubernaut-toolset <command> --help describes each command.
 
@@ -61,7 +63,7 @@ ${EXIT_CODES}
 Checks a HolmesGPT custom toolset file (toolsets: / mcp_servers:) against the schema kubernaut-toolset writes
 with. Prints "valid" and exits 0, or lists every problem and exits 1.
 `,
-  version: 'Usage: kubernaut-toolset version\n',
+  version: 'Usage: kubernaut-toolset version (or --version, -v)\n\nPrints the version, the git commit and the build date stamped by `npm run build`.\n',
 };
 
 const settingOptions: ParseArgsConfig['options'] = Object.fromEntries(
@@ -79,8 +81,21 @@ function settingFlags(values: Record<string, string | boolean | undefined>): Rec
   return Object.fromEntries(SETTINGS.flatMap((s) => (values[s.flag] === undefined ? [] : [[s.flag, values[s.flag]]])));
 }
 
+const LOG_LEVELS = ['error', 'warn', 'info', 'debug'];
+
+/** Usage mistakes of `run` that would otherwise surface late (a raw ENOENT) or silently (info logs dropped). */
+function runUsageProblem(logLevel: string | undefined, kubeconfig: string | undefined): string | undefined {
+  if (logLevel !== undefined && !LOG_LEVELS.includes(logLevel)) return `--log-level ${JSON.stringify(logLevel)} is not one of ${LOG_LEVELS.join(', ')}`;
+  if (kubeconfig !== undefined && !existsSync(kubeconfig)) return `--kubeconfig ${JSON.stringify(kubeconfig)}: no such file`;
+  return undefined;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === '--version' || command === '-v') {
+    process.stdout.write(`${versionLine()}\n`);
+    return 0;
+  }
   if (!command || command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(help.main ?? '');
     return command ? 0 : 2;
@@ -109,7 +124,7 @@ async function main(argv: string[]): Promise<number> {
   };
   switch (command) {
     case 'version':
-      process.stdout.write(`${VERSION}\n`);
+      process.stdout.write(`${versionLine()}\n`);
       return 0;
     case 'validate': {
       if (positionals.length !== 1) {
@@ -130,7 +145,13 @@ async function main(argv: string[]): Promise<number> {
       });
     }
     default: {
+      // Configuration problems first (they are the most to report), then the command's own usage.
       const config = loadConfig({ ...(str('config') ? { file: str('config') } : {}), flags: settingFlags(values) });
+      const problem = runUsageProblem(str('log-level'), str('kubeconfig'));
+      if (problem) {
+        process.stderr.write(`kubernaut-toolset run: ${problem}\n`);
+        return 2;
+      }
       return run({ config, ...(str('kubeconfig') ? { kubeconfig: str('kubeconfig') } : {}), ...(str('log-level') ? { logLevel: str('log-level') } : {}) });
     }
   }

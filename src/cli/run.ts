@@ -4,6 +4,7 @@ import { OperatorHttp } from '../observe/http-server.ts';
 import { createLogger } from '../observe/logger.ts';
 import { Metrics } from '../observe/metrics.ts';
 import { ToolsetController } from '../controller/controller.ts';
+import { BUILD } from '../version.ts';
 
 export interface RunOptions {
   /** Already validated: configuration errors are reported before anything starts. */
@@ -34,7 +35,7 @@ export async function run(options: RunOptions): Promise<number> {
     { host: config.http.address, serverPort: config.http.port, metricsPort: config.http.metricsPort },
   );
   log.info('starting', {
-    server: kube.server, output: `${config.output.namespace}/${config.output.name}`, dryRun: config.dryRun,
+    version: BUILD.version, commit: BUILD.commit, built: BUILD.date, server: kube.server, output: `${config.output.namespace}/${config.output.name}`, dryRun: config.dryRun,
     identity: operator.identity, http: http.ports,
   });
 

@@ -9,13 +9,34 @@ export class ConfigError extends Error {
   }
 }
 
-const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+/** Milliseconds per unit of Go's time.ParseDuration (µ is written both ways, as Go accepts). */
+const UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, 'μs': 1e-3, ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+const TERM = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
 
-export function parseDuration(value: number | string): number {
-  if (typeof value === 'number') return value;
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(value);
-  if (!match) throw new ConfigError(`invalid duration ${JSON.stringify(value)}`);
-  return Math.round(Number(match[1]) * (UNITS[match[2] ?? 'ms'] ?? 1));
+/**
+ * A duration as Go's time.ParseDuration reads it (Kubernetes tools' convention): one or more number-unit terms,
+ * `1m30s`, `500ms`, `1.5h`, in milliseconds (rounded). No sign: every setting is a positive time. A bare number is
+ * refused with the fix, because its unit would be a guess (`5` as 5 ms surprised users who meant 5 s).
+ */
+export function parseDuration(value: string): number {
+  const text = value.trim();
+  if (/^\d+(\.\d+)?$/.test(text)) {
+    throw new ConfigError(`invalid duration ${JSON.stringify(value)}: a number needs a unit, e.g. ${text}s or ${text}ms (Go duration syntax: 1m30s, 500ms, 2h)`);
+  }
+  let total = 0;
+  let at = 0;
+  TERM.lastIndex = 0;
+  while (at < text.length) {
+    TERM.lastIndex = at;
+    const term = TERM.exec(text);
+    if (!term) break;
+    total += Number(term[1]) * (UNITS[term[2] ?? ''] ?? Number.NaN);
+    at = TERM.lastIndex;
+  }
+  if (text === '' || at !== text.length) {
+    throw new ConfigError(`invalid duration ${JSON.stringify(value)}: use Go duration syntax, number-unit terms with units ns, us, ms, s, m, h (e.g. 1m30s, 500ms, 2h)`);
+  }
+  return Math.round(total);
 }
 
 /** A node of config.schema.json, as far as the derivations below read it. */
@@ -123,7 +144,7 @@ export function configOf(doc: unknown, env: NodeJS.ProcessEnv): OperatorConfig {
   const config: Record<string, unknown> = {};
   for (const field of FIELDS) {
     const value = valueOf(field, doc, env);
-    if (value !== undefined) setAt(config, field.key, field.kind === 'duration' ? parseDuration(value as number | string) : value);
+    if (value !== undefined) setAt(config, field.key, field.kind === 'duration' ? parseDuration(value as string) : value);
   }
   return config as unknown as OperatorConfig;
 }

@@ -35,7 +35,7 @@ function lineFor(doc: unknown, e: ErrorObject): string {
   const field = fieldOf(e);
   if (e.keyword === 'additionalProperties') return `${field}: unknown setting`;
   const value = JSON.stringify(valueAt(doc, e.instancePath));
-  const allowed = DURATION_POINTERS.has(e.instancePath) ? 'a duration such as 500ms, 5s, 2m or a number of milliseconds' : e.message ?? 'invalid';
+  const allowed = DURATION_POINTERS.has(e.instancePath) ? 'a Go duration such as 500ms, 5s, 1m30s (a number needs a unit: 5 is 5s or 5000ms)' : e.message ?? 'invalid';
   return `${field}: ${value} is not allowed; expected ${allowed}`;
 }
 

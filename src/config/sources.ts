@@ -38,7 +38,7 @@ export function coerce(setting: Setting, text: string): unknown {
     case 'integer':
       return /^-?\d+$/.test(text.trim()) ? Number(text) : text;
     case 'duration':
-      return /^\d+$/.test(text.trim()) ? Number(text) : text.trim();
+      return text.trim();
     case 'list':
       return text.split(',').map((s) => s.trim()).filter((s) => s !== '');
     default:

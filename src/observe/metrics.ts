@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { BUILD } from '../version.ts';
 
 const PREFIX = 'kubernaut_toolset_';
 
@@ -75,7 +76,13 @@ export class Metrics {
     name: `${PREFIX}leader`, help: '1 when this replica is the one allowed to write, else 0.', registers: [this.registry],
   });
 
+  readonly buildInfo = new Gauge({
+    name: `${PREFIX}build_info`, help: 'Always 1; the labels say which build is running (join on it to see versions across a fleet).',
+    labelNames: ['version', 'commit'] as const, registers: [this.registry],
+  });
+
   constructor(options: { processMetrics?: boolean } = {}) {
+    this.buildInfo.set({ version: BUILD.version, commit: BUILD.commit }, 1);
     if (options.processMetrics ?? true) {
       collectDefaultMetrics({ register: this.registry });
       // prom-client names these gauges *_total, which promtool rejects; the per-type gauges without the suffix

@@ -49,7 +49,7 @@ describe('configuration errors stop the process with exit code 2 before it touch
     ['unknown nested key in the file', { file: 'output:\n  nme: x\n' }, /output\.nme: unknown setting/],
     ['a string where a number belongs', { file: 'health:\n  concurrency: lots\n' }, /health\.concurrency: "lots" is not allowed; expected must be integer/],
     ['concurrency out of range', { flags: ['--health-concurrency', '0'] }, /health\.concurrency: 0 is not allowed; expected must be >= 1/],
-    ['a bad duration in the environment', { env: { KUBERNAUT_HEALTH_TIMEOUT: 'soon' } }, /health\.timeout: "soon" is not allowed; expected a duration/],
+    ['a bad duration in the environment', { env: { KUBERNAUT_HEALTH_TIMEOUT: 'soon' } }, /health\.timeout: "soon" is not allowed; expected a Go duration/],
     ['a zero duration flag', { flags: ['--reconcile-resync-interval', '0s'] }, /reconcile\.resyncInterval: 0ms is not allowed; it must be at least 1ms/],
     ['maxDelay shorter than the quiet window', { flags: ['--reconcile-quiet-window', '2s', '--reconcile-max-delay', '1s'] }, /reconcile\.maxDelay: 1000ms is shorter than reconcile\.quietWindow/],
     ['a namespace name with capitals', { env: { KUBERNAUT_NAMESPACES_INCLUDE: 'Monitoring' } }, /namespaces\.include\.0: "Monitoring" is not allowed/],
@@ -61,6 +61,10 @@ describe('configuration errors stop the process with exit code 2 before it touch
     ['a boolean environment variable that is not true/false', { env: { KUBERNAUT_DRY_RUN: 'yes' } }, /dryRun: "yes" is not allowed; expected must be boolean/],
     ['the file is not YAML', { file: 'health: [\n' }, /configuration file .* is not valid YAML/],
     ['an unknown flag', { flags: ['--health-timeot', '5s'] }, /Unknown option '--health-timeot'/],
+    ['a duration without a unit', { env: { KUBERNAUT_HEALTH_TIMEOUT: '5' } }, /health\.timeout: "5" is not allowed; expected a Go duration such as 500ms, 5s, 1m30s \(a number needs a unit: 5 is 5s or 5000ms\)/],
+    ['a duration in the file as a bare number', { file: 'reconcile:\n  quietWindow: 500\n' }, /reconcile\.quietWindow: 500 is not allowed; expected a Go duration/],
+    ['a log level that does not exist', { flags: ['--log-level', 'bogus'] }, /--log-level "bogus" is not one of error, warn, info, debug/],
+    ['a kubeconfig that does not exist', { flags: ['--kubeconfig', '/nonexistent/kubeconfig'] }, /--kubeconfig "\/nonexistent\/kubeconfig": no such file/],
   ])('%s', (_title, input: { file?: string; env?: NodeJS.ProcessEnv; flags?: string[] }, message) => {
     const configArgs = input.file !== undefined ? ['--config', file(`bad-${Math.random().toString(36).slice(2)}.yaml`, input.file)] : [];
     const result = cli(args(...configArgs, ...(input.flags ?? [])), input.env ? { env: input.env } : {});
@@ -95,9 +99,12 @@ describe('commands and help', () => {
     expect(unknown.stderr).toMatch(/unknown command "frobnicate"/);
   });
 
-  it('version prints the package version', () => {
+  it('version, --version and -v print the package version, commit and build date (unknown when run from the sources)', () => {
     const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string };
-    expect(cli(['version']).stdout).toBe(`${pkg.version}\n`);
+    for (const arg of ['version', '--version', '-v']) {
+      const result = cli([arg]);
+      expect({ arg, status: result.status, stdout: result.stdout }).toEqual({ arg, status: 0, stdout: `kubernaut-toolset ${pkg.version} (commit unknown, built unknown)\n` });
+    }
   });
 
   it('validate: exit 0 for a valid file, 1 with every reason for an invalid one', () => {

@@ -54,7 +54,10 @@ describe('production image contents', () => {
     for (const dev of ['typescript', 'jest', 'ts-jest', 'eslint', 'node']) expect(existsSync(join(image, 'node_modules', dev))).toBe(false);
     for (const prod of ['@kubernetes/client-node', 'rxjs', 'winston', 'prom-client', 'js-yaml', 'ajv', 'eventsource-parser']) expect(existsSync(join(image, 'node_modules', prod))).toBe(true);
 
-    expect(run(process.execPath, [join(image, 'dist/src/main.js'), 'version'], image).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    // npm run build stamped the commit and the build time.
+    const commit = run('git', ['rev-parse', '--short=12', 'HEAD'], root).stdout.trim();
+    expect(run(process.execPath, [join(image, 'dist/src/main.js'), 'version'], image).stdout.trim())
+      .toMatch(new RegExp(`^kubernaut-toolset \\d+\\.\\d+\\.\\d+ \\(commit ${commit}, built \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ\\)$`));
     const { core } = fixtureApi();
     const ns = await freshNamespace(core, 'image');
     target = await HttpTarget.start('healthy');

@@ -81,7 +81,7 @@ describe('configFromDocument: defaults (SPEC §3, §4)', () => {
         tenancy: { trustedNamespaces: ['monitoring', 'logging'], trustLabel: true },
         toolsetDefaults: { prometheus: { config: { additional_headers: { Authorization: 'Bearer {{ env.PROM_TOKEN }}' } } } },
         health: { enabled: false, timeout: '2s', concurrency: 8, failureThreshold: 3, interval: '30s', caFile: '/etc/ca/bundle.pem' },
-        reconcile: { quietWindow: 250, maxDelay: '10s', resyncInterval: '10m' },
+        reconcile: { quietWindow: '250ms', maxDelay: '10s', resyncInterval: '10m' },
         output: { namespace: 'holmes', name: 'holmes-toolsets', key: 'custom_toolset.yaml', adopt: true, sizeBudgetBytes: 1_048_576 },
         dryRun: true,
         http: { address: '127.0.0.1', port: 8081, metricsPort: 9091 },
@@ -128,7 +128,7 @@ describe('configFromDocument: defaults (SPEC §3, §4)', () => {
   });
 
   it('maxDelay equal to quietWindow is allowed', () => {
-    expect(configFromDocument({ reconcile: { quietWindow: '1s', maxDelay: 1000 } }, {}).reconcile).toMatchObject({ quietMs: 1_000, maxDelayMs: 1_000 });
+    expect(configFromDocument({ reconcile: { quietWindow: '1s', maxDelay: '1000ms' } }, {}).reconcile).toMatchObject({ quietMs: 1_000, maxDelayMs: 1_000 });
   });
 });
 
@@ -140,20 +140,30 @@ describe('durations', () => {
     ['1.5h', 5_400_000],
     ['0.5s', 500],
     ['1h', 3_600_000],
-    [750, 750],
-    [1, 1],
-  ])('parseDuration(%j) = %i ms', (input, expected) => {
+    ['1m30s', 90_000],
+    ['1h2m3s4ms', 3_723_004],
+    ['.5s', 500],
+    ['1.s', 1_000],
+    ['1500us', 2],
+    ['2500000ns', 3],
+    ['250µs', 0],
+    [' 5s ', 5_000], // env and flags arrive trimmed; parseDuration trims too
+  ])('parseDuration(%j) = %i ms, as Go reads it', (input, expected) => {
     expect(parseDuration(input)).toBe(expected);
   });
 
-  it.each(['5', '5 s', '5S', 's', '-5s', '1d', '', '.5s', '5sec'])('parseDuration(%j) is a ConfigError', (input) => {
+  it.each(['5 s', '5S', 's', '-5s', '+5s', '1d', '', '5sec', '1m 30s', '.s', 'ms5'])('parseDuration(%j) is a ConfigError naming Go duration syntax', (input) => {
     expect(() => parseDuration(input)).toThrow(ConfigError);
-    expect(() => parseDuration(input)).toThrow(`invalid duration ${JSON.stringify(input)}`);
+    expect(() => parseDuration(input)).toThrow(`invalid duration ${JSON.stringify(input)}: use Go duration syntax`);
+  });
+
+  it.each([['5', '5s or 5ms'], ['2500', '2500s or 2500ms'], ['1.5', '1.5s or 1.5ms']])('a bare number %j is refused with the fix', (input, fix) => {
+    expect(() => parseDuration(input)).toThrow(`invalid duration ${JSON.stringify(input)}: a number needs a unit, e.g. ${fix.replace(' or ', ' or ')}`);
   });
 
   it.each([
     [{ health: { timeout: '500ms' } }, (c: ReturnType<typeof configFromDocument>) => c.health.timeoutMs, 500],
-    [{ health: { timeout: 2500 } }, (c: ReturnType<typeof configFromDocument>) => c.health.timeoutMs, 2_500],
+    [{ health: { timeout: '2s500ms' } }, (c: ReturnType<typeof configFromDocument>) => c.health.timeoutMs, 2_500],
     [{ health: { interval: '2m' } }, (c: ReturnType<typeof configFromDocument>) => c.health.intervalMs, 120_000],
     [{ reconcile: { quietWindow: '1.5s', maxDelay: '1.5h' } }, (c: ReturnType<typeof configFromDocument>) => c.reconcile.maxDelayMs, 5_400_000],
     [{ reconcile: { resyncInterval: '1.5h' } }, (c: ReturnType<typeof configFromDocument>) => c.reconcile.resyncMs, 5_400_000],
@@ -173,11 +183,11 @@ describe('configFromDocument: invalid documents', () => {
     ['range: concurrency 5000', { health: { concurrency: 5000 } }, /^ {2}health\.concurrency: 5000 is not allowed; expected must be <= 1024$/m],
     ['range: failureThreshold 0', { health: { failureThreshold: 0 } }, /^ {2}health\.failureThreshold: 0 is not allowed; expected must be >= 1$/m],
     ['non-integer failureThreshold', { health: { failureThreshold: 1.5 } }, /^ {2}health\.failureThreshold: 1\.5 is not allowed; expected must be integer$/m],
-    ['bad duration string', { health: { timeout: '5 seconds' } }, /^ {2}health\.timeout: "5 seconds" is not allowed; expected a duration such as 500ms, 5s, 2m or a number of milliseconds$/m],
-    ['bad duration unit', { reconcile: { resyncInterval: '1d' } }, /^ {2}reconcile\.resyncInterval: "1d" is not allowed; expected a duration/m],
-    ['negative duration number', { reconcile: { quietWindow: -1 } }, /^ {2}reconcile\.quietWindow: -1 is not allowed; expected a duration/m],
-    ['zero duration number', { health: { interval: 0 } }, /^ {2}health\.interval: 0 is not allowed; expected a duration/m],
-    ['fractional duration number', { health: { timeout: 1.5 } }, /^ {2}health\.timeout: 1\.5 is not allowed; expected a duration/m],
+    ['bad duration string', { health: { timeout: '5 seconds' } }, /^ {2}health\.timeout: "5 seconds" is not allowed; expected a Go duration such as 500ms, 5s, 1m30s \(a number needs a unit: 5 is 5s or 5000ms\)$/m],
+    ['bad duration unit', { reconcile: { resyncInterval: '1d' } }, /^ {2}reconcile\.resyncInterval: "1d" is not allowed; expected a Go duration/m],
+    ['negative duration number', { reconcile: { quietWindow: -1 } }, /^ {2}reconcile\.quietWindow: -1 is not allowed; expected a Go duration/m],
+    ['zero duration number', { health: { interval: 0 } }, /^ {2}health\.interval: 0 is not allowed; expected a Go duration/m],
+    ['fractional duration number', { health: { timeout: 1.5 } }, /^ {2}health\.timeout: 1\.5 is not allowed; expected a Go duration/m],
     ['bad namespace in include', { namespaces: { include: ['Monitoring'] } }, /^ {2}namespaces\.include\.0: "Monitoring" is not allowed; expected must match pattern/m],
     ['bad namespace in exclude', { namespaces: { exclude: ['kube_system'] } }, /^ {2}namespaces\.exclude\.0: "kube_system" is not allowed/m],
     ['duplicate namespace in include', { namespaces: { include: ['a', 'a'] } }, /^ {2}namespaces\.include: \["a","a"\] is not allowed; expected must NOT have duplicate items/m],
@@ -195,7 +205,7 @@ describe('configFromDocument: invalid documents', () => {
     ['bad allowedHosts CIDR', { endpoints: { allowedHosts: ['10.0.0.0/33'] } }, /^ {2}endpoints\.allowedHosts: "10\.0\.0\.0\/33" is not allowed; a CIDR range must be an IPv4 address and a prefix length of 0-32/m],
     ['bad allowedHosts pattern', { endpoints: { allowedHosts: ['example.com', 'x_y.example.com'] } }, /^ {2}endpoints\.allowedHosts: "x_y\.example\.com" is not allowed; use a host name, \*\.domain, or an IPv4 CIDR range$/m],
     ['maxDelay shorter than quietWindow', { reconcile: { quietWindow: '2s', maxDelay: '1s' } }, /^ {2}reconcile\.maxDelay: 1000ms is shorter than reconcile\.quietWindow \(2000ms\); it must be at least as long$/m],
-    ['maxDelay shorter than the default quietWindow', { reconcile: { maxDelay: 100 } }, /^ {2}reconcile\.maxDelay: 100ms is shorter than reconcile\.quietWindow \(500ms\)/m],
+    ['maxDelay shorter than the default quietWindow', { reconcile: { maxDelay: '100ms' } }, /^ {2}reconcile\.maxDelay: 100ms is shorter than reconcile\.quietWindow \(500ms\)/m],
     ['namespace both included and excluded', { namespaces: { include: ['a', 'b', 'c'], exclude: ['c', 'b'] } }, /^ {2}namespaces: b, c both included and excluded$/m],
     ['zero duration string', { reconcile: { resyncInterval: '0s' } }, /^ {2}reconcile\.resyncInterval: 0ms is not allowed; it must be at least 1ms$/m],
     ['sub-millisecond duration', { health: { timeout: '0.4ms' } }, /^ {2}health\.timeout: 0ms is not allowed; it must be at least 1ms$/m],
@@ -223,7 +233,7 @@ describe('configFromDocument: invalid documents', () => {
 
   it('reports a bad duration once, not once per allowed form', () => {
     const lines = errorOf({ health: { timeout: 'soon' } }).message.split('\n').slice(1);
-    expect(lines).toEqual(['  health.timeout: "soon" is not allowed; expected a duration such as 500ms, 5s, 2m or a number of milliseconds']);
+    expect(lines).toEqual(['  health.timeout: "soon" is not allowed; expected a Go duration such as 500ms, 5s, 1m30s (a number needs a unit: 5 is 5s or 5000ms)']);
   });
 
   it('reports all semantic problems together', () => {

@@ -46,10 +46,10 @@ function leafPaths(node: unknown, path: string[] = []): string[] {
   return isMap ? Object.entries(node).flatMap(([k, v]) => leafPaths(v, [...path, k])) : [dotted(path)];
 }
 
-/** The configuration file that yields `config`: every setting at its file path, durations in milliseconds. */
+/** The configuration file that yields `config`: every setting at its file path, durations written as `<n>ms`. */
 function documentOf(config: object): Record<string, unknown> {
   const doc: Record<string, unknown> = {};
-  for (const f of FIELDS) setAt(doc, f.path, getAt(config, f.key));
+  for (const f of FIELDS) setAt(doc, f.path, f.kind === 'duration' ? `${getAt(config, f.key) as number}ms` : getAt(config, f.key));
   return doc;
 }
 
@@ -120,7 +120,7 @@ describe('flags and environment variables come from the schema paths', () => {
 
   it('flags win over the environment, the environment over the file, the file over the defaults', () => {
     const env = { KUBERNAUT_HEALTH_TIMEOUT: '2s', KUBERNAUT_HEALTH_CONCURRENCY: '4', KUBERNAUT_NAMESPACES_INCLUDE: 'a, b', KUBERNAUT_DRY_RUN: 'true', POD_NAMESPACE: 'ops' };
-    const config = loadConfig({ env, flags: { 'health-timeout': '3s', 'reconcile-resync-interval': '120000', 'auto-detect': true } });
+    const config = loadConfig({ env, flags: { 'health-timeout': '3s', 'reconcile-resync-interval': '2m', 'auto-detect': true } });
     expect(config.health).toMatchObject({ timeoutMs: 3_000, concurrency: 4 });
     expect([config.namespaces.include, config.dryRun, config.autoDetect, config.reconcile.resyncMs, config.output.namespace]).toEqual([['a', 'b'], true, true, 120_000, 'ops']);
   });
@@ -182,8 +182,7 @@ const DEFS: Record<string, ChartNode> = CONFIG_SCHEMA.$defs;
 function resolve(node: ChartNode): ChartNode {
   const target = node.$ref ? DEFS[node.$ref.replace('#/$defs/', '')] : undefined;
   const resolved = target ? { ...target, ...node, $ref: undefined } : node;
-  // A duration is also a number of milliseconds in the file; the chart takes the string form only. An empty
-  // string in the chart's anyOf means "not set".
+  // An empty string in the chart's anyOf means "not set"; the other branch carries the constraints.
   return resolved.anyOf?.find((branch) => branch.type === 'string' && branch.const === undefined) ?? resolved;
 }
 
