@@ -114,15 +114,33 @@ describe('helm chart', () => {
   });
 
   it('alerts and dashboard query only metrics the operator exports', () => {
-    const rule = find(template('prometheusRule.enabled=true'), 'PrometheusRule', 'kt-kubernaut-toolset') as unknown as { spec: { groups: { rules: { alert: string; expr: string }[] }[] } };
+    const rule = find(template('prometheusRule.enabled=true'), 'PrometheusRule', 'kt-kubernaut-toolset') as unknown as { spec: { groups: { rules: { alert: string; expr: string; annotations: Record<string, string> }[] }[] } };
     const exported = new Set(['kubernaut_toolset_watch_restarts_total', 'kubernaut_toolset_reconciles_total', 'kubernaut_toolset_last_successful_reconcile_timestamp_seconds',
       'kubernaut_toolset_configmap_writes_total', 'kubernaut_toolset_toolsets', 'kubernaut_toolset_leader']);
     const alerts = rule.spec.groups.flatMap((g) => g.rules);
     expect(alerts.map((a) => a.alert)).toEqual(['KubernautToolsetWatchStalled', 'KubernautToolsetReconcileFailing', 'KubernautToolsetWritesRefused', 'KubernautToolsetNoHealthyToolsets']);
     for (const a of alerts) for (const name of a.expr.match(/kubernaut_toolset_\w+/g) ?? []) expect(exported).toContain(name);
+    // Each alert: a runbook section to read, and only this installation's series (not every release in the cluster).
+    for (const a of alerts) {
+      expect(a.annotations.runbook_url).toBe(`https://github.com/kubernaut/kubernaut-toolset/blob/main/docs/runbooks.md#${a.alert.toLowerCase()}`);
+      const selectors = a.expr.match(/kubernaut_toolset_\w+\{[^}]*\}/g) ?? [];
+      expect({ alert: a.alert, unscoped: (a.expr.match(/kubernaut_toolset_\w+/g) ?? []).length - selectors.filter((m) => m.includes('namespace="kubernaut-system"')).length }).toEqual({ alert: a.alert, unscoped: 0 });
+    }
     const dashboard = find(template('grafanaDashboard.enabled=true'), 'ConfigMap', 'kt-kubernaut-toolset-dashboard') as Manifest;
     expect(dashboard.metadata).toMatchObject({ name: 'kt-kubernaut-toolset-dashboard' });
-    expect(JSON.parse(dashboard.data?.['kubernaut-toolset.json'] ?? '{}')).toMatchObject({ title: 'kubernaut-toolset' });
+    type Panel = { title: string; fieldConfig: { defaults: { unit: string } }; targets: { expr: string }[] };
+    const board = JSON.parse(dashboard.data?.['kubernaut-toolset.json'] ?? '{}') as { title: string; tags: string[]; templating: { list: { name: string }[] }; panels: Panel[] };
+    expect(board).toMatchObject({ title: 'kubernaut-toolset', tags: expect.arrayContaining(['kubernaut-toolset']) as unknown });
+    expect(board.templating.list.map((v) => v.name)).toEqual(['datasource', 'namespace', 'job', 'instance']);
+    // Every series is scoped by the variables, so one dashboard serves several installations.
+    const series = board.panels.flatMap((p) => p.targets.flatMap((t) => t.expr.match(/(kubernaut_toolset|process)_\w+(\{[^}]*\})?/g) ?? []));
+    expect(series.filter((m) => !m.includes('namespace=~"$namespace",job=~"$job",instance=~"$instance"'))).toEqual([]);
+    for (const name of series.map((m) => m.replace(/\{.*$/, '')).filter((n) => n.startsWith('kubernaut_toolset_'))) {
+      expect(exported.has(name) || ['kubernaut_toolset_annotation_rejections_total', 'kubernaut_toolset_rejected_services', 'kubernaut_toolset_event_to_applied_seconds_bucket', 'kubernaut_toolset_health_checks_total', 'kubernaut_toolset_reconcile_duration_seconds_bucket'].includes(name)).toBe(true);
+    }
+    const panel = (title: RegExp) => board.panels.find((p) => title.test(p.title));
+    expect(panel(/^Resident memory/)?.fieldConfig.defaults.unit).toBe('bytes');
+    expect(panel(/^Annotation rejections/)?.targets[0]?.expr).toMatch(/increase\(kubernaut_toolset_annotation_rejections_total\{/);
   });
 
   it.each([
