@@ -30,7 +30,7 @@ function helm(...args: string[]) {
 
 interface Manifest {
   kind: string;
-  metadata: { name: string; namespace?: string; annotations?: Record<string, string> };
+  metadata: { name: string; namespace?: string; annotations?: Record<string, string>; labels?: Record<string, string> };
   rules?: V1PolicyRule[];
   spec?: Record<string, unknown>;
   data?: Record<string, string>;
@@ -46,7 +46,7 @@ const find = (manifests: Manifest[], kind: string, name: string, namespace?: str
   manifests.find((m) => m.kind === kind && m.metadata.name === name && (namespace === undefined || m.metadata.namespace === namespace));
 
 /** The operator's config file as the chart renders it, parsed: what the operator will read. */
-const chartConfig = (manifests: Manifest[]): unknown => load(find(manifests, 'ConfigMap', 'kt-kubernaut-toolset-config')?.data?.['config.yaml'] ?? '');
+const chartConfig = (manifests: Manifest[]): unknown => load(find(manifests, 'ConfigMap', 'kt-kubernaut-toolset-operator-config')?.data?.['config.yaml'] ?? '');
 
 describe('helm chart', () => {
   it('passes helm lint, also with every optional part switched on', () => {
@@ -68,7 +68,8 @@ describe('helm chart', () => {
       { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: ['kubernaut-toolset'], verbs: ['get', 'update'] },
     ]);
     const kinds = m.map((x) => x.kind).sort();
-    expect(kinds).toEqual(['ClusterRole', 'ClusterRole', 'ClusterRoleBinding', 'ClusterRoleBinding', 'ConfigMap', 'Deployment', 'Role', 'RoleBinding', 'Service', 'ServiceAccount']);
+    // The Pod is the helm test hook (helm template renders hooks too).
+    expect(kinds).toEqual(['ClusterRole', 'ClusterRole', 'ClusterRoleBinding', 'ClusterRoleBinding', 'ConfigMap', 'Deployment', 'Pod', 'Role', 'RoleBinding', 'Service', 'ServiceAccount']);
   });
 
   it('namespaced mode: Roles per watched namespace and no ClusterRole', () => {
@@ -150,10 +151,90 @@ describe('helm chart', () => {
     ['logLevel=verbose', /logLevel/],
     ['output.sizeBudgetBytes=2000000', /sizeBudgetBytes.*maximum/],
     ['unknownValue=1', /additional properties 'unknownValue' not allowed/],
+    ['image.digest=latest', /image\/digest.*does not match pattern/],
+    ['serviceMonitor.scrapeTimeout=ten', /scrapeTimeout.*does not match pattern/],
+    ['health.timeout=1m30', /health\/timeout.*does not match pattern/],
   ])('the values schema rejects %s', (value, message) => {
     const out = helm('template', 'kt', chart, '--kube-version', '1.36.3', '--set', value);
     expect(out.status).not.toBe(0);
     expect(out.stderr).toMatch(message);
+  });
+
+  it.each([
+    ['replicas=2,leaderElection.enabled=false', /replicas: 2 with leaderElection\.enabled=false would run 2 writers of the same ConfigMap; enable leader election or set replicas: 1/],
+    ['leaderElection.renewDeadline=15s', /leaderElection\.renewDeadline \(15s\) must be shorter than leaderElection\.leaseDuration \(15s\)/],
+    ['leaderElection.renewDeadline=1m,leaderElection.leaseDuration=45s', /leaderElection\.renewDeadline \(1m\) must be shorter/],
+    ['http.port=9090', /http\.port and http\.metricsPort are both 9090/],
+    ['output.name=kt-kubernaut-toolset-operator-config', /output\.name kt-kubernaut-toolset-operator-config is the chart's own configuration ConfigMap/],
+  ])('a combination that would break the installation fails the render: %s', (value, message) => {
+    const out = helm('template', 'kt', chart, '--kube-version', '1.36.3', '--set', value);
+    expect(out.status).not.toBe(0);
+    expect(out.stderr).toMatch(message);
+  });
+
+  it('installed as the README says (release kubernaut-toolset), its own configuration ConfigMap is not the output ConfigMap', () => {
+    const out = helm('template', 'kubernaut-toolset', chart, '--namespace', 'kubernaut-system', '--kube-version', '1.36.3');
+    expect(out.status).toBe(0);
+    const configMaps = (loadAll(out.stdout) as (Manifest | null)[]).filter((m): m is Manifest => m?.kind === 'ConfigMap').map((m) => m.metadata.name);
+    expect(configMaps).toEqual(['kubernaut-toolset-operator-config']);
+    expect(configMaps).not.toContain('kubernaut-toolset-config');
+  });
+
+  it('has a helm test that reads the operator\'s metrics through the chart\'s Service, with the operator\'s own image and security settings', () => {
+    const pod = find(template(), 'Pod', 'kt-kubernaut-toolset-test') as unknown as { metadata: { annotations: Record<string, string> }; spec: { containers: { image: string; command: string[]; args: string[]; securityContext: Record<string, unknown> }[] } };
+    expect(pod.metadata.annotations['helm.sh/hook']).toBe('test');
+    const container = pod.spec.containers[0];
+    expect(container?.image).toBe('ghcr.io/kubernaut/kubernaut-toolset:0.1.0');
+    expect(container?.command).toEqual(['/nodejs/bin/node', '-e']);
+    expect(container?.args[0]).toContain("'http://kt-kubernaut-toolset-metrics.kubernaut-system.svc:9090/metrics'");
+    expect(container?.args[0]).toContain('kubernaut_toolset_build_info');
+    expect(container?.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+  });
+
+  it('renders every value users expect from charts of this kind', () => {
+    const digest = `sha256:${'a'.repeat(64)}`;
+    const manifests = template(
+      'nameOverride=kt2', 'commonLabels.team=platform', `image.digest=${digest}`, 'image.registry=registry.example.com', 'image.tag=1.2.3',
+      'global.imagePullSecrets[0].name=global-pull', 'imagePullSecrets[0].name=own-pull', 'revisionHistoryLimit=3', 'strategy.type=Recreate',
+      'terminationGracePeriodSeconds=60', 'podSecurityContext.runAsUser=1000', 'securityContext.readOnlyRootFilesystem=true',
+      'env[0].name=KUBERNAUT_HEALTH_CONCURRENCY', 'env[0].value=8', 'envFrom[0].secretRef.name=holmes-env', 'extraArgs[0]=--dry-run',
+      'extraVolumes[0].name=ca', 'extraVolumes[0].configMap.name=corp-ca', 'extraVolumeMounts[0].name=ca', 'extraVolumeMounts[0].mountPath=/etc/ca',
+      'health.caFile=/etc/ca/ca.pem', 'livenessProbe.periodSeconds=20', 'topologySpreadConstraints[0].maxSkew=1',
+      'topologySpreadConstraints[0].topologyKey=kubernetes.io/hostname', 'topologySpreadConstraints[0].whenUnsatisfiable=ScheduleAnyway',
+      'serviceAccount.labels.owner=platform', 'serviceMonitor.enabled=true', 'serviceMonitor.namespace=monitoring', 'serviceMonitor.scrapeTimeout=10s',
+      'serviceMonitor.relabelings[0].action=labeldrop', 'serviceMonitor.relabelings[0].regex=pod', 'serviceMonitor.metricRelabelings[0].action=drop',
+      'serviceMonitor.metricRelabelings[0].regex=nodejs_.*', 'extraObjects[0].apiVersion=v1', 'extraObjects[0].kind=Secret',
+      'extraObjects[0].metadata.name=kt-extra',
+    );
+    type Pod = { spec: { imagePullSecrets: { name: string }[]; securityContext: Record<string, unknown>; terminationGracePeriodSeconds: number; topologySpreadConstraints: unknown[]; volumes: { name: string }[];
+      containers: { image: string; args: string[]; env: { name: string }[]; envFrom: unknown[]; volumeMounts: { name: string }[]; livenessProbe: Record<string, unknown> }[] } };
+    const deployment = find(manifests, 'Deployment', 'kt-kt2') as unknown as { metadata: { labels: Record<string, string> }; spec: { revisionHistoryLimit: number; strategy: { type: string }; template: Pod } };
+    const pod = deployment.spec.template.spec;
+    const container = pod.containers[0];
+    expect(deployment.metadata.labels).toMatchObject({ team: 'platform', 'app.kubernetes.io/name': 'kt2' });
+    expect(deployment.spec).toMatchObject({ revisionHistoryLimit: 3, strategy: { type: 'Recreate' } });
+    expect(container?.image).toBe(`registry.example.com/kubernaut/kubernaut-toolset:1.2.3@${digest}`);
+    expect(pod.imagePullSecrets).toEqual([{ name: 'global-pull' }, { name: 'own-pull' }]);
+    expect(pod).toMatchObject({ terminationGracePeriodSeconds: 60, securityContext: { runAsUser: 1000 }, topologySpreadConstraints: [{ maxSkew: 1 }] });
+    expect(container?.args.slice(-1)).toEqual(['--dry-run']);
+    expect(container?.env.map((e) => e.name)).toContain('KUBERNAUT_HEALTH_CONCURRENCY');
+    expect(container?.envFrom).toEqual([{ secretRef: { name: 'holmes-env' } }]);
+    expect(container?.volumeMounts.map((m) => m.name)).toEqual(['config', 'tmp', 'ca']);
+    expect(pod.volumes.map((v) => v.name)).toEqual(['config', 'tmp', 'ca']);
+    expect(container?.livenessProbe).toEqual({ httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 20, failureThreshold: 3 });
+    expect((find(manifests, 'ConfigMap', 'kt-kt2-operator-config') as Manifest).data?.['config.yaml']).toMatch(/caFile: \/etc\/ca\/ca\.pem/);
+    expect((find(manifests, 'ServiceAccount', 'kt-kt2') as Manifest).metadata.labels).toMatchObject({ owner: 'platform', team: 'platform' });
+    const monitor = find(manifests, 'ServiceMonitor', 'kt-kt2', 'monitoring') as unknown as { spec: { endpoints: Record<string, unknown>[] } };
+    expect(monitor.spec.endpoints[0]).toMatchObject({ scrapeTimeout: '10s', relabelings: [{ action: 'labeldrop' }], metricRelabelings: [{ action: 'drop' }] });
+    expect(find(manifests, 'Secret', 'kt-extra')).toBeDefined();
+    // extraObjects are templated: a string item can use the release's values.
+    const values = join(mkdtempSync(join(tmpdir(), 'kt-values-')), 'extra.yaml');
+    writeFileSync(values, 'extraObjects:\n  - |\n    apiVersion: v1\n    kind: ConfigMap\n    metadata:\n      name: {{ .Release.Name }}-templated\n');
+    const templated = helm('template', 'kt', chart, '--namespace', 'kubernaut-system', '--kube-version', '1.36.3', '-f', values);
+    expect(templated.status).toBe(0);
+    expect(find(loadAll(templated.stdout) as Manifest[], 'ConfigMap', 'kt-templated')).toBeDefined();
+    // rbac.create=false leaves every Role and binding to the admin.
+    expect(template('rbac.create=false').filter((m) => /Role/.test(m.kind))).toEqual([]);
   });
 });
 
@@ -190,7 +271,7 @@ describe('installed on the real API server, the operator runs with exactly the c
     install('kt', release, 'allowedHosts={127.0.0.1}', `labelSelector=chart-test=${release}`, 'tenancy.trustLabel=true');
     // The platform namespace is trusted by its label, read with the chart's Namespace rights.
     await core.patchNamespace({ name: apps, body: { metadata: { labels: { 'kubernaut.io/toolset-trusted': 'true' } } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
-    const chartConfig = (await core.readNamespacedConfigMap({ namespace: release, name: 'kt-kubernaut-toolset-config' })).data?.['config.yaml'] ?? '';
+    const chartConfig = (await core.readNamespacedConfigMap({ namespace: release, name: 'kt-kubernaut-toolset-operator-config' })).data?.['config.yaml'] ?? '';
     const config = join(helmHome, `${release}-config.yaml`);
     writeFileSync(config, chartConfig);
     const sa = await asServiceAccount(core, kc, release, 'kt-kubernaut-toolset');

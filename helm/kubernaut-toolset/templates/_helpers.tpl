@@ -1,8 +1,12 @@
-{{- define "kt.name" -}}{{ .Chart.Name }}{{- end -}}
+{{- define "kt.name" -}}{{ default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}{{- end -}}
 
 {{- define "kt.fullname" -}}
-{{- if contains .Chart.Name .Release.Name -}}{{ .Release.Name | trunc 63 | trimSuffix "-" }}
-{{- else -}}{{ printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" }}{{- end -}}
+{{- if .Values.fullnameOverride -}}{{ .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else -}}
+{{- $name := include "kt.name" . -}}
+{{- if contains $name .Release.Name -}}{{ .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else -}}{{ printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}{{- end -}}
+{{- end -}}
 {{- end -}}
 
 {{- define "kt.labels" -}}
@@ -11,6 +15,52 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+{{- with .Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{/* [registry/]repository[:tag][@digest]; the tag defaults to the chart's appVersion unless only a digest is given. */}}
+{{- define "kt.image" -}}
+{{- $i := .Values.image -}}
+{{- $repository := ternary (printf "%s/%s" (trimSuffix "/" $i.registry) $i.repository) $i.repository (ne $i.registry "") -}}
+{{- $tag := ternary $i.tag (default .Chart.AppVersion $i.tag) (and (ne $i.digest "") (eq $i.tag "")) -}}
+{{- $repository }}{{ with $tag }}:{{ . }}{{ end }}{{ with $i.digest }}@{{ . }}{{ end }}
+{{- end -}}
+
+{{- define "kt.imagePullSecrets" -}}
+{{- $secrets := concat (.Values.global.imagePullSecrets | default list) .Values.imagePullSecrets | uniq -}}
+{{- with $secrets }}
+imagePullSecrets: {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end -}}
+
+{{/* A Go duration (as the operator reads it) in milliseconds, for comparisons the values schema cannot make. */}}
+{{- define "kt.durationMs" -}}
+{{- $units := dict "ns" 0.000001 "us" 0.001 "µs" 0.001 "μs" 0.001 "ms" 1.0 "s" 1000.0 "m" 60000.0 "h" 3600000.0 -}}
+{{- $total := 0.0 -}}
+{{- range regexFindAll "([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(ns|us|µs|μs|ms|s|m|h)" . -1 -}}
+{{- $unit := regexFind "(ns|us|µs|μs|ms|s|m|h)$" . -}}
+{{- $total = addf $total (mulf (float64 (trimSuffix $unit .)) (get $units $unit)) -}}
+{{- end -}}
+{{- $total -}}
+{{- end -}}
+
+{{/* Combinations the values schema cannot express; each would render a broken installation. */}}
+{{- define "kt.validate" -}}
+{{- $v := .Values -}}
+{{- if and (gt (int $v.replicas) 1) (not $v.leaderElection.enabled) -}}
+{{- fail (printf "replicas: %d with leaderElection.enabled=false would run %d writers of the same ConfigMap; enable leader election or set replicas: 1" (int $v.replicas) (int $v.replicas)) -}}
+{{- end -}}
+{{- if ge (float64 (include "kt.durationMs" $v.leaderElection.renewDeadline)) (float64 (include "kt.durationMs" $v.leaderElection.leaseDuration)) -}}
+{{- fail (printf "leaderElection.renewDeadline (%s) must be shorter than leaderElection.leaseDuration (%s), or two leaders could overlap (the operator refuses to start)" $v.leaderElection.renewDeadline $v.leaderElection.leaseDuration) -}}
+{{- end -}}
+{{- if and (eq (include "kt.outputNamespace" .) .Release.Namespace) (eq $v.output.name (printf "%s-operator-config" (include "kt.fullname" .))) -}}
+{{- fail (printf "output.name %s is the chart's own configuration ConfigMap; choose another name" $v.output.name) -}}
+{{- end -}}
+{{- if eq (int $v.http.port) (int $v.http.metricsPort) -}}
+{{- fail (printf "http.port and http.metricsPort are both %d; the operator serves probes and metrics on two ports" (int $v.http.port)) -}}
+{{- end -}}
 {{- end -}}
 
 {{- define "kt.selector" -}}
@@ -43,6 +93,7 @@ names, defaults and constraints to the configuration schema.
 {{- range $section := list "tenancy" "health" "reconcile" "leaderElection" "dryRun" "reload" "http" }}
 {{- $_ := set $config $section (get $v $section) }}
 {{- end }}
+{{- if not $v.health.caFile }}{{ $_ := set $config "health" (omit $v.health "caFile") }}{{ end }}
 {{- with $v.labelSelector }}{{ $_ := set $config "labelSelector" . }}{{ end }}
 {{- with $v.toolsetDefaults }}{{ $_ := set $config "toolsetDefaults" . }}{{ end }}
 {{- toYaml $config }}
