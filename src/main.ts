@@ -5,7 +5,9 @@ import { render } from './cli/render.ts';
 import { run } from './cli/run.ts';
 import { readFileOrStdin, validate } from './cli/validate.ts';
 import { ConfigError, loadConfig } from './config/load.ts';
+import { ALIAS_HELP, ALIAS_OPTIONS, withAliases } from './config/flag-aliases.ts';
 import { SETTINGS } from './config/sources.ts';
+import { LOG_FORMATS, type LogFormat } from './observe/logger.ts';
 import { VERSION, versionLine } from './version.ts';
 
 const EXIT_CODES = `Exit codes: 0 success; 1 failure (run: shutdown timed out or a runtime error; render: the output would be
@@ -13,7 +15,16 @@ invalid; validate: the file is invalid); 2 invalid configuration or usage (nothi
 
 const settingsHelp = `Configuration (file < KUBERNAUT_* environment < flags; see README "Configuration"; booleans: --x / --no-x;
 DURATION in Go syntax: 500ms, 5s, 1m30s; a bare number is refused):
-${SETTINGS.map((s) => `  --${s.flag}${s.kind === 'boolean' ? '' : ` ${s.kind === 'list' ? 'A,B' : s.kind === 'duration' ? 'DURATION' : s.kind.toUpperCase()}`}`.padEnd(46) + s.env).join('\n')}`;
+${SETTINGS.map(settingHelp).join('\n')}`;
+
+/** One setting: its flag and environment variable, then what it does and its default. */
+function settingHelp(s: (typeof SETTINGS)[number]): string {
+  const value = s.kind === 'boolean' ? '' : ` ${s.kind === 'list' ? 'A,B' : s.kind === 'duration' ? 'DURATION' : s.kind.toUpperCase()}`;
+  const plain = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
+  const shown = Array.isArray(s.default) ? s.default.map(plain).join(',') || 'none' : s.default === undefined || s.default === '' ? 'none' : plain(s.default);
+  const fallback = s.defaultEnv ? `$${s.defaultEnv}, else ${shown}` : shown;
+  return `  --${s.flag}${value}`.padEnd(46) + `${s.env}\n      ${s.description ?? ''} (default: ${fallback})`;
+}
 
 const help: Record<string, string> = {
   main: `kubernaut-toolset ${VERSION}: keeps HolmesGPT's toolset configuration true to the annotated Services that are running.
@@ -30,7 +41,7 @@ kubernaut-toolset <command> --help describes each command.
 
 ${EXIT_CODES}
 `,
-  run: `Usage: kubernaut-toolset run [--config FILE] [--kubeconfig FILE] [--log-level LEVEL] [setting flags]
+  run: `Usage: kubernaut-toolset run [--config FILE] [--kubeconfig FILE] [--log-level LEVEL] [--log-format FORMAT] [setting flags]
 
 Runs the operator until SIGTERM/SIGINT: /healthz, /readyz, /status on --http-port (8080), /metrics on
 --http-metrics-port (9090). --dry-run computes and logs the ConfigMap it would write and mutates nothing.
@@ -38,8 +49,11 @@ Runs the operator until SIGTERM/SIGINT: /healthz, /readyz, /status on --http-por
   --config FILE       YAML configuration file
   --kubeconfig FILE   instead of $KUBECONFIG / ~/.kube/config / in-cluster
   --log-level LEVEL   error, warn, info (default) or debug
+  --log-format FORMAT json (one object per line; the default unless stderr is a terminal) or text
 
 ${settingsHelp}
+
+${ALIAS_HELP}
 
 ${EXIT_CODES}
 `,
@@ -66,26 +80,29 @@ with. Prints "valid" and exits 0, or lists every problem and exits 1.
   version: 'Usage: kubernaut-toolset version (or --version, -v)\n\nPrints the version, the git commit and the build date stamped by `npm run build`.\n',
 };
 
-const settingOptions: ParseArgsConfig['options'] = Object.fromEntries(
-  SETTINGS.map((s) => [s.flag, { type: s.kind === 'boolean' ? ('boolean' as const) : ('string' as const) }]),
-);
+const settingOptions: ParseArgsConfig['options'] = {
+  ...Object.fromEntries(SETTINGS.map((s) => [s.flag, { type: s.kind === 'boolean' ? ('boolean' as const) : ('string' as const) }])),
+  ...ALIAS_OPTIONS,
+};
 
 const commandOptions: Record<string, ParseArgsConfig['options']> = {
-  run: { config: { type: 'string' }, kubeconfig: { type: 'string' }, 'log-level': { type: 'string' }, ...settingOptions },
+  run: { config: { type: 'string' }, kubeconfig: { type: 'string' }, 'log-level': { type: 'string' }, 'log-format': { type: 'string' }, ...settingOptions },
   render: { config: { type: 'string' }, 'check-health': { type: 'boolean' }, overrides: { type: 'string' }, ...settingOptions },
   validate: {},
   version: {},
 };
 
-function settingFlags(values: Record<string, string | boolean | undefined>): Record<string, string | boolean | undefined> {
-  return Object.fromEntries(SETTINGS.flatMap((s) => (values[s.flag] === undefined ? [] : [[s.flag, values[s.flag]]])));
+function settingFlags(values: Record<string, string | boolean | string[] | undefined>): Record<string, string | boolean | undefined> {
+  const own = Object.fromEntries(SETTINGS.flatMap((s) => (values[s.flag] === undefined ? [] : [[s.flag, values[s.flag] as string | boolean]])));
+  return withAliases(values, own);
 }
 
 const LOG_LEVELS = ['error', 'warn', 'info', 'debug'];
 
 /** Usage mistakes of `run` that would otherwise surface late (a raw ENOENT) or silently (info logs dropped). */
-function runUsageProblem(logLevel: string | undefined, kubeconfig: string | undefined): string | undefined {
+function runUsageProblem(logLevel: string | undefined, logFormat: string | undefined, kubeconfig: string | undefined): string | undefined {
   if (logLevel !== undefined && !LOG_LEVELS.includes(logLevel)) return `--log-level ${JSON.stringify(logLevel)} is not one of ${LOG_LEVELS.join(', ')}`;
+  if (logFormat !== undefined && !(LOG_FORMATS as readonly string[]).includes(logFormat)) return `--log-format ${JSON.stringify(logFormat)} is not one of ${LOG_FORMATS.join(', ')}`;
   if (kubeconfig !== undefined && !existsSync(kubeconfig)) return `--kubeconfig ${JSON.stringify(kubeconfig)}: no such file`;
   return undefined;
 }
@@ -147,12 +164,15 @@ async function main(argv: string[]): Promise<number> {
     default: {
       // Configuration problems first (they are the most to report), then the command's own usage.
       const config = loadConfig({ ...(str('config') ? { file: str('config') } : {}), flags: settingFlags(values) });
-      const problem = runUsageProblem(str('log-level'), str('kubeconfig'));
+      const problem = runUsageProblem(str('log-level'), str('log-format'), str('kubeconfig'));
       if (problem) {
         process.stderr.write(`kubernaut-toolset run: ${problem}\n`);
         return 2;
       }
-      return run({ config, ...(str('kubeconfig') ? { kubeconfig: str('kubeconfig') } : {}), ...(str('log-level') ? { logLevel: str('log-level') } : {}) });
+      return run({
+        config, ...(str('kubeconfig') ? { kubeconfig: str('kubeconfig') } : {}), ...(str('log-level') ? { logLevel: str('log-level') } : {}),
+        ...(str('log-format') ? { logFormat: str('log-format') as LogFormat } : {}),
+      });
     }
   }
 }

@@ -1,7 +1,7 @@
 import type { OperatorConfig } from '../config/operator-config.ts';
 import { ClientNodeKube } from '../kube/client-node.ts';
 import { OperatorHttp } from '../observe/http-server.ts';
-import { createLogger } from '../observe/logger.ts';
+import { createLogger, type LogFormat } from '../observe/logger.ts';
 import { Metrics } from '../observe/metrics.ts';
 import { ToolsetController } from '../controller/controller.ts';
 import { BUILD } from '../version.ts';
@@ -11,6 +11,7 @@ export interface RunOptions {
   config: OperatorConfig;
   kubeconfig?: string;
   logLevel?: string;
+  logFormat?: LogFormat;
 }
 
 /**
@@ -20,7 +21,7 @@ export interface RunOptions {
  */
 export async function run(options: RunOptions): Promise<number> {
   const { config } = options;
-  const log = createLogger({ ...(options.logLevel ? { level: options.logLevel } : {}) });
+  const log = createLogger({ ...(options.logLevel ? { level: options.logLevel } : {}), ...(options.logFormat ? { format: options.logFormat } : {}) });
   const kube = options.kubeconfig ? ClientNodeKube.fromFile(options.kubeconfig) : ClientNodeKube.fromDefault();
   const metrics = new Metrics();
   const operator = new ToolsetController({ kube, config, metrics, log });

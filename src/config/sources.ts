@@ -7,6 +7,10 @@ export interface Setting {
   flag: string;
   kind: 'boolean' | 'integer' | 'string' | 'list' | 'duration';
   description?: string;
+  /** In the file's units, as --help shows it. */
+  default?: unknown;
+  /** The environment variable that replaces the default when set (POD_NAMESPACE). */
+  defaultEnv?: string;
 }
 
 const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -19,6 +23,8 @@ function settingOf(field: Field & { kind: Setting['kind'] }): Setting {
     flag: field.path.map(kebab).join('-'),
     kind: field.kind,
     ...(field.description ? { description: field.description } : {}),
+    ...(field.default !== undefined ? { default: field.default } : {}),
+    ...(field.defaultEnv ? { defaultEnv: field.defaultEnv } : {}),
   };
 }
 

@@ -1,7 +1,7 @@
 import type { HealthBook, HealthTarget } from '../health/health-book.ts';
 import type { ConfigMap, Namespace, Service } from '../kube/objects.ts';
 import { serviceEventKey, type EventKey, type EventRecorder } from '../observe/events.ts';
-import type { Logger } from '../observe/logger.ts';
+import { objectRef, type Logger } from '../observe/logger.ts';
 import type { Metrics } from '../observe/metrics.ts';
 import { OVERRIDES_KEY, type WriteOutcome } from '../output/configmap-writer.ts';
 import type { OutputPublisher } from '../output/publisher.ts';
@@ -117,7 +117,7 @@ export class ReconcileStep {
       // A rejection is counted and logged once per change, like its Event, not on every reconcile.
       if (events.report(key, event) && rejection) {
         metrics.annotationRejections.inc({ reason: rejection.reason });
-        log.warn('Service rejected', { service: rejection.key, reason: rejection.reason, detail: rejection.message });
+        log.warn('Service rejected', { ...objectRef('Service', rejection.service.namespace, rejection.service.name), reason: rejection.reason, detail: rejection.message });
       }
     }
     events.retainServices(current);

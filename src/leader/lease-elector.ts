@@ -2,7 +2,7 @@ import type { KubeClient } from '../kube/client.ts';
 import type { KubeApiError } from '../kube/errors.ts';
 import { missingNamespace } from '../output/missing-namespace.ts';
 import type { Lease } from '../kube/objects.ts';
-import type { Logger } from '../observe/logger.ts';
+import { objectRef, type Logger } from '../observe/logger.ts';
 import { sleep } from '../retry/backoff.ts';
 
 export interface LeaseElectorOptions {
@@ -66,7 +66,7 @@ export class LeaseElector {
       if (lease?.holderIdentity === this.#o.identity) {
         // A 1-second lease with no holder: the others see it expire on their next retry.
         await this.#kube.updateLease({ ...lease, holderIdentity: '', leaseDurationSeconds: 1 });
-        this.#log.info('leadership released', { lease: `${this.#o.namespace}/${this.#o.name}` });
+        this.#log.info('leadership released', objectRef('Lease', this.#o.namespace, this.#o.name));
       }
     } catch (error) {
       this.#log.warn('could not release the Lease; another replica takes over when it expires', { error: (error as Error).message });
@@ -76,7 +76,7 @@ export class LeaseElector {
   #set(leading: boolean): void {
     if (leading === this.#leading) return;
     this.#leading = leading;
-    this.#log.info(leading ? 'became leader' : 'stopped leading', { identity: this.#o.identity, lease: `${this.#o.namespace}/${this.#o.name}` });
+    this.#log.info(leading ? 'became leader' : 'stopped leading', { identity: this.#o.identity, ...objectRef('Lease', this.#o.namespace, this.#o.name) });
     this.#o.onChange(leading);
   }
 

@@ -1,6 +1,6 @@
 import type { KubeClient } from '../kube/client.ts';
 import type { EventRecord } from '../kube/objects.ts';
-import type { Logger } from './logger.ts';
+import { objectRef, type Logger } from './logger.ts';
 
 export const REPORTING_CONTROLLER = 'kubernaut-toolset';
 
@@ -54,7 +54,7 @@ export class EventRecorder {
     const isNew = this.#last.get(key) !== signature;
     if (!isNew && !(this.#unrecorded.has(key) && this.#mayWrite())) return false;
     this.#last.set(key, signature);
-    const context = { reason: event.reason, object: `${event.regarding.kind} ${event.regarding.namespace}/${event.regarding.name}`, detail: event.message };
+    const context = { reason: event.reason, ...objectRef(event.regarding.kind, event.regarding.namespace, event.regarding.name), detail: event.message };
     if (!this.#mayWrite()) {
       this.#unrecorded.add(key);
       this.#log.info('event not recorded (dry run or not leader)', context);
@@ -78,8 +78,7 @@ export class EventRecorder {
       const pending: Promise<void> = this.#kube
         .recordEvent(event, REPORTING_CONTROLLER)
         .catch((error: unknown) => {
-          const object = `${event.regarding.kind} ${event.regarding.namespace}/${event.regarding.name}`;
-          this.#log.warn('could not record Event', { reason: event.reason, object, error: (error as Error).message });
+          this.#log.warn('could not record Event', { reason: event.reason, ...objectRef(event.regarding.kind, event.regarding.namespace, event.regarding.name), error: (error as Error).message });
         })
         .finally(() => {
           this.#inFlight.delete(pending);

@@ -2,7 +2,7 @@ import type { OperatorConfig } from '../config/operator-config.ts';
 import type { KubeClient } from '../kube/client.ts';
 import type { ConfigMap, ObjectReference } from '../kube/objects.ts';
 import { outputEventKey, type EventRecorder } from '../observe/events.ts';
-import type { Logger } from '../observe/logger.ts';
+import { objectRef, type Logger } from '../observe/logger.ts';
 import type { Metrics } from '../observe/metrics.ts';
 import type { OutputDocument } from '../reconcile/output-document.ts';
 import type { OutputStatus } from '../reconcile/status.ts';
@@ -87,7 +87,7 @@ export class OutputPublisher {
     if (firstEventAt !== undefined) metrics.eventToApplied.observe((Date.now() - firstEventAt) / 1000);
     const count = Object.keys(document.toolsets).length;
     log.info(outcome.dryRun ? 'dry run: ConfigMap would be written' : 'ConfigMap written', {
-      result: outcome.result, configMap: `${status.namespace}/${status.name}`, hash, bytes,
+      result: outcome.result, ...objectRef('ConfigMap', status.namespace, status.name), hash, bytes,
       // A thousand names per write would drown the log; /status lists them all.
       ...(count <= 20 ? { toolsets: Object.keys(document.toolsets).sort() } : { toolsetCount: count }),
       ...(outcome.dryRun ? { content } : {}),

@@ -64,6 +64,9 @@ describe('configuration errors stop the process with exit code 2 before it touch
     ['a duration without a unit', { env: { KUBERNAUT_HEALTH_TIMEOUT: '5' } }, /health\.timeout: "5" is not allowed; expected a Go duration such as 500ms, 5s, 1m30s \(a number needs a unit: 5 is 5s or 5000ms\)/],
     ['a duration in the file as a bare number', { file: 'reconcile:\n  quietWindow: 500\n' }, /reconcile\.quietWindow: 500 is not allowed; expected a Go duration/],
     ['a log level that does not exist', { flags: ['--log-level', 'bogus'] }, /--log-level "bogus" is not one of error, warn, info, debug/],
+    ['a log format that does not exist', { flags: ['--log-format', 'yaml'] }, /--log-format "yaml" is not one of json, text/],
+    ['a Kubernetes-style bind address without a port', { flags: ['--metrics-bind-address', '9090'] }, /--metrics-bind-address "9090": expected \[HOST\]:PORT/],
+    ['a Kubernetes-style alias that contradicts its setting', { flags: ['--leader-elect', '--no-leader-election-enabled'] }, /--leader-elect and --leader-election-enabled disagree/],
     ['a kubeconfig that does not exist', { flags: ['--kubeconfig', '/nonexistent/kubeconfig'] }, /--kubeconfig "\/nonexistent\/kubeconfig": no such file/],
   ])('%s', (_title, input: { file?: string; env?: NodeJS.ProcessEnv; flags?: string[] }, message) => {
     const configArgs = input.file !== undefined ? ['--config', file(`bad-${Math.random().toString(36).slice(2)}.yaml`, input.file)] : [];

@@ -93,6 +93,10 @@ describe('defaults come from the schema', () => {
     expect(defaultConfig({}).namespaces.include).toEqual([]);
   });
 
+  it('every setting a flag or variable can set says what it does (run --help prints it)', () => {
+    expect(SETTINGS.filter((s) => !s.description).map((s) => s.flag)).toEqual([]);
+  });
+
   it('durations are the settings referencing #/$defs/duration, read into <name>Ms or their x-config-key', () => {
     expect(FIELDS.filter((f) => f.kind === 'duration').map((f) => `${dotted(f.path)} ${f.key.at(-1) ?? ''}`)).toEqual([
       'health.timeout timeoutMs', 'health.interval intervalMs', 'reconcile.quietWindow quietMs', 'reconcile.maxDelay maxDelayMs',
@@ -134,7 +138,7 @@ describe('the Helm chart agrees with config.schema.json', () => {
   /** Settings the chart names differently (kt.config maps them back). */
   const CHART_NAMES: Record<string, string> = { 'namespaces.include': 'watchNamespaces', 'namespaces.exclude': 'excludeNamespaces', 'endpoints.allowedHosts': 'allowedHosts' };
   /** Settings the chart leaves at the operator's defaults. */
-  const NOT_IN_CHART = ['health.caFile', 'http.address', 'watch.stallTimeout', 'shutdownTimeout'];
+  const NOT_IN_CHART = ['http.address', 'watch.stallTimeout', 'shutdownTimeout'];
   const exposed = FIELDS.filter((f) => !NOT_IN_CHART.includes(dotted(f.path))).map((f) => [dotted(f.path), f, (CHART_NAMES[dotted(f.path)] ?? dotted(f.path)).split('.')] as const);
 
   it.each(NOT_IN_CHART)('%s is not a chart value', (path) => {

@@ -1,5 +1,5 @@
-// The troubleshooting guide and the runbooks must keep up with what the operator reports: every rejection and
-// health-check reason has a row, and every alert of the chart has a runbook section its runbook_url points at.
+// The docs must keep up with what the operator reports: every rejection and
+// health-check reason has a troubleshooting row, every alert a runbook section, every metric a mention in the README.
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -36,5 +36,14 @@ describe('docs/runbooks.md', () => {
       expect({ alert, section: runbooks.includes(`## ${alert}\n`) }).toEqual({ alert, section: true });
       expect({ alert, link: rules.includes(`#${alert.toLowerCase()}`) }).toEqual({ alert, link: true });
     }
+  });
+});
+
+describe('README.md', () => {
+  it('lists every metric the operator exports', () => {
+    const names = [...read('src/observe/metrics.ts').matchAll(/name: `\$\{PREFIX\}(\w+)`/g)].map((m) => m[1] as string);
+    expect(names.length).toBeGreaterThan(15);
+    const readme = read('README.md');
+    expect(names.filter((n) => !new RegExp(`\`${n}[{\`]`).test(readme))).toEqual([]);
   });
 });
