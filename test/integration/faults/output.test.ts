@@ -43,10 +43,7 @@ describe('output faults', () => {
   const patchData = (data: Record<string, string>) => core.patchNamespacedConfigMap({ namespace: ns, name: CM, body: { data } }, mergePatch);
 
   it('4. a second writer updating the ConfigMap 100 times concurrently: converges, never loses overrides.yaml, never loops', async () => {
-    // The default health timeout of these tests (1 s) is for failing fast; during the storm, on a loaded machine, the
-    // new Service's first check could miss it, and a failed check is repeated only at the next health round (60 s).
-    // This test is about the writer, so the check gets the production timeout.
-    const running = await operatorIn('second-writer', { health: { timeoutMs: 5_000 } });
+    const running = await operatorIn('second-writer');
     await createServices(core, ns, [{ name: 'prometheus', type: 'prometheus', endpoint: target.url }]);
     await outputWhere(core, ns, (o) => 'prometheus/metrics' in o.toolsets, 'prometheus/metrics');
     await patchData({ 'overrides.yaml': OVERRIDES });
