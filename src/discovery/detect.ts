@@ -8,7 +8,7 @@ import { quote, Rejected } from './rejected.ts';
 import { annotatedConfig } from './toolset-config.ts';
 import { mcpServer } from './mcp-server.ts';
 import { toolsetPaths } from './toolset-paths.ts';
-import { templateToken } from './untrusted-text.ts';
+import { PLAIN_PATH, PLAIN_PATH_CHARACTERS, templateToken } from './untrusted-text.ts';
 import { BUILTIN_ALIASES, isShortType, SHORT_TYPES, TYPE_SPECS, type ShortType, type TypeSpec } from './toolset-types.ts';
 
 export interface DetectionOptions {
@@ -163,13 +163,13 @@ function annotatedEndpoint(raw: string, policy: EndpointPolicy, scope: EndpointS
   if (url.search || url.hash) {
     throw new Rejected('InvalidEndpoint', `${ANNOTATIONS.endpoint}=${quote(raw)} must not have a query or fragment`);
   }
-  // The URL ends up in shell commands and in strings HolmesGPT expands ($VAR, {{ }}); only plain characters pass.
+  // The URL ends up in strings HolmesGPT expands ($VAR, {{ }}); only plain characters pass.
   const host = url.hostname.replace(/^\[|\]$/g, '');
   if (!isDnsName(host) && !/^[0-9a-f:.]+$/i.test(host)) {
     throw new Rejected('InvalidEndpoint', `${ANNOTATIONS.endpoint}=${quote(raw)}: host ${quote(url.hostname)} is not a DNS name or IP address`);
   }
-  if (!/^[A-Za-z0-9._~/%:@!*+,;=()-]*$/.test(url.pathname)) {
-    throw new Rejected('InvalidEndpoint', `${ANNOTATIONS.endpoint}=${quote(raw)}: the path may only contain letters, digits and . _ ~ / % : @ ! * + , ; = ( ) -`);
+  if (!PLAIN_PATH.test(url.pathname)) {
+    throw new Rejected('InvalidEndpoint', `${ANNOTATIONS.endpoint}=${quote(raw)}: the path may only contain ${PLAIN_PATH_CHARACTERS}`);
   }
   if (!endpointAllowed(url, policy, scope)) {
     throw new Rejected('EndpointNotAllowed', `${ANNOTATIONS.endpoint}=${quote(raw)}: host ${quote(url.hostname)} is not allowed; ${allowedWhere(scope)}`);

@@ -2,6 +2,7 @@ import { MCP_MODES, type McpMode } from '../health/mcp-check.ts';
 import { ANNOTATIONS, MAX_HEALTH_PATH_CHARS } from './annotations.ts';
 import { quote, Rejected } from './rejected.ts';
 import type { ShortType } from './toolset-types.ts';
+import { PLAIN_PATH, PLAIN_PATH_CHARACTERS } from './untrusted-text.ts';
 
 export interface McpServer {
   /** What HolmesGPT's entry gets as config.url. */
@@ -23,8 +24,8 @@ const DEFAULT_PATH: Record<McpMode, string> = { 'streamable-http': '/mcp', sse: 
 
 function mcpPath(raw: string | undefined, mode: McpMode): string {
   if (raw === undefined) return DEFAULT_PATH[mode];
-  if (!raw.startsWith('/') || raw.startsWith('//') || raw.length > MAX_HEALTH_PATH_CHARS || !/^[A-Za-z0-9._~/%:@!*+,;=()-]*$/.test(raw)) {
-    throw new Rejected('InvalidMcpSettings', `${ANNOTATIONS.mcpPath}=${quote(raw)} must be a path beginning with a single "/" (letters, digits and . _ ~ / % : @ ! * + , ; = ( ) -), at most ${MAX_HEALTH_PATH_CHARS} characters`);
+  if (!raw.startsWith('/') || raw.startsWith('//') || raw.length > MAX_HEALTH_PATH_CHARS || !PLAIN_PATH.test(raw)) {
+    throw new Rejected('InvalidMcpSettings', `${ANNOTATIONS.mcpPath}=${quote(raw)} must be a path beginning with a single "/" (${PLAIN_PATH_CHARACTERS}), at most ${MAX_HEALTH_PATH_CHARS} characters`);
   }
   return raw.replace(/\/+$/, '') || '/';
 }

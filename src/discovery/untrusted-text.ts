@@ -5,6 +5,13 @@
  */
 const TEMPLATE_SYNTAX = /\{\{|\{%|\{#|\$\{|\$\(|\$[A-Za-z_]/;
 
+/**
+ * URL path characters that carry no expansion syntax anywhere HolmesGPT reads a URL ($VAR, {{ }}): what endpoint
+ * and MCP paths from annotations may contain, and how messages name them.
+ */
+export const PLAIN_PATH = /^[A-Za-z0-9._~/%:@!*+,;=()-]*$/;
+export const PLAIN_PATH_CHARACTERS = 'letters, digits and . _ ~ / % : @ ! * + , ; = ( ) -';
+
 /** The first template or expansion token in `text`, or undefined when it has none. */
 export function templateToken(text: string): string | undefined {
   const match = TEMPLATE_SYNTAX.exec(text);
