@@ -115,7 +115,7 @@ export class ToolsetController {
     const check = this.#deps.check ?? configuredChecker(config.health, config.toolsetDefaults);
     const changes$ = this.#watches.changes$({ store: this.#store, output: this.#output, trust: this.#trust, metrics, log });
     const pipeline = controllerPipeline({ changes$, urgent$: merge(this.#synced, this.#gate.won$) }, {
-      reconcile: (request) => this.#track(this.#step.run(request)),
+      reconcile: (request, startChecks) => this.#track(this.#step.run(request, startChecks)),
       check,
       settle: (settled) => this.#health.settle(settled),
       relist: () => {

@@ -3,7 +3,7 @@ import type { Observable, ObservableInput, SchedulerLike } from 'rxjs';
 import { boundedFanOut, debounceWithMaxDelay, oneAtATime, resyncTrigger, retryWithBackoff } from '../../operators/index.ts';
 import type { HealthTarget, SettledCheck } from '../health/health-book.ts';
 import type { HealthVerdict } from '../health/http-check.ts';
-import { foldRequests, type ReconcileRequest, type ReconcileResult } from './reconcile-step.ts';
+import { foldRequests, type ReconcileRequest, type ReconcileResult, type StartChecks } from './reconcile-step.ts';
 
 export interface PipelineSources {
   /** Watch events that can change the output (relevant Services, the output ConfigMap, trust labels) and relists. */
@@ -13,8 +13,8 @@ export interface PipelineSources {
 }
 
 export interface PipelineWork {
-  /** One reconcile; rejects when it must be retried. Returns the health checks that became due. */
-  reconcile: (request: ReconcileRequest) => ObservableInput<ReconcileResult>;
+  /** One reconcile; rejects when it must be retried. Hands the health checks that became due to `startChecks`. */
+  reconcile: (request: ReconcileRequest, startChecks: StartChecks) => ObservableInput<ReconcileResult>;
   check: (target: HealthTarget, signal: AbortSignal) => Promise<HealthVerdict> | Observable<HealthVerdict>;
   /** Records a check's verdict: whether it can change the output, and whether it was the last in flight. */
   settle: (settled: SettledCheck) => { changed: boolean; idle: boolean };
@@ -41,14 +41,18 @@ const RECHECK_ALL: ReconcileRequest = { fullRecheck: true };
  * The controller as one composition (SPEC §1). Changes, the resync and health-interval timers, and health results
  * that can change the output are debounced with a maximum delay; urgent triggers and the end of a health round
  * skip the quiet window. Reconciles run one at a time, with everything that arrived meanwhile folded into one
- * trailing run, and are retried with backoff until they succeed (a new trigger cuts a backoff wait short). Each reconcile hands back the checks that became
- * due; they fan out with bounded concurrency and their results feed back in. Writing only what differs from the
+ * trailing run, and are retried with backoff until they succeed (a new trigger cuts a backoff wait short). Each
+ * reconcile starts the checks that became due, before its write (whether or not the write then works); they fan
+ * out with bounded concurrency and their results feed back in. Writing only what differs from the
  * live ConfigMap happens inside the reconcile, against the read-your-writes cache.
  */
 export function controllerPipeline(sources: PipelineSources, work: PipelineWork, timing: PipelineTiming): Observable<ReconcileResult> {
   const scheduler = timing.scheduler ?? asyncScheduler;
   return defer(() => {
     const due$ = new Subject<HealthTarget>();
+    const startChecks: StartChecks = (targets) => {
+      for (const target of targets) due$.next(target);
+    };
     const settled$ = due$.pipe(
       // The checker reports its own timeouts precisely; the fan-out's is a backstop a little past it.
       boundedFanOut(work.check, { concurrency: timing.checkConcurrency, timeoutMs: timing.checkTimeoutMs + 1_000, scheduler }),
@@ -73,14 +77,11 @@ export function controllerPipeline(sources: PipelineSources, work: PipelineWork,
           const newTrigger$ = defer(() => (triggered > seenAtAttempt ? of(true) : triggers$));
           return defer(() => {
             seenAtAttempt = triggered;
-            return work.reconcile(request);
+            return work.reconcile(request, startChecks);
           }).pipe(retryWithBackoff({ delayMs: timing.retryDelayMs, until: newTrigger$, onRetry: work.onRetry, scheduler }));
         },
         foldRequests,
       ),
-      tap((result) => {
-        for (const target of result.due) due$.next(target);
-      }),
     );
   });
 }

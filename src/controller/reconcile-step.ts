@@ -25,9 +25,14 @@ export interface ReconcileResult {
   /** skipped: caches not synced yet, or the first health round still running (writing would drop every toolset). */
   outcome: 'skipped' | 'planned' | 'written';
   write?: WriteOutcome;
-  /** Health checks due now; the pipeline fans them out. */
-  due: HealthTarget[];
 }
+
+/**
+ * Hands the health checks that became due to the fan-out. Called before the write, not returned with the result:
+ * the health book counts them in flight from then on, so a check lost with a failed write would never run again
+ * and its Service would never be written.
+ */
+export type StartChecks = (targets: readonly HealthTarget[]) => void;
 
 export interface ReconcileStepDeps {
   /** A snapshot of the caches, or undefined while they are not all synced. */
@@ -44,7 +49,7 @@ export interface ReconcileStepDeps {
 
 /**
  * One reconcile, level-triggered: plan the whole output from the cache snapshot and the verdicts known so far,
- * hand the due health checks to the pipeline, and publish the document unless it must be held. Nothing is written
+ * start the health checks that became due, and publish the document unless it must be held. Nothing is written
  * before the first round of health checks is in.
  */
 export class ReconcileStep {
@@ -65,13 +70,13 @@ export class ReconcileStep {
   }
 
   /** Throws when the output could not be written (the pipeline retries with backoff). */
-  async run(request: ReconcileRequest): Promise<ReconcileResult> {
+  async run(request: ReconcileRequest, startChecks: StartChecks): Promise<ReconcileResult> {
     const snapshot = this.#deps.snapshot();
-    if (!snapshot) return { outcome: 'skipped', due: [] };
+    if (!snapshot) return { outcome: 'skipped' };
     const started = performance.now();
     let result: ReconcileResult;
     try {
-      result = await this.#run(request, snapshot);
+      result = await this.#run(request, snapshot, startChecks);
     } catch (error) {
       this.#finished(started, error as Error);
       throw error;
@@ -83,23 +88,23 @@ export class ReconcileStep {
     return result;
   }
 
-  async #run(request: ReconcileRequest, snapshot: NonNullable<ReturnType<ReconcileStepDeps['snapshot']>>): Promise<ReconcileResult> {
+  async #run(request: ReconcileRequest, snapshot: NonNullable<ReturnType<ReconcileStepDeps['snapshot']>>, startChecks: StartChecks): Promise<ReconcileResult> {
     const { health, settings } = this.#deps;
     const input = { services: snapshot.services, namespaces: snapshot.namespaces, health, overrides: snapshot.live?.data[OVERRIDES_KEY], previous: this.#previous };
     let planned = plan(input, settings);
-    const due = settings.healthChecks ? health.due(planned.candidates, request.fullRecheck) : [];
+    if (settings.healthChecks) startChecks(health.due(planned.candidates, request.fullRecheck));
     if (!this.#primed && health.idle) {
       // The first round is in (or there was nothing to check): from now on the output is worth writing.
       this.#primed = true;
       planned = plan(input, settings);
     }
     this.#report(planned);
-    if (!this.#primed) return { outcome: 'planned', due };
+    if (!this.#primed) return { outcome: 'planned' };
     this.#previous = planned.entries;
     this.completed = true;
-    if (!this.#deps.leading()) return { outcome: 'planned', due };
+    if (!this.#deps.leading()) return { outcome: 'planned' };
     const write = await this.#deps.publisher.publish(planned.document, snapshot.live, request.firstEventAt);
-    return { outcome: 'written', due, ...(write ? { write } : {}) };
+    return { outcome: 'written', ...(write ? { write } : {}) };
   }
 
   /** Status, metrics and Events of a plan: the same decisions the output was made from. */

@@ -16,16 +16,18 @@ const target = (key: string): HealthTarget => ({ key, type: 'prometheus', toolse
 const change = (at: number): ReconcileRequest => ({ fullRecheck: false, firstEventAt: at });
 const plain: ReconcileRequest = { fullRecheck: false };
 const full: ReconcileRequest = { fullRecheck: true };
-const done: ReconcileResult = { outcome: 'written', due: [] };
+const done: ReconcileResult = { outcome: 'written' };
+const planned: ReconcileResult = { outcome: 'planned' };
 
-/** Work whose reconciles take `runMs` of virtual time and are recorded with the frame they started at. */
-function recordingWork(scheduler: TestScheduler, cold: (marbles: string, values?: Record<string, unknown>) => Observable<unknown>, runMs = 1, results: (n: number) => ReconcileResult = () => done) {
+/** Work whose reconciles take `runMs` of virtual time, start the checks `due(n)` names, and are recorded with the frame they started at. */
+function recordingWork(scheduler: TestScheduler, cold: (marbles: string, values?: Record<string, unknown>) => Observable<unknown>, runMs = 1, due: (n: number) => HealthTarget[] = () => []) {
   const runs: { at: number; request: ReconcileRequest }[] = [];
   const relists: number[] = [];
   const work: PipelineWork = {
-    reconcile: (request) => {
+    reconcile: (request, startChecks) => {
       runs.push({ at: scheduler.now(), request });
-      return cold(`${runMs}ms (r|)`, { r: results(runs.length) }) as Observable<ReconcileResult>;
+      startChecks(due(runs.length));
+      return cold(`${runMs}ms (r|)`, { r: done }) as Observable<ReconcileResult>;
     },
     check: () => NEVER,
     settle: () => ({ changed: false, idle: false }),
@@ -137,7 +139,7 @@ describe('controllerPipeline in virtual time', () => {
     const settledAt: [string, number, boolean][] = [];
     let runs: { at: number; request: ReconcileRequest }[] = [];
     scheduler.run(({ hot, cold }) => {
-      const w = recordingWork(scheduler, cold, 1, (n) => ({ outcome: 'planned', due: n === 1 ? [target('a'), target('b'), target('c')] : [] }));
+      const w = recordingWork(scheduler, cold, 1, (n) => (n === 1 ? [target('a'), target('b'), target('c')] : []));
       runs = w.runs;
       w.work.check = (t) => {
         started.push([t.key, scheduler.now()]);
@@ -152,18 +154,18 @@ describe('controllerPipeline in virtual time', () => {
       };
       runFor(scheduler, controllerPipeline({ changes$: NEVER, urgent$: hot('u') }, w.work, timing(scheduler, { checkConcurrency: 2 })), 100);
     });
-    // The reconcile at 0 hands back a, b, c at 1; two run at once, c after a frees a slot.
-    expect(started).toEqual([['a', 1], ['b', 1], ['c', 11]]);
-    expect(settledAt).toEqual([['a', 11, true], ['b', 11, true], ['c', 21, true]]);
-    // a's change is debounced (11 + 5 quiet = 16); the end of the round (21) reconciles at once.
-    expect(runs.map((r) => r.at)).toEqual([0, 16, 21]);
+    // The reconcile at 0 starts a, b, c before it ends; two run at once, c after a frees a slot.
+    expect(started).toEqual([['a', 0], ['b', 0], ['c', 10]]);
+    expect(settledAt).toEqual([['a', 10, true], ['b', 10, true], ['c', 20, true]]);
+    // a's change is debounced (10 + 5 quiet = 15); the end of the round (20) reconciles at once.
+    expect(runs.map((r) => r.at)).toEqual([0, 15, 20]);
   });
 
   it('times out a check that never answers and records it as failed', () => {
     const scheduler = testScheduler();
     const settled: SettledCheck[] = [];
     scheduler.run(({ hot, cold }) => {
-      const w = recordingWork(scheduler, cold, 1, (n) => ({ outcome: 'planned', due: n === 1 ? [target('hang')] : [] }));
+      const w = recordingWork(scheduler, cold, 1, (n) => (n === 1 ? [target('hang')] : []));
       w.work.settle = (s) => {
         settled.push(s);
         return { changed: true, idle: true };
@@ -172,5 +174,31 @@ describe('controllerPipeline in virtual time', () => {
     });
     expect(settled).toHaveLength(1);
     expect(settled[0]).toMatchObject({ item: target('hang'), ok: false, timedOut: true, durationMs: 1_050 });
+  });
+
+  it('runs the checks a failing reconcile started, and the reconcile their result triggers picks them up', () => {
+    const scheduler = testScheduler();
+    const checked: [string, number][] = [];
+    let runs: { at: number; request: ReconcileRequest }[] = [];
+    scheduler.run(({ hot, cold }) => {
+      const w = recordingWork(scheduler, cold);
+      runs = w.runs;
+      // Every attempt fails until 40 (a storm of conflicting writes); the first one found a new Service due.
+      w.work.reconcile = (request, startChecks) => {
+        runs.push({ at: scheduler.now(), request });
+        if (runs.length === 1) startChecks([target('new')]);
+        return scheduler.now() < 40 ? cold('1ms #', undefined, new Error('conflict')) : cold('1ms (r|)', { r: planned });
+      };
+      w.work.check = (t) => {
+        checked.push([t.key, scheduler.now()]);
+        return cold('3ms (v|)', { v: ok });
+      };
+      w.work.settle = () => ({ changed: true, idle: true });
+      runFor(scheduler, controllerPipeline({ changes$: NEVER, urgent$: hot('u') }, w.work, timing(scheduler)), 200);
+    });
+    expect(checked).toEqual([['new', 0]]);
+    // Attempts at 0, 3 (the check's result cut the 10-ms backoff short), 24 and 55 (20 and 30 ms backoff), which
+    // succeeds; the check's result, folded meanwhile, gets its own trailing run right after.
+    expect(runs.map((r) => r.at)).toEqual([0, 3, 24, 55, 56]);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { ReconcileStep } from '../../../src/controller/reconcile-step.ts';
+import { ReconcileStep, type ReconcileRequest } from '../../../src/controller/reconcile-step.ts';
 import { defaultConfig } from '../../../src/config/operator-config.ts';
-import { HealthBook } from '../../../src/health/health-book.ts';
+import { HealthBook, type HealthTarget } from '../../../src/health/health-book.ts';
 import type { ApplyOptions } from '../../../src/kube/client.ts';
 import type { ConfigMap, ConfigMapApply, EventRecord, Service } from '../../../src/kube/objects.ts';
 import { EventRecorder } from '../../../src/observe/events.ts';
@@ -55,32 +55,45 @@ function setup(options: { leading?: () => boolean; synced?: () => boolean } = {}
   });
   const healthy = (key: string, healthUrl: string) =>
     health.settle({ item: { key, type: 'prometheus', toolset: 'prometheus/metrics', healthUrl }, ok: true, value: { healthy: true, status: 200, durationMs: 1 }, durationMs: 1 });
-  return { kube, step, health, events, healthy, setServices: (s: Service[]) => (services = s) };
+  // The checks each run started, as the pipeline's fan-out would receive them.
+  const started: HealthTarget[][] = [];
+  const run = (request: ReconcileRequest = { fullRecheck: false }) => {
+    const checks: HealthTarget[] = [];
+    started.push(checks);
+    return step.run(request, (targets) => checks.push(...targets));
+  };
+  // Another writer overwrites the generated key: the next run has something to write.
+  const scribble = () => {
+    if (live) live = { ...live, data: { ...live.data, 'toolset.yaml': 'toolsets: {}\n' } };
+  };
+  return { kube, step, run, started, health, events, healthy, scribble, setServices: (s: Service[]) => (services = s) };
 }
 
 describe('ReconcileStep', () => {
   it('writes nothing before the first round of health checks is in, then writes the healthy toolset', async () => {
-    const { kube, step, healthy } = setup();
-    const first = await step.run({ fullRecheck: false });
-    expect(first).toMatchObject({ outcome: 'planned', due: [{ key: 'obs/prom', healthUrl: 'http://prom.obs.svc:9090/api/v1/query?query=up' }] });
+    const { kube, step, run, started, healthy } = setup();
+    expect(await run()).toEqual({ outcome: 'planned' });
+    expect(started).toEqual([[expect.objectContaining({ key: 'obs/prom', healthUrl: 'http://prom.obs.svc:9090/api/v1/query?query=up' })]]);
     expect([kube.applied.length, step.completed]).toEqual([0, false]);
     expect(step.status().services).toEqual([expect.objectContaining({ name: 'prom', verdict: 'pending' })]);
     healthy('obs/prom', 'http://prom.obs.svc:9090/api/v1/query?query=up');
-    expect(await step.run({ fullRecheck: false })).toMatchObject({ outcome: 'written', due: [], write: { ok: true, result: 'created' } });
+    expect(await run()).toMatchObject({ outcome: 'written', write: { ok: true, result: 'created' } });
+    expect(started[1]).toEqual([]);
     expect(kube.applied[0]?.data?.['toolset.yaml']).toContain('prometheus/metrics');
     expect(step.completed).toBe(true);
   });
 
   it('keeps an included toolset\'s previous entry while its new endpoint is being checked, without holding other changes', async () => {
-    const { kube, step, healthy, setServices } = setup();
-    await step.run({ fullRecheck: false });
+    const { kube, step, run, started, healthy, setServices } = setup();
+    await run();
     healthy('obs/prom', 'http://prom.obs.svc:9090/api/v1/query?query=up');
-    await step.run({ fullRecheck: false });
+    await run();
     const api = service({ name: 'api', namespace: 'obs', annotations: { 'kubernaut.io/toolset': 'enabled', 'kubernaut.io/toolset-type': 'custom' } });
     setServices([prometheus('http://prom2.obs.svc:9090'), api]);
     healthy('obs/api', 'http://api.obs.svc.cluster.local:8080/');
-    const pinned = await step.run({ fullRecheck: false });
-    expect(pinned).toMatchObject({ outcome: 'written', due: [{ healthUrl: 'http://prom2.obs.svc:9090/api/v1/query?query=up' }], write: { result: 'updated' } });
+    const pinned = await run();
+    expect(pinned).toMatchObject({ outcome: 'written', write: { result: 'updated' } });
+    expect(started.at(-1)).toEqual([expect.objectContaining({ healthUrl: 'http://prom2.obs.svc:9090/api/v1/query?query=up' })]);
     // The new toolset is written at once, and Prometheus still with the endpoint that was checked.
     expect(kube.applied.at(-1)?.data?.['toolset.yaml']).toContain('custom/obs/api');
     expect(kube.applied.at(-1)?.data?.['toolset.yaml']).toContain('http://prom.obs.svc:9090');
@@ -92,32 +105,53 @@ describe('ReconcileStep', () => {
       }),
     ]);
     healthy('obs/prom', 'http://prom2.obs.svc:9090/api/v1/query?query=up');
-    await step.run({ fullRecheck: false });
+    await run();
     expect(kube.applied.at(-1)?.data?.['toolset.yaml']).toContain('http://prom2.obs.svc:9090');
     expect(kube.applied.at(-1)?.data?.['toolset.yaml']).not.toContain('http://prom.obs.svc:9090');
   });
 
   it('a standby replica plans and becomes ready but writes nothing', async () => {
-    const { kube, step, healthy } = setup({ leading: () => false });
-    await step.run({ fullRecheck: false });
+    const { kube, step, run, healthy } = setup({ leading: () => false });
+    await run();
     healthy('obs/prom', 'http://prom.obs.svc:9090/api/v1/query?query=up');
-    expect(await step.run({ fullRecheck: false })).toMatchObject({ outcome: 'planned' });
+    expect(await run()).toMatchObject({ outcome: 'planned' });
     expect([kube.applied.length, step.completed]).toEqual([0, true]);
   });
 
   it('throws when the write fails, so the pipeline retries, and records the failure in status', async () => {
-    const { kube, step, healthy } = setup();
-    await step.run({ fullRecheck: false });
+    const { kube, step, run, healthy } = setup();
+    await run();
     healthy('obs/prom', 'http://prom.obs.svc:9090/api/v1/query?query=up');
     kube.failing = true;
-    await expect(step.run({ fullRecheck: false })).rejects.toThrow('output not written (error): apply refused by a webhook');
+    await expect(run()).rejects.toThrow('output not written (error): apply refused by a webhook');
     expect(step.status().output).toMatchObject({ problem: 'apply refused by a webhook', lastWrite: { result: 'error' } });
   });
 
+  it('starts the checks a reconcile found due even when its write then fails, so a new Service is not lost', async () => {
+    const { kube, run, started, healthy, scribble, setServices } = setup();
+    await run();
+    healthy('obs/prom', 'http://prom.obs.svc:9090/api/v1/query?query=up');
+    await run();
+    // A Service appears while the writes that would undo another writer's scribble fail: its check is started by
+    // the failing run, and not handed out again by the retries (the book counts it in flight).
+    const api = service({ name: 'api', namespace: 'obs', annotations: { 'kubernaut.io/toolset': 'enabled', 'kubernaut.io/toolset-type': 'custom' } });
+    setServices([prometheus(), api]);
+    scribble();
+    kube.failing = true;
+    await expect(run()).rejects.toThrow('output not written');
+    await expect(run()).rejects.toThrow('output not written');
+    expect(started.slice(-2)).toEqual([[expect.objectContaining({ key: 'obs/api' })], []]);
+    // The check the failed run started comes back healthy; the next run writes the Service.
+    kube.failing = false;
+    healthy('obs/api', 'http://api.obs.svc.cluster.local:8080/');
+    await run();
+    expect(kube.applied.at(-1)?.data?.['toolset.yaml']).toContain('custom/obs/api');
+  });
+
   it('reports a rejected Service once per change of its state, not on every reconcile', async () => {
-    const { kube, step, events, setServices } = setup();
+    const { kube, step, run, events, setServices } = setup();
     setServices([prometheus(), evil]);
-    for (let i = 0; i < 3; i++) await step.run({ fullRecheck: false });
+    for (let i = 0; i < 3; i++) await run();
     await events.flush();
     const rejected = kube.events.filter((e) => e.reason === 'ToolsetRejected');
     expect(rejected).toEqual([expect.objectContaining({ regarding: expect.objectContaining({ name: 'evil' }) as unknown, type: 'Warning' })]);
@@ -126,12 +160,13 @@ describe('ReconcileStep', () => {
 
   it('skips while the caches are not synced, and then runs', async () => {
     let synced = false;
-    const { kube, step, healthy } = setup({ synced: () => synced });
-    expect(await step.run({ fullRecheck: false })).toEqual({ outcome: 'skipped', due: [] });
+    const { kube, run, started, healthy } = setup({ synced: () => synced });
+    expect(await run()).toEqual({ outcome: 'skipped' });
     synced = true;
-    expect((await step.run({ fullRecheck: false })).due).toHaveLength(1);
+    await run();
+    expect(started.map((checks) => checks.length)).toEqual([0, 1]);
     healthy('obs/prom', 'http://prom.obs.svc:9090/api/v1/query?query=up');
-    await step.run({ fullRecheck: false });
+    await run();
     expect(kube.applied).toHaveLength(1);
   });
 });
