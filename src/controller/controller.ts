@@ -37,6 +37,12 @@ export interface ControllerDeps {
 /** A failed reconcile is retried after 0.5 s doubling to 10 s: a retry costs one plan and one apply. */
 const RECONCILE_BACKOFF: BackoffPolicy = { initialMs: 500, maxMs: 10_000, jitter: 0.2 };
 
+/**
+ * A candidate left out after a failed check (typically annotated before its pods were ready) is checked again after
+ * 1 s, doubling up to the health interval: it enters within seconds of becoming healthy, not a whole interval later.
+ */
+const FAILED_RECHECK_BACKOFF = { initialMs: 1_000, jitter: 0.2 };
+
 export type ControllerStatus = StatusSnapshot & { ready: boolean; leader: { election: boolean; leading: boolean; identity: string; problem?: string }; dryRun: boolean };
 
 /** Watches, the pipeline and the probes: builds the parts, starts them in order and stops them in reverse. */
@@ -69,7 +75,10 @@ export class ToolsetController {
     this.#output = new OutputCache(() => watches.outputConfigMap());
     this.#gate = new LeaderGate(kube, config, this.identity, metrics, log);
     this.#events = new EventRecorder(kube, log, () => this.#gate.mayWrite, () => metrics.eventsDropped.inc());
-    this.#health = new HealthBook({ failureThreshold: config.health.failureThreshold, metrics });
+    this.#health = new HealthBook({
+      failureThreshold: config.health.failureThreshold, metrics,
+      recheckFailedMs: (failures) => backoffDelay(failures, { ...FAILED_RECHECK_BACKOFF, maxMs: config.health.intervalMs }),
+    });
     this.#publisher = publisherFor(kube, config, { events: this.#events, metrics, log, onStored: (stored) => this.#output.stored(stored) });
     this.#step = new ReconcileStep({
       snapshot: () => (watches.synced ? { services: this.#store.services(), namespaces: watches.namespaces?.list() ?? [], live: this.#output.live() } : undefined),

@@ -1,7 +1,7 @@
-import { asyncScheduler, defer, filter, map, merge, of, share, Subject, tap } from 'rxjs';
+import { asyncScheduler, defer, filter, map, merge, mergeMap, of, share, Subject, tap, timer } from 'rxjs';
 import type { Observable, ObservableInput, SchedulerLike } from 'rxjs';
 import { boundedFanOut, debounceWithMaxDelay, oneAtATime, resyncTrigger, retryWithBackoff } from '../../operators/index.ts';
-import type { HealthTarget, SettledCheck } from '../health/health-book.ts';
+import type { HealthTarget, SettledCheck, SettleOutcome } from '../health/health-book.ts';
 import type { HealthVerdict } from '../health/http-check.ts';
 import { foldRequests, type ReconcileRequest, type ReconcileResult, type StartChecks } from './reconcile-step.ts';
 
@@ -16,8 +16,8 @@ export interface PipelineWork {
   /** One reconcile; rejects when it must be retried. Hands the health checks that became due to `startChecks`. */
   reconcile: (request: ReconcileRequest, startChecks: StartChecks) => ObservableInput<ReconcileResult>;
   check: (target: HealthTarget, signal: AbortSignal) => Promise<HealthVerdict> | Observable<HealthVerdict>;
-  /** Records a check's verdict: whether it can change the output, and whether it was the last in flight. */
-  settle: (settled: SettledCheck) => { changed: boolean; idle: boolean };
+  /** Records a check's verdict: whether it can change the output, was the last in flight, or is to be repeated soon. */
+  settle: (settled: SettledCheck) => SettleOutcome;
   /** Relists every watch from the API server (the periodic resync). */
   relist: () => void;
   onRetry: (error: unknown, attempt: number) => void;
@@ -38,13 +38,13 @@ const CHANGED: ReconcileRequest = { fullRecheck: false };
 const RECHECK_ALL: ReconcileRequest = { fullRecheck: true };
 
 /**
- * The controller as one composition (SPEC §1). Changes, the resync and health-interval timers, and health results
- * that can change the output are debounced with a maximum delay; urgent triggers and the end of a health round
- * skip the quiet window. Reconciles run one at a time, with everything that arrived meanwhile folded into one
+ * The controller as one composition (SPEC §1). Changes, the resync and health-interval timers, health results that
+ * can change the output, and the early re-checks of failed candidates are debounced with a maximum delay; urgent
+ * triggers and the end of a health round skip the quiet window. Reconciles run one at a time, with everything that arrived meanwhile folded into one
  * trailing run, and are retried with backoff until they succeed (a new trigger cuts a backoff wait short). Each
  * reconcile starts the checks that became due, before its write (whether or not the write then works); they fan
- * out with bounded concurrency and their results feed back in. Writing only what differs from the
- * live ConfigMap happens inside the reconcile, against the read-your-writes cache.
+ * out with bounded concurrency and their results feed back in. Writing only what differs from the live ConfigMap
+ * happens inside the reconcile, against the read-your-writes cache.
  */
 export function controllerPipeline(sources: PipelineSources, work: PipelineWork, timing: PipelineTiming): Observable<ReconcileResult> {
   const scheduler = timing.scheduler ?? asyncScheduler;
@@ -64,6 +64,8 @@ export function controllerPipeline(sources: PipelineSources, work: PipelineWork,
       resyncTrigger(timing.resyncMs, scheduler).pipe(tap(() => work.relist()), map(() => RECHECK_ALL)),
       resyncTrigger(timing.healthIntervalMs, scheduler).pipe(map(() => RECHECK_ALL)),
       settled$.pipe(filter((s) => s.changed && !s.idle), map(() => CHANGED)),
+      // A candidate left out after a failed check is checked again by the reconcile its timer triggers.
+      settled$.pipe(mergeMap((s) => (s.recheckInMs === undefined ? [] : timer(s.recheckInMs, scheduler))), map(() => CHANGED)),
     ).pipe(debounceWithMaxDelay(timing.quietMs, timing.maxDelayMs, { scheduler, combine: foldRequests }));
     const now$ = merge(sources.urgent$, settled$.pipe(filter((s) => s.idle))).pipe(map(() => CHANGED));
     let triggered = 0;

@@ -23,6 +23,16 @@ export interface HealthTarget {
 
 export type SettledCheck = Settled<HealthTarget, HealthVerdict>;
 
+/** What a settled check means for the output. */
+export interface SettleOutcome {
+  /** It can change the output. */
+  changed: boolean;
+  /** It was the last check in flight. */
+  idle: boolean;
+  /** The candidate is out and failed: check it again after this long (the pipeline schedules a reconcile). */
+  recheckInMs?: number;
+}
+
 /**
  * The health verdicts and the checks in flight. It decides which candidates are due for a check and records what
  * the checks found; the checks themselves run elsewhere (the controller's pipeline fans them out), so a hanging
@@ -30,14 +40,21 @@ export type SettledCheck = Settled<HealthTarget, HealthVerdict>;
  */
 export class HealthBook implements HealthView {
   readonly #failureThreshold: number;
+  readonly #recheckFailedMs: ((failures: number) => number) | undefined;
   readonly #metrics: Metrics;
   readonly #now: () => Date;
   readonly #records = new Map<string, HealthRecord>();
   /** key → URL being checked. */
   readonly #pending = new Map<string, string>();
 
-  constructor(options: { failureThreshold: number; metrics: Metrics; now?: () => Date }) {
+  /**
+   * `recheckFailedMs(consecutiveFailures)`: how soon a candidate that is out and failed is checked again. A Service
+   * annotated before its pods are ready fails its first check; without this it would wait a whole health interval
+   * after they became ready. Left out for one-shot checking (render), where nothing is checked twice.
+   */
+  constructor(options: { failureThreshold: number; metrics: Metrics; now?: () => Date; recheckFailedMs?: (failures: number) => number }) {
     this.#failureThreshold = options.failureThreshold;
+    this.#recheckFailedMs = options.recheckFailedMs;
     this.#metrics = options.metrics;
     this.#now = options.now ?? (() => new Date());
   }
@@ -64,9 +81,10 @@ export class HealthBook implements HealthView {
     const keys = new Set(targets.map((t) => t.key));
     for (const key of this.#records.keys()) if (!keys.has(key)) this.#records.delete(key);
     const due: HealthTarget[] = [];
+    const now = this.#now();
     for (const t of targets) {
       if (this.#pending.get(t.key) === t.healthUrl) continue;
-      if (!needsCheck(this.#records.get(t.key), t.healthUrl, full)) continue;
+      if (!needsCheck(this.#records.get(t.key), t.healthUrl, full, now)) continue;
       this.#pending.set(t.key, t.healthUrl);
       due.push(t);
     }
@@ -76,9 +94,9 @@ export class HealthBook implements HealthView {
   /**
    * Records a finished check. `changed` when it can change the output (a first verdict, a new URL, a toolset going
    * in or out: a round of 5,000 unchanged results must not keep the reconcile debounce busy); `idle` when it was
-   * the last in flight.
+   * the last in flight; `recheckInMs` when a candidate that is out should be checked again early.
    */
-  settle(settled: SettledCheck): { changed: boolean; idle: boolean } {
+  settle(settled: SettledCheck): SettleOutcome {
     const target = settled.item;
     const verdict: HealthVerdict = settled.ok
       ? settled.value
@@ -86,11 +104,15 @@ export class HealthBook implements HealthView {
     this.#metrics.healthChecks.inc({ type: target.type, result: verdict.healthy ? 'healthy' : verdict.reason });
     this.#metrics.healthCheckDuration.observe({ type: target.type }, verdict.durationMs / 1000);
     const previous = this.#records.get(target.key);
-    const next = nextRecord(previous, target.healthUrl, verdict, this.#failureThreshold, this.#now());
+    const now = this.#now();
+    const next: HealthRecord = nextRecord(previous, target.healthUrl, verdict, this.#failureThreshold, now);
+    // Only a candidate that is out is re-checked early: an included one keeps its hysteresis (SPEC §3).
+    const recheckInMs = !next.included && this.#recheckFailedMs ? this.#recheckFailedMs(next.consecutiveFailures) : undefined;
+    if (recheckInMs !== undefined) next.recheckAt = new Date(now.getTime() + recheckInMs).toISOString();
     this.#records.set(target.key, next);
     if (this.#pending.get(target.key) === target.healthUrl) this.#pending.delete(target.key);
     const changed = previous === undefined || previous.healthUrl !== next.healthUrl || previous.included !== next.included;
-    return { changed, idle: this.idle };
+    return { changed, idle: this.idle, ...(recheckInMs !== undefined ? { recheckInMs } : {}) };
   }
 }
 

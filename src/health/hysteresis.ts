@@ -9,6 +9,8 @@ export interface HealthRecord {
   consecutiveFailures: number;
   lastVerdict: HealthVerdict;
   lastCheckedAt: string;
+  /** A candidate that is out and failed is checked again from this time on, without waiting for the interval. */
+  recheckAt?: string;
 }
 
 /**
@@ -28,7 +30,11 @@ export function nextRecord(
   return { healthUrl, included, consecutiveFailures: failures, lastVerdict: verdict, lastCheckedAt: now.toISOString() };
 }
 
-/** On an event only candidates whose check inputs changed (or that were never checked) are checked again. */
-export function needsCheck(previous: HealthRecord | undefined, healthUrl: string, fullRecheck: boolean): boolean {
-  return fullRecheck || previous === undefined || previous.healthUrl !== healthUrl;
+/**
+ * On an event only candidates whose check inputs changed (or that were never checked) are checked again, and those
+ * left out whose early re-check is due.
+ */
+export function needsCheck(previous: HealthRecord | undefined, healthUrl: string, fullRecheck: boolean, now: Date): boolean {
+  if (fullRecheck || previous === undefined || previous.healthUrl !== healthUrl) return true;
+  return previous.recheckAt !== undefined && Date.parse(previous.recheckAt) <= now.getTime();
 }

@@ -5,7 +5,7 @@ import { PLACEHOLDER_TOOLSET } from '../../src/reconcile/output-document.ts';
 import { waitFor } from '../../tools/control-plane/wait.ts';
 import { HttpTarget, type TargetBehaviour } from '../support/http-target.ts';
 import { fixtureApi, freshNamespace } from '../support/kube.ts';
-import { metricReaching } from '../support/metrics.ts';
+import { metricReaching, metricValue } from '../support/metrics.ts';
 import { outputWhere, readOutput, startOperator, testConfig, type ConfigPatch, type RunningOperator } from '../support/operator-harness.ts';
 import { annotate, createServices } from '../support/services.ts';
 
@@ -102,6 +102,25 @@ describe('health, claims and signals', () => {
     expect(out.toolsets).toEqual({ [PLACEHOLDER_TOOLSET]: { enabled: false, description: expect.stringMatching(/^Placeholder/) as unknown } });
     flaky.behaviour = 'healthy';
     await outputWhere(core, ns, (o) => 'grafana/loki' in o.toolsets, 'loki back after one success');
+  });
+
+  it('a Service annotated before its backend is up is written within seconds of the backend becoming healthy', async () => {
+    const starting = await target({ status: 503 });
+    // A health interval of 10 minutes: only the early re-check of a failed candidate can bring it in.
+    const { operator, metrics } = await operatorIn('early-recheck', { health: { intervalMs: 600_000 } });
+    await createServices(core, ns, [{ name: 'prometheus', type: 'prometheus', endpoint: starting.url }]);
+    await waitFor(() => (starting.hits >= 2 ? true : undefined), { timeoutMs: 15_000, describe: () => `a failed check to be repeated (hits: ${starting.hits})` });
+    expect(operator.status().services[0]).toMatchObject({ verdict: 'unhealthy', reason: 'HttpStatus' });
+    expect((await readOutput(core, ns))?.toolsets).not.toHaveProperty('prometheus/metrics');
+    starting.behaviour = 'healthy';
+    // Re-checks back off 1 s, 2 s, 4 s…: the next one comes within seconds.
+    await outputWhere(core, ns, (o) => 'prometheus/metrics' in o.toolsets, 'prometheus/metrics once its backend is healthy', 20_000);
+    const hits = starting.hits;
+    // Once in, no more early re-checks: a reconcile after a relist checks nothing; the next check waits for the interval.
+    const reconciles = await metricValue(metrics, 'kubernaut_toolset_reconciles_total', { result: 'success' });
+    for (const r of operator.reflectors()) r.restart('relist');
+    await metricReaching(metrics, 'kubernaut_toolset_reconciles_total', { result: 'success' }, (v) => v > reconciles);
+    expect(starting.hits).toBe(hits);
   });
 
   it('one Service per built-in toolset: highest priority wins, the other is reported Shadowed and takes over when needed', async () => {

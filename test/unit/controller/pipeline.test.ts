@@ -176,6 +176,39 @@ describe('controllerPipeline in virtual time', () => {
     expect(settled[0]).toMatchObject({ item: target('hang'), ok: false, timedOut: true, durationMs: 1_050 });
   });
 
+  it('re-checks a candidate left out after a failed check when its early re-check is due', () => {
+    const scheduler = testScheduler();
+    let runs: { at: number; request: ReconcileRequest }[] = [];
+    const checked: number[] = [];
+    scheduler.run(({ hot, cold }) => {
+      // A one-candidate book: due when new, and again once its re-check time has come.
+      let recheckAt = Infinity;
+      const w = recordingWork(scheduler, cold, 1, (n) => {
+        if (n > 1 && scheduler.now() < recheckAt) return [];
+        recheckAt = Infinity;
+        return [target('new')];
+      });
+      runs = w.runs;
+      w.work.check = () => {
+        checked.push(scheduler.now());
+        return cold('2ms (v|)', { v: ok });
+      };
+      // Fails twice (re-check after 10 ms, then 20 ms); the third check brings it in.
+      let settled = 0;
+      w.work.settle = () => {
+        settled += 1;
+        if (settled === 3) return { changed: true, idle: true };
+        recheckAt = scheduler.now() + 10 * settled;
+        return { changed: settled === 1, idle: true, recheckInMs: 10 * settled };
+      };
+      runFor(scheduler, controllerPipeline({ changes$: NEVER, urgent$: hot('u') }, w.work, timing(scheduler)), 200);
+    });
+    // Checked at 0, failed at 2 (end of the round: reconcile at once); the re-check timer fires at 12 and its
+    // reconcile (after the 5 ms quiet window) checks again at 17; failed at 19, timer at 39, checked at 44; in at 46.
+    expect(checked).toEqual([0, 17, 44]);
+    expect(runs.map((r) => r.at)).toEqual([0, 2, 17, 19, 44, 46]);
+  });
+
   it('runs the checks a failing reconcile started, and the reconcile their result triggers picks them up', () => {
     const scheduler = testScheduler();
     const checked: [string, number][] = [];

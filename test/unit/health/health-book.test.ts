@@ -62,6 +62,33 @@ describe('HealthBook', () => {
     expect(b.record('b')?.lastVerdict).toMatchObject({ healthy: false, reason: 'ConnectionFailed', message: 'connect ECONNREFUSED' });
   });
 
+  it('schedules an early re-check, with the backoff it is given, only for a candidate that is out', () => {
+    let now = new Date('2026-11-30T00:00:00Z');
+    const b = new HealthBook({ failureThreshold: 2, metrics: new Metrics({ processMetrics: false }), now: () => now, recheckFailedMs: (n) => 1_000 * 2 ** (n - 1) });
+    const check = (key: string, verdict: HealthVerdict) => {
+      expect(b.due([target(key)], false)).toEqual([target(key)]);
+      return b.settle(settled(target(key), verdict));
+    };
+    // A new Service whose pods are not ready yet: out, re-checked after 1 s, then 2 s.
+    expect(check('new', bad)).toEqual({ changed: true, idle: true, recheckInMs: 1_000 });
+    expect(b.due([target('new')], false)).toEqual([]);
+    now = new Date(now.getTime() + 1_000);
+    expect(check('new', bad)).toEqual({ changed: false, idle: true, recheckInMs: 2_000 });
+    now = new Date(now.getTime() + 2_000);
+    // Its pods became ready: in, and no more early re-checks.
+    expect(check('new', ok)).toEqual({ changed: true, idle: true });
+    now = new Date(now.getTime() + 60_000);
+    expect(b.due([target('new')], false)).toEqual([]);
+    // An included one that fails once keeps its hysteresis: no early re-check until it is out.
+    expect(b.due([target('new')], true)).toEqual([target('new')]);
+    expect(b.settle(settled(target('new'), bad))).toEqual({ changed: false, idle: true });
+    now = new Date(now.getTime() + 60_000);
+    expect(b.due([target('new')], false)).toEqual([]);
+    // The next round's failure takes it out; from then on it is re-checked early again.
+    expect(b.due([target('new')], true)).toEqual([target('new')]);
+    expect(b.settle(settled(target('new'), bad))).toEqual({ changed: true, idle: true, recheckInMs: 2_000 });
+  });
+
   it('forgets targets that are no longer candidates', () => {
     const b = book();
     b.due([target('a')], false);

@@ -118,11 +118,15 @@ describe('needsCheck', () => {
     ['changed URL', record, URL_B, false, true],
     ['changed URL, full recheck', record, URL_B, true, true],
   ] as const)('%s → %s', (_title, previous, url, full, expected) => {
-    expect(needsCheck(previous, url, full)).toBe(expected);
+    expect(needsCheck(previous, url, full, T0)).toBe(expected);
   });
 
-  it('an unhealthy but unchanged candidate is not re-checked on an event', () => {
+  it('an unhealthy but unchanged candidate is not re-checked on an event before its early re-check is due', () => {
     const failed = nextRecord(undefined, URL_A, FAIL, 2, T0);
-    expect(needsCheck(failed, URL_A, false)).toBe(false);
+    expect(needsCheck(failed, URL_A, false, T0)).toBe(false);
+    const recheckAt = new Date(T0.getTime() + 1_000);
+    const scheduled = { ...failed, recheckAt: recheckAt.toISOString() };
+    expect(needsCheck(scheduled, URL_A, false, new Date(recheckAt.getTime() - 1))).toBe(false);
+    expect(needsCheck(scheduled, URL_A, false, recheckAt)).toBe(true);
   });
 });
