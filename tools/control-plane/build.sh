@@ -18,18 +18,9 @@ exec 9>"$out.lock"
 flock 9
 
 export GOWORK=off GOFLAGS=-mod=mod CGO_ENABLED=0 GOTOOLCHAIN=local
-step() { printf '[control-plane build] %s (%ss elapsed)\n' "$*" "$SECONDS" >&2; }
-
-# Go's own output is quiet for minutes at a time; a heartbeat shows the build is alive.
-with_heartbeat() {
-  local label=$1; shift
-  ( while sleep 30; do step "$label: still building"; done ) &
-  local beat=$!
-  local rc=0
-  "$@" || rc=$?
-  kill "$beat" 2>/dev/null; wait "$beat" 2>/dev/null || true
-  return "$rc"
-}
+build_label=control-plane
+# shellcheck source=build-lib.sh
+source "$here/build-lib.sh"
 
 build_etcd() {
   [ -x "$out/etcd" ] && return 0
@@ -42,34 +33,7 @@ build_etcd() {
 }
 
 build_kubernetes() {
-  [ -x "$out/kube-apiserver" ] && [ -x "$out/kube-controller-manager" ] && return 0
-  local staging="v0.${K8S_VERSION#v1.}" minor
-  minor=$(cut -d. -f2 <<<"$K8S_VERSION")
-  step "kubernetes $K8S_VERSION: resolving modules (staging $staging)"
-  local w; w=$(mktemp -d); trap 'rm -rf "$w"' RETURN
-  (
-    cd "$w"
-    go mod init local/kubebuild >/dev/null 2>&1
-    local gomod
-    gomod=$(go mod download -json "k8s.io/kubernetes@$K8S_VERSION" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",*$/\1/p')
-    # k8s.io/kubernetes maps its staging modules to ./staging; a consumer must point them at published tags.
-    for m in $(sed -n 's#^[[:space:]]*\(k8s\.io/[A-Za-z0-9._-]*\) => \./staging/.*#\1#p' "$gomod"); do
-      go mod edit -replace="$m=$m@$staging"
-    done
-    grep -E '^godebug ' "$gomod" >> go.mod || true
-    go get "k8s.io/kubernetes/cmd/kube-apiserver@$K8S_VERSION" "k8s.io/kubernetes/cmd/kube-controller-manager@$K8S_VERSION" >&2
-    local ld="-s -w"
-    for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-      ld+=" -X $p.gitVersion=$K8S_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean"
-      ld+=" -X $p.gitCommit=0000000000000000000000000000000000000000 -X $p.buildDate=1970-01-01T00:00:00Z"
-    done
-    for c in kube-apiserver kube-controller-manager; do
-      [ -x "$out/$c" ] && continue
-      step "kubernetes $K8S_VERSION: compiling $c (the first one takes many minutes)"
-      with_heartbeat "$c" go build -trimpath -tags=notest -ldflags "$ld" -o "$out/$c.tmp" "k8s.io/kubernetes/cmd/$c"
-      mv "$out/$c.tmp" "$out/$c"
-    done
-  )
+  build_kubernetes_commands "$K8S_VERSION" kube-apiserver kube-controller-manager
 }
 
 build_helm() {

@@ -1,7 +1,8 @@
-// `npm run cluster -- up|down|status|env [--name NAME] [--no-controller-manager]`: the local control plane for
+// `npm run cluster -- up|down|status|env [--name NAME] [--no-controller-manager] [--node]`: the local control plane for
 // developers, tests and the demo.
 import { parseArgs } from 'node:util';
 import { resolveBinaries } from './binaries.ts';
+import { resolveNodeBinaries } from './node-binaries.ts';
 import { down, healthy, readState, sweepOrphans, up } from './control-plane.ts';
 
 const usage = `Usage: npm run cluster -- <command> [options]
@@ -20,6 +21,11 @@ Commands:
 Options:
   --name NAME                 which control plane (default: default)
   --no-controller-manager     start only etcd and kube-apiserver
+  --node                      also run a real node (root only; one per machine): containerd, runc, bridge CNI,
+                              kubelet, kube-proxy (iptables), kube-scheduler and CoreDNS, all built locally
+                              (tools/node/build.sh); pods use locally imported images (imagePullPolicy: Never).
+                              The API server then listens on the node address 10.244.0.1 instead of 127.0.0.1.
+                              With build: build the node too.
   -h, --help                  this text
 
 Environment:
@@ -35,6 +41,7 @@ async function main(argv: string[]): Promise<number> {
     options: {
       name: { type: 'string', default: 'default' },
       'no-controller-manager': { type: 'boolean', default: false },
+      node: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -50,17 +57,19 @@ async function main(argv: string[]): Promise<number> {
       const started = Date.now();
       const binaries = await resolveBinaries(progress);
       progress(`control-plane binaries ready in ${((Date.now() - started) / 1000).toFixed(1)}s (from ${binaries.source})`);
-      process.stdout.write(`${JSON.stringify(binaries, null, 2)}\n`);
+      const node = values.node ? await resolveNodeBinaries(progress) : undefined;
+      if (node) progress(`node binaries and images ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+      process.stdout.write(`${JSON.stringify(node ? { ...binaries, node } : binaries, null, 2)}\n`);
       return 0;
     }
     case 'up': {
       const started = Date.now();
-      const cp = await up({ name, controllerManager: !values['no-controller-manager'], progress });
+      const cp = await up({ name, controllerManager: !values['no-controller-manager'], ...(values.node ? { node: true } : {}), progress });
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
       progress(
         cp.reused
           ? `control plane "${name}" already running (${cp.version}) at ${cp.apiServerUrl}`
-          : `control plane "${name}" ready in ${seconds}s: ${cp.version} at ${cp.apiServerUrl}, logs in ${cp.dir}`,
+          : `control plane "${name}"${cp.node ? ` with node "${cp.node.nodeName}"` : ''} ready in ${seconds}s: ${cp.version} at ${cp.apiServerUrl}, logs in ${cp.dir}`,
       );
       process.stdout.write(`${cp.kubeconfig}\n`);
       return 0;

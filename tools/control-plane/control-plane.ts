@@ -4,6 +4,9 @@ import { get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveBinaries, type Binaries } from './binaries.ts';
+import { NODE_CONTROLLERS, nodeApiServerArgs, nodeServingSans, prepareNode, startNode, teardownNode, type NodeState } from './node.ts';
+import { resolveNodeBinaries } from './node-binaries.ts';
+import { NODE_IP, networkPresent, teardownNetwork } from './node-network.ts';
 import { createPki, type Pki } from './pki.ts';
 import { freePort, portFree } from './ports.ts';
 import { hasExited, isAlive, isOurs, startDetached, startTicks, stopGroup } from './processes.ts';
@@ -26,7 +29,9 @@ export interface ControlPlane {
   adminCert: string;
   adminKey: string;
   logs: { etcd: string; apiserver: string; controllerManager?: string; audit?: string };
-  pids: { etcd: number; apiserver: number; controllerManager?: number };
+  pids: { etcd: number; apiserver: number; controllerManager?: number; containerd?: number; kubelet?: number; kubeProxy?: number; scheduler?: number };
+  /** Present with `up --node`: a real node (containerd, kubelet, kube-proxy, kube-scheduler, CoreDNS). */
+  node?: NodeState;
   /** kube-apiserver's command line, so a test that kills it can start it again exactly as it was. */
   apiserverArgs: string[];
   /** The process whose death makes this control plane an orphan (a test run); absent for long-lived ones. */
@@ -48,6 +53,8 @@ export interface UpOptions {
   controllerManager?: boolean;
   /** Record every request in <dir>/audit.log (JSON lines), so tests can prove what an identity did or did not do. */
   audit?: boolean;
+  /** Also start a real node (see node.ts); the API server then listens on the node address instead of loopback. */
+  node?: boolean;
   progress?: (line: string) => void;
 }
 
@@ -69,6 +76,7 @@ export function readState(name: string): ControlPlane | undefined {
 
 function processesAlive(cp: ControlPlane): boolean {
   const pids = [cp.pids.etcd, cp.pids.apiserver, ...(cp.pids.controllerManager ? [cp.pids.controllerManager] : [])];
+  if (cp.node) pids.push(...[cp.pids.containerd, cp.pids.kubelet, cp.pids.kubeProxy, cp.pids.scheduler].map((p) => p ?? 0));
   return pids.every((pid) => isOurs(pid, cp.dir));
 }
 
@@ -78,6 +86,7 @@ function ownerGone(cp: ControlPlane): boolean {
 
 /** Stops every process of a control plane (whole groups) and deletes its directory. Safe on a half-dead one. */
 export async function teardown(cp: ControlPlane): Promise<void> {
+  if (cp.node) await teardownNode(cp);
   const pids = [cp.pids.controllerManager, cp.pids.apiserver, cp.pids.etcd].filter((p): p is number => !!p);
   for (const pid of pids) await stopGroup(pid, cp.dir);
   rmSync(cp.dir, { recursive: true, force: true });
@@ -222,18 +231,31 @@ export async function up(options: UpOptions = {}): Promise<ControlPlane & { reus
   if (!/^[a-z0-9][a-z0-9-]{0,40}$/.test(name)) throw new Error(`invalid control plane name "${name}": use a-z, 0-9 and -`);
   await sweepOrphans(progress);
   const existing = readState(name);
-  if (existing && (await healthy(existing))) return { ...existing, reused: true };
+  if (existing && (await healthy(existing))) {
+    if (options.node && !existing.node) throw new Error(`control plane "${name}" is running without a node; run down --name ${name} first`);
+    return { ...existing, reused: true };
+  }
   if (existing) await teardown(existing);
   // A start that died before writing state.json leaves only files behind.
   rmSync(join(runRoot(), name), { recursive: true, force: true });
 
+  if (options.node) {
+    if (options.controllerManager === false) throw new Error('a node needs kube-controller-manager: drop --no-controller-manager');
+    // The sweep above removed orphans, so any other cluster with a node is alive (or owned, or still starting).
+    const other = (existsSync(runRoot()) ? readdirSync(runRoot()) : []).find((n) => n !== name && readState(n)?.node);
+    if (other) throw new Error(`cluster "${other}" already runs a node on this machine (one at a time: kube-proxy's iptables chains are global)`);
+    // A node whose `up` was killed before writing its state leaves only the bridge and the guard behind.
+    if (networkPresent()) teardownNetwork(undefined);
+  }
+
   const binaries = await resolveBinaries(progress);
+  const nodeBinaries = options.node ? await resolveNodeBinaries(progress) : undefined;
   const dir = join(runRoot(), name);
   mkdirSync(dir, { recursive: true });
-  const pki = createPki(join(dir, 'pki'));
+  const pki = createPki(join(dir, 'pki'), options.node ? nodeServingSans(firstServiceIp()) : []);
   const [etcdPort, peerPort, apiPort] = [await freePort(), await freePort(), await freePort()];
   const etcdUrl = `http://127.0.0.1:${etcdPort}`;
-  const apiServerUrl = `https://127.0.0.1:${apiPort}`;
+  const apiServerUrl = `https://${options.node ? NODE_IP : '127.0.0.1'}:${apiPort}`;
   const logs = {
     etcd: join(dir, 'etcd.log'),
     apiserver: join(dir, 'kube-apiserver.log'),
@@ -255,12 +277,18 @@ export async function up(options: UpOptions = {}): Promise<ControlPlane & { reus
   // Stops what did start but keeps the directory so the logs can be read; a later `up` sweeps it (once its owner, if
   // it has one, is gone) or replaces it (same name).
   const failed = async (what: string, log: string, error: unknown): Promise<never> => {
+    if (cp.node) await teardownNode(cp).catch((e: unknown) => progress(`node cleanup failed: ${(e as Error).message}`));
     for (const pid of Object.values(cp.pids)) if (pid) await stopGroup(pid, dir);
     delete cp.starting;
     save();
     throw new Error(`${what} did not become ready: ${(error as Error).message}\nlogs: ${dir}\n--- ${log} (tail) ---\n${tail(log)}`);
   };
   writeFileSync(cp.kubeconfig, kubeconfig(pki, apiServerUrl), { mode: 0o600 });
+  if (nodeBinaries) {
+    progress(`creating the node network (bridge ${NODE_IP}, egress guard)`);
+    prepareNode(cp, nodeBinaries, SERVICE_CIDR, pki);
+    save();
+  }
   const auditArgs: string[] = [];
   if (options.audit !== false) {
     const policy = join(dir, 'audit-policy.yaml');
@@ -290,6 +318,10 @@ export async function up(options: UpOptions = {}): Promise<ControlPlane & { reus
     `--service-account-signing-key-file=${pki.serviceAccountKey}`, `--api-audiences=${apiServerUrl}/`,
     '--max-requests-inflight=2000', '--max-mutating-requests-inflight=1000', '--v=1', ...auditArgs,
   ];
+  if (cp.node) {
+    const { drop, add } = nodeApiServerArgs(pki, dir);
+    cp.apiserverArgs = [...cp.apiserverArgs.filter((a) => !drop.some((d) => a.startsWith(d))), ...add];
+  }
   cp.pids.apiserver = startDetached(binaries.kubeApiserver, cp.apiserverArgs, logs.apiserver);
   save();
   await apiServerReady(cp, START_TIMEOUT_MS).catch((e) => failed('kube-apiserver', logs.apiserver, e));
@@ -306,7 +338,8 @@ export async function up(options: UpOptions = {}): Promise<ControlPlane & { reus
       // Only the controllers a Service/ConfigMap operator's tests lean on; endpoint and workload controllers
       // would just burn the two cores reacting to thousands of benchmark Services.
       '--controllers=serviceaccount-controller,serviceaccount-token-controller,namespace-controller,' +
-        'garbage-collector-controller,clusterrole-aggregation-controller,root-ca-certificate-publisher-controller',
+        'garbage-collector-controller,clusterrole-aggregation-controller,root-ca-certificate-publisher-controller' +
+        (cp.node ? `,${NODE_CONTROLLERS.join(',')}` : ''),
       '--v=1',
     ], logs.controllerManager);
     save();
@@ -314,9 +347,21 @@ export async function up(options: UpOptions = {}): Promise<ControlPlane & { reus
       async () => (await apiGet(cp, '/api/v1/namespaces/default/serviceaccounts/default')).status === 200, START_TIMEOUT_MS)
       .catch((e) => failed('kube-controller-manager', logs.controllerManager ?? '', e));
   }
+  if (cp.node) {
+    const node = cp.node;
+    await startNode(cp, pki, save, progress, (what, ready, timeoutMs) => waitReady(cp, what, ready, timeoutMs), START_TIMEOUT_MS)
+      .catch((e) => failed('the node', node.logs.kubelet, e));
+  }
   delete cp.starting;
   save();
   return { ...cp, reused: false };
+}
+
+/** The `kubernetes` Service's ClusterIP: the first address of SERVICE_CIDR. */
+function firstServiceIp(): string {
+  const octets = (SERVICE_CIDR.split('/')[0] ?? '').split('.').map(Number);
+  octets[3] = (octets[3] ?? 0) + 1;
+  return octets.join('.');
 }
 
 function apiServerReady(cp: ControlPlane, timeoutMs: number): Promise<void> {

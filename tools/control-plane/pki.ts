@@ -25,7 +25,8 @@ function openssl(dir: string, args: string[]): void {
   }
 }
 
-export function createPki(dir: string): Pki {
+/** `extraSans` (e.g. `IP:10.96.0.1`, `DNS:kubernetes.default.svc`) widen the serving certificate; a node needs them. */
+export function createPki(dir: string, extraSans: string[] = []): Pki {
   mkdirSync(dir, { recursive: true });
   const pki: Pki = {
     caCert: join(dir, 'ca.crt'),
@@ -38,14 +39,16 @@ export function createPki(dir: string): Pki {
     serviceAccountPub: join(dir, 'sa.pub'),
   };
   openssl(dir, ['req', '-x509', ...ecKey, '-days', '7', '-subj', '/CN=kubernaut-local-ca', '-keyout', pki.caKey, '-out', pki.caCert]);
-  signed(dir, 'apiserver', '/CN=localhost', 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n', pki);
+  const sans = ['DNS:localhost', 'IP:127.0.0.1', ...extraSans].join(',');
+  signed(dir, 'apiserver', '/CN=localhost', `subjectAltName=${sans}\nextendedKeyUsage=serverAuth\n`, pki);
   signed(dir, 'admin', '/O=system:masters/CN=kubernaut-admin', 'extendedKeyUsage=clientAuth\n', pki);
   openssl(dir, ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', pki.serviceAccountKey]);
   openssl(dir, ['ec', '-in', pki.serviceAccountKey, '-pubout', '-out', pki.serviceAccountPub]);
   return pki;
 }
 
-function signed(dir: string, name: string, subject: string, extensions: string, pki: Pki): void {
+/** A client or serving certificate `<dir>/<name>.crt` (+ `.key`) signed by the control plane's CA. */
+export function signed(dir: string, name: string, subject: string, extensions: string, pki: Pki): void {
   const csr = join(dir, `${name}.csr`);
   const ext = join(dir, `${name}.ext`);
   writeFileSync(ext, extensions);

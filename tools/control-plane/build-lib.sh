@@ -1,0 +1,52 @@
+# Shared by tools/control-plane/build.sh and tools/node/build.sh (sourced, not run).
+# The caller sets $out (the bin directory) and $build_label (the progress prefix).
+
+step() { printf '[%s build] %s (%ss elapsed)\n' "$build_label" "$*" "$SECONDS" >&2; }
+
+# Go's own output is quiet for minutes at a time; a heartbeat shows the build is alive.
+with_heartbeat() {
+  local label=$1; shift
+  ( while sleep 30; do step "$label: still building"; done ) &
+  local beat=$!
+  local rc=0
+  "$@" || rc=$?
+  kill "$beat" 2>/dev/null; wait "$beat" 2>/dev/null || true
+  return "$rc"
+}
+
+# build_kubernetes_commands VERSION CMD...: builds k8s.io/kubernetes/cmd/CMD at VERSION into $out, skipping
+# commands already there. k8s.io/kubernetes maps its staging modules to ./staging, which `go install pkg@ver`
+# refuses, so a throwaway main module points them at their published tags (v0.N.M for v1.N.M).
+build_kubernetes_commands() {
+  local version=$1; shift
+  local missing=() c
+  for c in "$@"; do [ -x "$out/$c" ] || missing+=("$c"); done
+  [ "${#missing[@]}" -eq 0 ] && return 0
+  local staging="v0.${version#v1.}" minor
+  minor=$(cut -d. -f2 <<<"$version")
+  step "kubernetes $version: resolving modules (staging $staging)"
+  local w; w=$(mktemp -d); trap 'rm -rf "$w"' RETURN
+  (
+    cd "$w"
+    go mod init local/kubebuild >/dev/null 2>&1
+    local gomod
+    gomod=$(go mod download -json "k8s.io/kubernetes@$version" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",*$/\1/p')
+    for m in $(sed -n 's#^[[:space:]]*\(k8s\.io/[A-Za-z0-9._-]*\) => \./staging/.*#\1#p' "$gomod"); do
+      go mod edit -replace="$m=$m@$staging"
+    done
+    grep -E '^godebug ' "$gomod" >> go.mod || true
+    local pkgs=()
+    for c in "${missing[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$c@$version"); done
+    go get "${pkgs[@]}" >&2
+    local ld="-s -w"
+    for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+      ld+=" -X $p.gitVersion=$version -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean"
+      ld+=" -X $p.gitCommit=0000000000000000000000000000000000000000 -X $p.buildDate=1970-01-01T00:00:00Z"
+    done
+    for c in "${missing[@]}"; do
+      step "kubernetes $version: compiling $c (the first one takes many minutes)"
+      with_heartbeat "$c" go build -trimpath -tags=notest -ldflags "$ld" -o "$out/$c.tmp" "k8s.io/kubernetes/cmd/$c"
+      mv "$out/$c.tmp" "$out/$c"
+    done
+  )
+}
