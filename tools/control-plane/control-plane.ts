@@ -84,6 +84,12 @@ function ownerGone(cp: ControlPlane): boolean {
   return cp.owner !== undefined && !isAlive(cp.owner.pid, cp.owner.ticks);
 }
 
+/** The pid of the live process (a test run) that owns this control plane, if any. */
+export function liveOwner(name: string): number | undefined {
+  const cp = readState(name);
+  return cp?.owner && !ownerGone(cp) ? cp.owner.pid : undefined;
+}
+
 /** Stops every process of a control plane (whole groups) and deletes its directory. Safe on a half-dead one. */
 export async function teardown(cp: ControlPlane): Promise<void> {
   if (cp.node) await teardownNode(cp);
@@ -231,6 +237,11 @@ export async function up(options: UpOptions = {}): Promise<ControlPlane & { reus
   if (!/^[a-z0-9][a-z0-9-]{0,40}$/.test(name)) throw new Error(`invalid control plane name "${name}": use a-z, 0-9 and -`);
   await sweepOrphans(progress);
   const existing = readState(name);
+  // Another live test run's control plane is never taken over: its teardown would stop it under this run.
+  const owner = liveOwner(name);
+  if (options.ownerPid !== undefined && owner !== undefined && owner !== options.ownerPid) {
+    throw new Error(`control plane "${name}" belongs to another running test run (pid ${owner}); wait for it to finish`);
+  }
   if (existing && (await healthy(existing))) {
     if (options.node && !existing.node) throw new Error(`control plane "${name}" is running without a node; run down --name ${name} first`);
     return { ...existing, reused: true };
