@@ -37,7 +37,7 @@ interface Manifest {
 }
 
 function template(...set: string[]): Manifest[] {
-  const out = helm('template', 'kt', chart, '--namespace', 'kubernaut-system', '--kube-version', '1.36.3', ...set.flatMap((s) => ['--set', s]));
+  const out = helm('template', 'kt', chart, '--namespace', 'kubernaut-system', ...set.flatMap((s) => ['--set', s]));
   if (out.status !== 0) throw new Error(out.stderr);
   return (loadAll(out.stdout) as (Manifest | null)[]).filter((m): m is Manifest => m !== null);
 }
@@ -155,7 +155,7 @@ describe('helm chart', () => {
     ['serviceMonitor.scrapeTimeout=ten', /scrapeTimeout.*does not match pattern/],
     ['health.timeout=1m30', /health\/timeout.*does not match pattern/],
   ])('the values schema rejects %s', (value, message) => {
-    const out = helm('template', 'kt', chart, '--kube-version', '1.36.3', '--set', value);
+    const out = helm('template', 'kt', chart, '--set', value);
     expect(out.status).not.toBe(0);
     expect(out.stderr).toMatch(message);
   });
@@ -167,13 +167,13 @@ describe('helm chart', () => {
     ['http.port=9090', /http\.port and http\.metricsPort are both 9090/],
     ['output.name=kt-kubernaut-toolset-operator-config', /output\.name kt-kubernaut-toolset-operator-config is the chart's own configuration ConfigMap/],
   ])('a combination that would break the installation fails the render: %s', (value, message) => {
-    const out = helm('template', 'kt', chart, '--kube-version', '1.36.3', '--set', value);
+    const out = helm('template', 'kt', chart, '--set', value);
     expect(out.status).not.toBe(0);
     expect(out.stderr).toMatch(message);
   });
 
   it('installed as the README says (release kubernaut-toolset), its own configuration ConfigMap is not the output ConfigMap', () => {
-    const out = helm('template', 'kubernaut-toolset', chart, '--namespace', 'kubernaut-system', '--kube-version', '1.36.3');
+    const out = helm('template', 'kubernaut-toolset', chart, '--namespace', 'kubernaut-system');
     expect(out.status).toBe(0);
     const configMaps = (loadAll(out.stdout) as (Manifest | null)[]).filter((m): m is Manifest => m?.kind === 'ConfigMap').map((m) => m.metadata.name);
     expect(configMaps).toEqual(['kubernaut-toolset-operator-config']);
@@ -230,7 +230,7 @@ describe('helm chart', () => {
     // extraObjects are templated: a string item can use the release's values.
     const values = join(mkdtempSync(join(tmpdir(), 'kt-values-')), 'extra.yaml');
     writeFileSync(values, 'extraObjects:\n  - |\n    apiVersion: v1\n    kind: ConfigMap\n    metadata:\n      name: {{ .Release.Name }}-templated\n');
-    const templated = helm('template', 'kt', chart, '--namespace', 'kubernaut-system', '--kube-version', '1.36.3', '-f', values);
+    const templated = helm('template', 'kt', chart, '--namespace', 'kubernaut-system', '-f', values);
     expect(templated.status).toBe(0);
     expect(find(loadAll(templated.stdout) as Manifest[], 'ConfigMap', 'kt-templated')).toBeDefined();
     // rbac.create=false leaves every Role and binding to the admin.

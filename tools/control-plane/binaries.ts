@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -33,7 +33,9 @@ function fromDir(dir: string, source: Binaries['source']): Binaries | undefined 
   const etcd = at('etcd');
   const kubeApiserver = at('kube-apiserver');
   if (!etcd || !kubeApiserver) return undefined;
-  return { etcd, kubeApiserver, kubeControllerManager: at('kube-controller-manager'), helm: at('helm'), source };
+  // A helm without the Kubernetes version stamp (build.sh writes helm.kube-version) is rebuilt.
+  const helm = source === 'KUBEBUILDER_ASSETS' || existsSync(join(dir, 'helm.kube-version')) ? at('helm') : undefined;
+  return { etcd, kubeApiserver, kubeControllerManager: at('kube-controller-manager'), helm, source };
 }
 
 /**

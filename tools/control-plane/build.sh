@@ -36,11 +36,25 @@ build_kubernetes() {
   build_kubernetes_commands "$K8S_VERSION" kube-apiserver kube-controller-manager
 }
 
+# Helm's own build stamps the Kubernetes version of its client-go into the binary (its Makefile's LDFLAGS); without
+# it `helm template` assumes Kubernetes 1.20 and refuses the chart's kubeVersion. helm.kube-version records the
+# stamp, so a helm built without it (an older cache) is rebuilt alone.
 build_helm() {
-  [ -x "$out/helm" ] && return 0
-  step "helm $HELM_VERSION: compiling"
-  with_heartbeat helm env GOBIN="$out" go install -trimpath \
-    -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
+  local gomod client_go major minor
+  gomod=$(go mod download -json "helm.sh/helm/v3@$HELM_VERSION" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",*$/\1/p')
+  client_go=$(sed -n 's#^[[:space:]]*k8s.io/client-go v0\.\([0-9]*\)\..*#\1#p' "$gomod" | head -n1)
+  [ -n "$client_go" ] || { echo "cannot find k8s.io/client-go in $gomod" >&2; return 1; }
+  major=1 minor=$client_go
+  [ -x "$out/helm" ] && [ "$(cat "$out/helm.kube-version" 2>/dev/null)" = "$major.$minor" ] && return 0
+  step "helm $HELM_VERSION: compiling (Kubernetes $major.$minor)"
+  local ld="-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION"
+  for p in helm.sh/helm/v3/pkg/lint/rules helm.sh/helm/v3/pkg/chartutil; do
+    ld+=" -X $p.k8sVersionMajor=$major -X $p.k8sVersionMinor=$minor"
+  done
+  local w; w=$(mktemp -d); trap 'rm -rf "$w"' RETURN
+  with_heartbeat helm env GOBIN="$w" go install -trimpath -ldflags "$ld" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
+  mv "$w/helm" "$out/helm"
+  echo "$major.$minor" > "$out/helm.kube-version"
 }
 
 started=$SECONDS
