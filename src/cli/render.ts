@@ -8,8 +8,7 @@ import { configuredChecker } from '../health/checker.ts';
 import { toNamespace, toService } from '../kube/convert.ts';
 import type { Namespace, Service } from '../kube/objects.ts';
 import { Metrics } from '../observe/metrics.ts';
-import { detectionOptions, plan, planSettings, type HealthView } from '../reconcile/plan.ts';
-import { detectServices } from '../reconcile/detect-all.ts';
+import { plan, planSettings } from '../reconcile/plan.ts';
 
 import type { OperatorConfig } from '../config/operator-config.ts';
 
@@ -95,9 +94,12 @@ export async function render(options: RenderOptions): Promise<number> {
     options.err(`note: ${TRUST_LABEL}=true on namespace(s) ${[...labelled].sort().join(', ')} is ignored because tenancy.trustLabel is off (as the operator would)\n`);
   }
   const settings = planSettings(config, options.checkHealth && config.health.enabled);
-  const health = settings.healthChecks ? await checkedHealth(input.services, labelled, options) : new HealthBook({ failureThreshold: 1, metrics: new Metrics({ processMetrics: false }) });
+  const health = new HealthBook({ failureThreshold: config.health.failureThreshold, metrics: new Metrics({ processMetrics: false }) });
   const overrides = options.overridesFile ? readFileSync(options.overridesFile, 'utf8') : undefined;
-  const planned = plan({ services: input.services, namespaces: input.namespaces, health, overrides }, settings);
+  const planInput = { services: input.services, namespaces: input.namespaces, health, overrides };
+  // With --check-health, the candidates of a first plan are each checked once, as the operator would check them.
+  if (settings.healthChecks) await checkAll(health, plan(planInput, settings).candidates, configuredChecker(config.health, config.toolsetDefaults), config.health);
+  const planned = plan(planInput, settings);
   for (const r of input.invalid) options.err(`rejected ${r.key}: ${r.reason}: ${r.message}\n`);
   for (const v of planned.verdicts) {
     const key = `${v.namespace}/${v.name}`;
@@ -111,14 +113,4 @@ export async function render(options: RenderOptions): Promise<number> {
   }
   options.out(planned.document.content);
   return 0;
-}
-
-/** With --check-health, each candidate is checked once, as the operator would check it. */
-async function checkedHealth(services: Service[], labelled: ReadonlySet<string>, options: RenderOptions): Promise<HealthView> {
-  const { config } = options;
-  const settings = planSettings(config);
-  const { candidates } = detectServices(services, detectionOptions(settings, () => labelled), config.namespaces.exclude);
-  const book = new HealthBook({ failureThreshold: config.health.failureThreshold, metrics: new Metrics({ processMetrics: false }) });
-  await checkAll(book, candidates, configuredChecker(config.health, config.toolsetDefaults), config.health);
-  return book;
 }

@@ -3,6 +3,7 @@ import { dump, load } from 'js-yaml';
 import { render } from '../../../src/cli/render.ts';
 import { configFromDocument } from '../../../src/config/load.ts';
 import { toolsetFileErrors } from '../../../src/toolset/validate.ts';
+import { HttpTarget } from '../../support/http-target.ts';
 
 interface Rendered {
   code: number;
@@ -85,5 +86,31 @@ describe('render: tenancy as the operator applies it', () => {
   it('tenancy.trustedNamespaces from --config trusts the namespace', async () => {
     const r = await renderText(input({}), { tenancy: { trustedNamespaces: ['monitoring'] } });
     expect(r.out).toContain('prometheus/metrics');
+  });
+});
+
+describe('render --check-health', () => {
+  it('checks each candidate once, as the operator would, and writes only the healthy one', async () => {
+    const up = await HttpTarget.start('healthy');
+    const down = await HttpTarget.start({ status: 503 });
+    try {
+      const docs = [
+        svc('team-a', 'up', optIn('custom', { 'kubernaut.io/toolset-endpoint': up.url })),
+        svc('team-a', 'down', optIn('custom', { 'kubernaut.io/toolset-endpoint': down.url })),
+      ];
+      let out = '';
+      let err = '';
+      const code = await render({
+        files: [], config: configFromDocument({ endpoints: { allowedHosts: ['127.0.0.1'] }, tenancy: { trustedNamespaces: ['team-a'] } }, {}), checkHealth: true,
+        stdin: () => docs.map((d) => dump(d)).join('---\n'), out: (t) => void (out += t), err: (t) => void (err += t),
+      });
+      expect(code).toBe(0);
+      expect(Object.keys((load(out) as { toolsets: object }).toolsets)).toEqual(['custom/team-a/up']);
+      expect(err).toMatch(/^unhealthy team-a\/down: .*HTTP 503/m);
+      expect([up.hits, down.hits]).toEqual([1, 1]);
+    } finally {
+      await up.close();
+      await down.close();
+    }
   });
 });
