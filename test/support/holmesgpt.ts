@@ -1,6 +1,8 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { freePort } from '../../tools/control-plane/ports.ts';
+import { waitFor } from '../../tools/control-plane/wait.ts';
 
 /** The real HolmesGPT (pinned in tools/holmesgpt/versions.env) reading our files: the consumer checks. */
 const root = join(import.meta.dirname, '../..');
@@ -75,4 +77,57 @@ export async function holmesLoadSequence(files: string[], scratch: string, prere
 export async function holmesParseMany(files: string[], listFile: string): Promise<Parsed[]> {
   writeFileSync(listFile, JSON.stringify(files));
   return JSON.parse(await runPython('load_many.py', [listFile])) as Parsed[];
+}
+
+/** What the consumer server's executor holds: the toolsets the file names, by status. */
+export interface ServedToolsets {
+  pid: number;
+  toolsets: Record<string, string>;
+}
+
+/**
+ * A long-running HolmesGPT (test/consumer/holmes_server.py): HolmesGPT's config and toolset loading with its own
+ * admin app mounted, on loopback, reading `file` the way the in-cluster server reads its mounted ConfigMap.
+ */
+export class HolmesServer {
+  readonly #child: ChildProcess;
+  readonly #url: string;
+  #log = '';
+
+  private constructor(child: ChildProcess, port: number) {
+    this.#child = child;
+    this.#url = `http://127.0.0.1:${port}`;
+    child.stderr?.on('data', (c: Buffer) => (this.#log = (this.#log + c.toString()).slice(-4000)));
+  }
+
+  static async start(file: string): Promise<HolmesServer> {
+    const port = await freePort();
+    const child = spawn(holmesPython(), [join(root, 'test/consumer/holmes_server.py'), file, String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const server = new HolmesServer(child, port);
+    // HolmesGPT's import and first load take seconds, longer on a busy machine.
+    await waitFor(async () => {
+      if (child.exitCode !== null) throw new Error(`holmes_server.py exited ${child.exitCode}: ${server.#log}`);
+      return (await server.toolsets().catch(() => undefined)) ? true : undefined;
+    }, { timeoutMs: 120_000, intervalMs: 250, describe: () => `holmes_server.py to serve /toolsets; its log:\n${server.#log}` });
+    return server;
+  }
+
+  async toolsets(): Promise<ServedToolsets> {
+    const res = await fetch(`${this.#url}/toolsets`);
+    if (!res.ok) throw new Error(`GET /toolsets: HTTP ${res.status}`);
+    return (await res.json()) as ServedToolsets;
+  }
+
+  /** HolmesGPT's own admin endpoint: re-reads the file and rebuilds the server's executor. */
+  async reload(): Promise<{ status: number; body: { status?: string; counts?: Record<string, number> } }> {
+    const res = await fetch(`${this.#url}/api/admin/reload/toolsets`, { method: 'POST' });
+    return { status: res.status, body: (await res.json()) as { status?: string; counts?: Record<string, number> } };
+  }
+
+  async stop(): Promise<void> {
+    if (this.#child.exitCode !== null) return;
+    const exited = new Promise((resolve) => this.#child.once('exit', resolve));
+    this.#child.kill('SIGTERM');
+    await exited;
+  }
 }

@@ -1,0 +1,62 @@
+#!/usr/bin/env python3
+"""A long-running HolmesGPT consumer: HolmesGPT's own config, toolset loading and admin reload API, no model.
+
+Usage: holmes_server.py TOOLSET_PATH PORT
+
+The holmesgpt 0.45.0 wheel ships no server.py (the HTTP server lives in HolmesGPT's repository and image, not in
+the package), so this process assembles what that server does at start-up and on a reload from the wheel's parts:
+
+    Config.load_from_env()                      the toolset file from CUSTOM_TOOLSET_LOCATION, as in-cluster
+    config.create_server_tool_executor(dal)     the server's cached executor (prerequisite checks run here)
+    holmes.admin.admin_api.init_admin_app(app, config, dal)
+        POST /api/admin/reload/toolsets         config.reload_toolsets() + a new server executor (admin_api.py:48-71)
+
+and adds one read-only route for tests:
+
+    GET /toolsets   {"pid": N, "toolsets": {"<name>": "enabled|failed|disabled"}}  (the file's, and any non-built-in)
+
+Listens on 127.0.0.1 only. Run it with the venv python from tools/holmesgpt/setup.sh. The environment is isolated
+the way load_toolsets.py isolates it (no ~/.holmes, no Robusta platform, no model download).
+"""
+
+import os
+import sys
+
+from load_toolsets import _isolate_environment, _names_in_file
+
+
+def main() -> int:
+    if len(sys.argv) != 3:
+        print(__doc__, file=sys.stderr)
+        return 2
+    path, port = os.path.abspath(sys.argv[1]), int(sys.argv[2])
+    import tempfile
+
+    _isolate_environment(path, tempfile.mkdtemp(prefix="holmes-server-"))
+
+    import uvicorn
+    from fastapi import FastAPI
+
+    from holmes.admin.admin_api import init_admin_app
+    from holmes.config import Config
+
+    config = Config.load_from_env()
+    app = FastAPI()
+    init_admin_app(app, config, config.dal)
+
+    @app.get("/toolsets")
+    def toolsets() -> dict:
+        # The server's cached executor: the one the admin reload replaces, and the one a chat request would use.
+        executor = config.create_server_tool_executor(config.dal)
+        names, _ = _names_in_file(path)
+        # The file's entries, and any other toolset that is not a built-in (one a reload failed to drop).
+        kept = [t for t in executor.toolsets if t.name in names or (t.type is not None and t.type.value != "built-in")]
+        return {"pid": os.getpid(), "toolsets": {t.name: t.status.value for t in kept}}
+
+    config.create_server_tool_executor(config.dal)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

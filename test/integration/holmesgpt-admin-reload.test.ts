@@ -1,0 +1,73 @@
+// A running HolmesGPT picks up what the operator writes through its own admin API (holmes/admin/admin_api.py),
+// without a restart: the in-place alternative to `reload.deployment` rolling the consumer (issue #13 item 4).
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import type { CoreV1Api } from '@kubernetes/client-node';
+import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HolmesServer, holmesPython } from '../support/holmesgpt.ts';
+import { HttpTarget } from '../support/http-target.ts';
+import { fixtureApi, freshNamespace } from '../support/kube.ts';
+import { outputWhere, startOperator, testConfig, type RunningOperator } from '../support/operator-harness.ts';
+import { createServices } from '../support/services.ts';
+
+const work = mkdtempSync(join(tmpdir(), 'kubernaut-admin-reload-'));
+const mounted = join(work, 'custom_toolset.yaml');
+
+/** Replaces the file the way the kubelet updates a ConfigMap volume: the new content appears whole, by a rename. */
+function mount(text: string): void {
+  writeFileSync(`${mounted}.new`, text);
+  renameSync(`${mounted}.new`, mounted);
+}
+
+describe('HolmesGPT 0.45.0 admin reload', () => {
+  let core: CoreV1Api;
+  let target: HttpTarget;
+  let running: RunningOperator | undefined;
+  let server: HolmesServer | undefined;
+
+  beforeAll(async () => {
+    holmesPython();
+    core = fixtureApi().core;
+    target = await HttpTarget.start('healthy');
+  }, 660_000);
+  afterEach(async () => {
+    await server?.stop();
+    await running?.stop();
+  });
+  afterAll(async () => target.close());
+
+  it('swaps in each new file the operator writes, with no restart; the new file alone changes nothing', async () => {
+    const ns = await freshNamespace(core, 'admin-reload');
+    running = await startOperator(testConfig(ns));
+    const [a, b] = [`custom/${ns}/orders`, `custom/${ns}/billing`];
+    await createServices(core, ns, [{ name: 'orders', type: 'custom', endpoint: target.url }]);
+    mount((await outputWhere(core, ns, (o) => a in o.toolsets, a)).text);
+    server = await HolmesServer.start(mounted);
+    const first = await server.toolsets();
+    expect(first.toolsets).toEqual({ [a]: 'enabled' });
+
+    const changes: { what: string; apply: () => Promise<unknown>; written: (names: string[]) => boolean; served: Record<string, string> }[] = [
+      {
+        what: 'a second Service', apply: () => createServices(core, ns, [{ name: 'billing', type: 'custom', endpoint: target.url }]),
+        written: (names) => names.includes(b), served: { [a]: 'enabled', [b]: 'enabled' },
+      },
+      {
+        what: 'the first Service deleted', apply: () => core.deleteNamespacedService({ namespace: ns, name: 'orders' }),
+        written: (names) => !names.includes(a), served: { [b]: 'enabled' },
+      },
+    ];
+    let before = first.toolsets;
+    for (const change of changes) {
+      await change.apply();
+      mount((await outputWhere(core, ns, (o) => change.written(Object.keys(o.toolsets)), change.what)).text);
+      // HolmesGPT does not watch the file: until told, it serves what it loaded.
+      expect({ change: change.what, served: (await server.toolsets()).toolsets }).toEqual({ change: change.what, served: before });
+      const reloaded = await server.reload();
+      expect(reloaded).toMatchObject({ status: 200, body: { status: 'ok' } });
+      const now = await server.toolsets();
+      expect({ change: change.what, served: now.toolsets, pid: now.pid }).toEqual({ change: change.what, served: change.served, pid: first.pid });
+      before = now.toolsets;
+    }
+  }, 300_000);
+});
