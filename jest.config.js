@@ -1,12 +1,15 @@
 import { createDefaultEsmPreset } from 'ts-jest';
 
-const esm = {
+export const esm = {
   ...createDefaultEsmPreset({ tsconfig: 'tsconfig.test.json' }),
   // Sources import siblings as './x.ts'; ts-jest rewrites that to './x.js', which must resolve back to the .ts file.
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
 };
 
-/** Unit tests need nothing running; integration tests share one real control plane started by globalSetup. */
+/**
+ * Unit tests need nothing running; integration tests share one real control plane started by globalSetup. The
+ * end-to-end suite on a real node has its own configuration (jest.e2e.config.js), so `npm test` never runs it.
+ */
 export default {
   projects: [
     {
@@ -28,4 +31,9 @@ export default {
   ],
   reporters: ['default', ['<rootDir>/test/support/summary-reporter.js', {}]],
   testTimeout: 60_000,
+  // Used by `npm run coverage` (one suite at a time, so each suite's coverage is its own). V8's coverage needs no
+  // instrumentation, so ESM runs unchanged.
+  coverageProvider: 'v8',
+  collectCoverageFrom: ['src/**/*.ts', 'operators/**/*.ts', '!**/*.test.ts'],
+  coverageReporters: ['text-summary', 'json-summary'],
 };

@@ -49,8 +49,12 @@ export function nodeServingSans(serviceIp: string): string[] {
     `DNS:kubernetes.default.svc.${CLUSTER_DOMAIN}`];
 }
 
-/** The controllers a node needs on top of the control plane's own (taints, Deployments, Services' endpoints). */
-export const NODE_CONTROLLERS = ['node-lifecycle-controller', 'taint-eviction-controller', 'endpointslice-controller',
+/**
+ * The controllers a node needs on top of the control plane's own (taints, Deployments, Services' endpoints). The
+ * endpoints controller too: kube-apiserver's Service proxy (/api/v1/namespaces/NS/services/NAME/proxy) still
+ * resolves a Service through its Endpoints object and answers "services NAME not found" without one.
+ */
+export const NODE_CONTROLLERS = ['node-lifecycle-controller', 'taint-eviction-controller', 'endpoints-controller', 'endpointslice-controller',
   'endpointslice-mirroring-controller', 'replicaset-controller', 'deployment-controller', 'pod-garbage-collector-controller'];
 
 /** kube-apiserver flags a node needs, replacing the loopback-only ones. */
