@@ -15,6 +15,9 @@ import { createServices } from '../support/services.ts';
 import { holmesLoad, holmesPython } from '../support/holmesgpt.ts';
 
 const root = join(import.meta.dirname, '../..');
+/** A HolmesGPT load (Python import, then prerequisite checks up to its 20 s deadline) took ~27 s per test in a full
+ * run under stress-ng, over 60 s with more load besides: the hang guard is generous, not a speed bound. */
+const HOLMES_TEST_TIMEOUT_MS = 180_000;
 const work = mkdtempSync(join(tmpdir(), 'kubernaut-holmes-'));
 
 describe('HolmesGPT loads what the operator writes', () => {
@@ -82,7 +85,7 @@ describe('HolmesGPT loads what the operator writes', () => {
       'grafana/tempo': 'enabled', [`jaeger/${ns}/jaeger`]: 'enabled', 'kubernetes/logs': 'disabled', 'prometheus/metrics': 'enabled',
     });
     expect(loaded.toolsets[`jaeger/${ns}/jaeger`]?.tools).toEqual([`jaeger_${ns.replaceAll('-', '_')}_jaeger_request`]);
-  });
+  }, HOLMES_TEST_TIMEOUT_MS);
 
   it('mimir (under its /prometheus prefix) and victorialogs are written as HolmesGPT built-ins that it enables', async () => {
     await running?.stop();
@@ -105,14 +108,14 @@ describe('HolmesGPT loads what the operator writes', () => {
     const loaded = await holmesLoad(file);
     expect(loaded.invalid).toEqual([]);
     expect({ prometheus: loaded.toolsets['prometheus/metrics']?.status, victorialogs: loaded.toolsets.victorialogs?.status }).toEqual({ prometheus: 'enabled', victorialogs: 'enabled' });
-  });
+  }, HOLMES_TEST_TIMEOUT_MS);
 
   it('the other side: had a dead target been written, HolmesGPT would have failed it', async () => {
     const file = join(work, 'with-dead-target.yaml');
     writeFileSync(file, 'toolsets:\n  elasticsearch/data:\n    enabled: true\n    config:\n      api_url: http://127.0.0.1:1\n');
     const loaded = await holmesLoad(file);
     expect(loaded.toolsets['elasticsearch/data']?.status).toBe('failed');
-  });
+  }, HOLMES_TEST_TIMEOUT_MS);
 
   it('the placeholder written when nothing is healthy loads (an empty toolsets map would not)', async () => {
     const placeholder = join(work, 'placeholder.yaml');
@@ -123,5 +126,5 @@ describe('HolmesGPT loads what the operator writes', () => {
     const empty = join(work, 'empty.yaml');
     writeFileSync(empty, 'toolsets: {}\n');
     expect((await holmesLoad(empty)).load_error).toMatch(/No 'toolsets' or 'mcp_servers' key found/);
-  });
+  }, HOLMES_TEST_TIMEOUT_MS);
 });
