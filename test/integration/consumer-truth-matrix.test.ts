@@ -26,8 +26,12 @@ const work = mkdtempSync(join(tmpdir(), 'kubernaut-truth-'));
 const TYPES: ShortType[] = ['prometheus', 'thanos', 'victoriametrics', 'mimir', 'grafana', 'loki', 'victorialogs', 'tempo', 'elasticsearch', 'jaeger', 'custom'];
 /** One HolmesGPT file holds one entry per built-in name, so the Prometheus-compatible types get files of their own. */
 const FILES: ShortType[][] = [['prometheus', 'grafana', 'loki', 'victorialogs', 'tempo', 'elasticsearch', 'jaeger', 'custom'], ['thanos'], ['victoriametrics'], ['mimir']];
-/** HolmesGPT's check budget in this test (20 s in production): a hanging backend fails either way, only sooner. */
-const PREREQ_SECONDS = 5;
+/**
+ * HolmesGPT's check budget, its production default. A shorter one made HolmesGPT fail a healthy backend (and pass
+ * nothing it should not) on a loaded machine: the matrix would then compare load, not behaviour. Hanging backends cut
+ * their connections after 8 s, so they fail within it either way.
+ */
+const PREREQ_SECONDS = 20;
 /**
  * HolmesGPT's Grafana check (api/dashboards/tags) turns HTTP and connection errors into a result it ignores
  * (grafana/toolset_grafana.py:192-199, :264-284): it enables a Grafana that answers 401 or 503, or is not even HTTP.

@@ -55,7 +55,7 @@ describe('scale and recovery', () => {
     expect(Object.keys(out.toolsets).sort()).toEqual(names.map((n) => `custom/${ns}/${n}`));
     expect(target.hits - hitsBefore).toBeGreaterThanOrEqual(count);
     expect(running.operator.status().services.filter((s) => s.verdict === 'included')).toHaveLength(count);
-  }, 180_000);
+  }, 360_000);
 
   it('keeps retrying while it may not list Services, reports it, and recovers once RBAC allows it', async () => {
     const ns = await freshNamespace(core, 'rbac');
@@ -64,11 +64,13 @@ describe('scale and recovery', () => {
     await core.createNamespacedService({ namespace: ns, body: annotatedService(ns, { name: 'prometheus', type: 'prometheus', endpoint: target.url }) });
 
     const metrics = new Metrics({ processMetrics: false });
+    // The production check timeout: this test is about RBAC, and 1 s can expire on a loaded machine.
+    const config = testConfig(ns, { health: { timeoutMs: 5_000 } });
     const operator = new ToolsetController({
-      kube: ClientNodeKube.fromFile(kubeconfig), config: testConfig(ns), metrics, log: createLogger({ silent: process.env.KUBERNAUT_TEST_LOGS !== '1', pretty: true }),
+      kube: ClientNodeKube.fromFile(kubeconfig), config, metrics, log: createLogger({ silent: process.env.KUBERNAUT_TEST_LOGS !== '1', pretty: true }),
     });
     const started = operator.start();
-    running = { operator, metrics, config: testConfig(ns), stop: () => operator.stop() };
+    running = { operator, metrics, config, stop: () => operator.stop() };
     await metricReaching(metrics, 'kubernaut_toolset_watch_errors_total', { resource: 'services', status: '403' }, (v) => v >= 2, 15_000);
     expect(operator.ready).toBe(false);
 
@@ -87,7 +89,7 @@ describe('scale and recovery', () => {
       subjects: [{ kind: 'ServiceAccount', name: 'operator', namespace: ns }],
     } });
     await started;
-    const out = await outputWhere(core, ns, (o) => 'prometheus/metrics' in o.toolsets, 'prometheus/metrics after the grant');
+    const out = await outputWhere(core, ns, (o) => 'prometheus/metrics' in o.toolsets, 'prometheus/metrics after the grant', 30_000);
     expect(out.toolsets['prometheus/metrics']).toEqual({ enabled: true, config: { prometheus_url: target.url } });
     expect(operator.ready).toBe(true);
   });
