@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { existsSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { DEFAULT_FILE_HASH_PORT, serveFileHash } from './cli/file-hash.ts';
 import { render } from './cli/render.ts';
 import { run } from './cli/run.ts';
 import { readFileOrStdin, validate } from './cli/validate.ts';
@@ -35,6 +36,7 @@ Commands:
   run        run the operator (current kubeconfig, or the in-cluster ServiceAccount)
   render     offline: Service manifests (files or stdin) in, the toolset file the operator would write out
   validate   check a HolmesGPT custom toolset file against the schema
+  file-hash  the sidecar of reload.inPlace: serves the sha256 of HolmesGPT's mounted toolset file
   version    print the version, git commit and build date (also --version, -v)
 
 kubernaut-toolset <command> --help describes each command.
@@ -77,6 +79,16 @@ ${EXIT_CODES}
 Checks a HolmesGPT custom toolset file (toolsets: / mcp_servers:) against the schema kubernaut-toolset writes
 with. Prints "valid" and exits 0, or lists every problem and exits 1.
 `,
+  'file-hash': `Usage: kubernaut-toolset file-hash --file PATH [--port PORT] [--address ADDRESS]
+
+Runs in each HolmesGPT pod beside HolmesGPT when the operator reloads it in place (reload.inPlace), with the same
+toolset ConfigMap volume mounted. GET / answers {"file", "sha256", "bytes"} of the file as it is now, or 503 when
+it cannot be read; the operator asks HolmesGPT to reload only once the new file is there. Runs until SIGTERM.
+
+  --file PATH         the mounted toolset file, e.g. /etc/holmes/config/custom_toolset.yaml
+  --port PORT         default ${DEFAULT_FILE_HASH_PORT} (the operator's reload.hashPort)
+  --address ADDRESS   default 0.0.0.0 (the operator calls the pod's IP)
+`,
   version: 'Usage: kubernaut-toolset version (or --version, -v)\n\nPrints the version, the git commit and the build date stamped by `npm run build`.\n',
 };
 
@@ -89,6 +101,7 @@ const commandOptions: Record<string, ParseArgsConfig['options']> = {
   run: { config: { type: 'string' }, kubeconfig: { type: 'string' }, 'log-level': { type: 'string' }, 'log-format': { type: 'string' }, ...settingOptions },
   render: { config: { type: 'string' }, 'check-health': { type: 'boolean' }, overrides: { type: 'string' }, ...settingOptions },
   validate: {},
+  'file-hash': { file: { type: 'string' }, port: { type: 'string' }, address: { type: 'string' } },
   version: {},
 };
 
@@ -150,6 +163,16 @@ async function main(argv: string[]): Promise<number> {
       }
       const write = (stream: NodeJS.WriteStream) => (text: string) => void stream.write(text);
       return validate(positionals[0] ?? '-', readFileOrStdin, write(process.stdout), write(process.stderr));
+    }
+    case 'file-hash': {
+      const port = Number(str('port') ?? DEFAULT_FILE_HASH_PORT);
+      const file = str('file');
+      if (!file || positionals.length > 0 || !Number.isInteger(port) || port < 1 || port > 65535) {
+        const problem = !file ? '--file is required' : positionals.length > 0 ? `unexpected argument ${JSON.stringify(positionals[0])}` : `--port ${JSON.stringify(str('port'))} is not a port (1-65535)`;
+        process.stderr.write(`kubernaut-toolset file-hash: ${problem}\n\n${help['file-hash'] ?? ''}`);
+        return 2;
+      }
+      return serveFileHash({ file, port, address: str('address') ?? '0.0.0.0', log: (line) => void process.stderr.write(`${line}\n`) });
     }
     case 'render': {
       const config = loadConfig({ ...(str('config') ? { file: str('config') } : {}), flags: settingFlags(values) });

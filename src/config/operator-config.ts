@@ -66,6 +66,10 @@ export interface OperatorConfig {
   reload: {
     /** The consumer's Deployment ("name" in the output namespace, or "namespace/name"); empty: no reload. */
     deployment: string;
+    inPlace: boolean;
+    adminPort: number;
+    hashPort: number;
+    confirmTimeoutMs: number;
   };
 }
 

@@ -15,8 +15,8 @@ import {
 import { randomBytes } from 'node:crypto';
 import type { ApplyOptions, KubeClient, ServiceScope } from './client.ts';
 import { toKubeApiError } from './errors.ts';
-import { toConfigMap, toNamespace, toService } from './convert.ts';
-import type { ConfigMap, ConfigMapApply, EventRecord, Lease, Namespace, Service } from './objects.ts';
+import { labelSelectorText, toConfigMap, toConsumerPod, toNamespace, toService } from './convert.ts';
+import type { ConfigMap, ConfigMapApply, ConsumerPod, EventRecord, Lease, Namespace, Service } from './objects.ts';
 import { listWatchSource, PAGE_SIZE } from './list-watch-source.ts';
 import { Reflector } from './reflector.ts';
 import { shareDispatcher } from './shared-dispatcher.ts';
@@ -188,6 +188,33 @@ export class ClientNodeKube implements KubeClient {
       );
     } catch (error) {
       throw toKubeApiError(`patch Deployment ${namespace}/${deployment}`, error);
+    }
+  }
+
+  async listDeploymentPods(namespace: string, deployment: string): Promise<ConsumerPod[] | undefined> {
+    let selector: string;
+    try {
+      selector = labelSelectorText((await this.#apps.readNamespacedDeployment({ namespace, name: deployment })).spec?.selector);
+    } catch (error) {
+      const e = toKubeApiError(`get Deployment ${namespace}/${deployment}`, error);
+      if (e.notFound) return undefined;
+      throw e;
+    }
+    try {
+      return (await this.#core.listNamespacedPod({ namespace, labelSelector: selector })).items.map(toConsumerPod);
+    } catch (error) {
+      throw toKubeApiError(`list pods of Deployment ${namespace}/${deployment}`, error);
+    }
+  }
+
+  async annotatePod(namespace: string, pod: string, annotations: Record<string, string>): Promise<void> {
+    try {
+      await this.#core.patchNamespacedPod(
+        { namespace, name: pod, body: { metadata: { annotations } } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+    } catch (error) {
+      throw toKubeApiError(`patch Pod ${namespace}/${pod}`, error);
     }
   }
 

@@ -1,4 +1,4 @@
-import type { ConfigMap, ConfigMapApply, EventRecord, Lease, Namespace, Service } from './objects.ts';
+import type { ConfigMap, ConfigMapApply, ConsumerPod, EventRecord, Lease, Namespace, Service } from './objects.ts';
 import type { Reflector } from './reflector.ts';
 
 export interface ServiceScope {
@@ -41,4 +41,8 @@ export interface KubeClient {
   getPodTemplateAnnotations(namespace: string, deployment: string): Promise<Record<string, string> | undefined>;
   /** Merges annotations into a Deployment's pod template, which rolls its pods. */
   annotatePodTemplate(namespace: string, deployment: string, annotations: Record<string, string>): Promise<void>;
+  /** The pods a Deployment's selector selects, or undefined when there is no such Deployment. */
+  listDeploymentPods(namespace: string, deployment: string): Promise<ConsumerPod[] | undefined>;
+  /** Merges annotations into one pod's metadata (the kubelet syncs the pod, and with it its volumes). */
+  annotatePod(namespace: string, pod: string, annotations: Record<string, string>): Promise<void>;
 }

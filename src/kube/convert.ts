@@ -1,5 +1,5 @@
-import type { V1ConfigMap, V1ObjectMeta, V1Service } from '@kubernetes/client-node';
-import type { ConfigMap, Namespace, ObjectMeta, Service } from './objects.ts';
+import type { V1ConfigMap, V1LabelSelector, V1ObjectMeta, V1Pod, V1Service } from '@kubernetes/client-node';
+import type { ConfigMap, ConsumerPod, Namespace, ObjectMeta, Service } from './objects.ts';
 
 // Type-only imports: converting manifests (the offline render command) loads no client at run time.
 
@@ -46,4 +46,25 @@ export function toConfigMap(raw: unknown): ConfigMap {
 
 export function toNamespace(raw: unknown): Namespace {
   return { metadata: toMeta((raw as { metadata?: V1ObjectMeta }).metadata) };
+}
+
+export function toConsumerPod(pod: V1Pod): ConsumerPod {
+  const meta = toMeta(pod.metadata);
+  const ready = pod.metadata?.deletionTimestamp === undefined && pod.status?.phase === 'Running' &&
+    (pod.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+  const ip = pod.status?.podIP;
+  return { name: meta.name, namespace: meta.namespace, uid: meta.uid, ready, annotations: meta.annotations, ...(ip ? { ip } : {}) };
+}
+
+/** A Deployment's selector as a list selector; a Deployment without one would select every pod, so that is refused. */
+export function labelSelectorText(selector: V1LabelSelector | undefined): string {
+  const terms = Object.entries(selector?.matchLabels ?? {}).map(([key, value]) => `${key}=${value}`);
+  for (const { key, operator, values = [] } of selector?.matchExpressions ?? []) {
+    if (operator === 'In' || operator === 'NotIn') terms.push(`${key} ${operator.toLowerCase()} (${values.join(',')})`);
+    else if (operator === 'Exists') terms.push(key);
+    else if (operator === 'DoesNotExist') terms.push(`!${key}`);
+    else throw new Error(`unsupported label selector operator ${JSON.stringify(operator)}`);
+  }
+  if (terms.length === 0) throw new Error('the Deployment has an empty selector');
+  return terms.join(',');
 }

@@ -83,3 +83,15 @@ export interface EventRecord {
 export function objectKey(meta: Pick<ObjectMeta, 'namespace' | 'name'>): string {
   return `${meta.namespace}/${meta.name}`;
 }
+
+/** A pod of the consumer Deployment, as the in-place reload needs it. */
+export interface ConsumerPod {
+  name: string;
+  namespace: string;
+  uid: string;
+  /** Absent until the pod has a network. */
+  ip?: string;
+  /** Running, not terminating, and its Ready condition is True. */
+  ready: boolean;
+  annotations: Record<string, string>;
+}

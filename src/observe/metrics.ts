@@ -65,6 +65,14 @@ export class Metrics {
     name: `${PREFIX}reload_stamps_total`, help: 'Stamps of the content hash on the consumer Deployment, by result (stamped, unchanged, missing, error).',
     labelNames: ['result'] as const, registers: [this.registry],
   });
+  readonly inPlaceReloads = new Counter({
+    name: `${PREFIX}in_place_reloads_total`, help: 'In-place reloads of the consumer pods (reload.inPlace), by result (reloaded, unchanged, missing, failed: the Deployment was rolled instead, error).',
+    labelNames: ['result'] as const, registers: [this.registry],
+  });
+  readonly inPlaceReloadDuration = new Histogram({
+    name: `${PREFIX}in_place_reload_duration_seconds`, help: 'From asking the consumer pods for new content to all of them serving it (pod sync, file confirmed, admin reload).',
+    buckets: [0.25, 0.5, 1, 2, 3, 5, 10, 20, 30, 60], registers: [this.registry],
+  });
   readonly eventsDropped = new Counter({
     name: `${PREFIX}events_dropped_total`, help: 'Kubernetes Events not recorded because too many were waiting.', registers: [this.registry],
   });

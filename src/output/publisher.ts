@@ -8,12 +8,16 @@ import type { OutputDocument } from '../reconcile/output-document.ts';
 import type { OutputStatus } from '../reconcile/status.ts';
 import { ConfigMapWriter, type WriteOutcome } from './configmap-writer.ts';
 import { missingNamespace } from './missing-namespace.ts';
+import { fetchConsumerHttp } from './consumer-http.ts';
+import { InPlaceReloader, type InPlaceResult } from './in-place-reloader.ts';
 import { ReloadStamper } from './reload-stamper.ts';
 
 export interface PublisherDeps {
   writer: ConfigMapWriter;
   /** Rolls the consumer when the content changed (reload.deployment). */
   reload?: ReloadStamper;
+  /** Reloads the consumer's pods in place (reload.inPlace); the stamper rolls the Deployment when that fails. */
+  inPlace?: InPlaceReloader;
   events: EventRecorder;
   metrics: Metrics;
   log: Logger;
@@ -38,6 +42,7 @@ export class OutputPublisher {
     this.#deps = deps;
     const { namespace, name, key } = deps.writer.target;
     this.#status = { namespace, name, key };
+    deps.inPlace?.outcomes.subscribe((outcome) => void this.#reloadedInPlace(outcome));
   }
 
   get status(): OutputStatus {
@@ -82,7 +87,9 @@ export class OutputPublisher {
     const changed = outcome.result !== 'unchanged';
     this.#status = { ...status, hash, bytes, ...(changed || !status.lastWrite ? { lastWrite: { result: outcome.result, at } } : {}) };
     if (changed) this.#reloadOwed = true;
-    if (this.#reloadOwed && !outcome.dryRun) await this.#stamp(hash, regarding);
+    // In place, every publish asks: the reloader itself skips pods already at the hash, and looks again now and then.
+    if (this.#deps.inPlace && !outcome.dryRun) this.#deps.inPlace.request(hash);
+    else if (this.#reloadOwed && !outcome.dryRun) await this.#stamp(hash, regarding);
     if (!changed) return outcome;
     if (firstEventAt !== undefined) metrics.eventToApplied.observe((Date.now() - firstEventAt) / 1000);
     const count = Object.keys(document.toolsets).length;
@@ -109,6 +116,40 @@ export class OutputPublisher {
     this.#status = { ...this.#status, problem };
     const topic = reason === 'OverridesInvalid' ? 'OverridesInvalid' : 'WriteProblem';
     this.#deps.events.report(outputEventKey(topic), { regarding, type: 'Warning', reason, message: problem });
+  }
+
+  async #reloadedInPlace(outcome: InPlaceResult): Promise<void> {
+    const { inPlace, metrics, events, log } = this.#deps;
+    if (!inPlace || outcome.result === 'skipped') return;
+    metrics.inPlaceReloads.inc({ result: outcome.result });
+    const target = `${inPlace.namespace}/${inPlace.deployment}`;
+    const regarding = this.#reference(undefined);
+    const report = (type: 'Normal' | 'Warning', reason: string, message: string) =>
+      events.report(outputEventKey('Reload'), { regarding, type, reason, message });
+    const short = outcome.hash.slice(0, 12);
+    switch (outcome.result) {
+      case 'reloaded':
+        metrics.inPlaceReloadDuration.observe(outcome.seconds);
+        log.info('consumer reloaded in place', { deployment: target, hash: outcome.hash, pods: outcome.pods, seconds: outcome.seconds });
+        report('Normal', 'ConsumerReloaded', `${outcome.pods.length} pod(s) of Deployment ${target} reloaded in place for sha256 ${short}`);
+        return;
+      case 'missing':
+        report('Warning', 'ReloadTargetMissing', `reload.deployment ${target} does not exist`);
+        return;
+      case 'error':
+        log.warn('could not list the consumer pods; will retry', { deployment: target, error: outcome.message });
+        report('Warning', 'ReloadFailed', outcome.message);
+        return;
+      case 'failed': {
+        const message = `in-place reload of Deployment ${target} failed, rolling it instead: ${outcome.failures.join('; ')}`;
+        log.warn('in-place reload failed; rolling the consumer Deployment', { deployment: target, hash: outcome.hash, failures: outcome.failures, reloaded: outcome.reloaded });
+        report('Warning', 'InPlaceReloadFailed', message);
+        this.#reloadOwed = true;
+        await this.#stamp(outcome.hash, regarding);
+        return;
+      }
+      default:
+    }
   }
 
   async #stamp(hash: string, regarding: ObjectReference): Promise<void> {
@@ -138,9 +179,12 @@ export class OutputPublisher {
 /** The publisher the configuration asks for: the output ConfigMap, dry run or not, and the consumer to roll. */
 export function publisherFor(kube: KubeClient, config: OperatorConfig, deps: Omit<PublisherDeps, 'writer' | 'reload'>): OutputPublisher {
   const writer = new ConfigMapWriter(kube, { ...config.output, dryRun: config.dryRun });
-  const target = config.reload.deployment;
+  const { deployment: target, inPlace, adminPort, hashPort, confirmTimeoutMs } = config.reload;
   if (!target) return new OutputPublisher({ writer, ...deps });
   // reload.deployment is "name" (in the output namespace) or "namespace/name".
-  const [namespace, name] = target.includes('/') ? target.split('/', 2) : [config.output.namespace, target];
-  return new OutputPublisher({ writer, reload: new ReloadStamper(kube, namespace ?? config.output.namespace, name ?? target), ...deps });
+  const [namespace = config.output.namespace, deployment = target] = target.includes('/') ? target.split('/', 2) : [config.output.namespace, target];
+  const reload = new ReloadStamper(kube, namespace, deployment);
+  if (!inPlace) return new OutputPublisher({ writer, reload, ...deps });
+  const reloader = new InPlaceReloader({ kube, http: fetchConsumerHttp, namespace, deployment, adminPort, hashPort, confirmTimeoutMs });
+  return new OutputPublisher({ writer, reload, inPlace: reloader, ...deps });
 }

@@ -90,6 +90,15 @@ describe('helm chart', () => {
     expect(chartConfig(m)).toMatchObject({ reload: { deployment: 'holmes/holmesgpt' } });
     expect(find(template('reload.deployment=holmesgpt'), 'Role', 'kt-kubernaut-toolset-reload', 'kubernaut-system')).toBeDefined();
     expect(find(template(), 'Role', 'kt-kubernaut-toolset-reload')).toBeUndefined();
+    // In place: the pods of that namespace too (listed by the Deployment's selector, annotated), and the egress to them.
+    const inPlace = template('reload.deployment=holmes/holmesgpt', 'reload.inPlace=true', 'reload.adminPort=8000', 'networkPolicy.enabled=true');
+    expect(find(inPlace, 'Role', 'kt-kubernaut-toolset-reload', 'holmes')?.rules).toEqual([
+      { apiGroups: ['apps'], resources: ['deployments'], resourceNames: ['holmesgpt'], verbs: ['get', 'patch'] },
+      { apiGroups: [''], resources: ['pods'], verbs: ['list', 'patch'] },
+    ]);
+    expect(chartConfig(inPlace)).toMatchObject({ reload: { deployment: 'holmes/holmesgpt', inPlace: true, adminPort: 8000, hashPort: 9812, confirmTimeout: '20s' } });
+    expect(find(inPlace, 'NetworkPolicy', 'kt-kubernaut-toolset')?.spec).toMatchObject({ egress: expect.arrayContaining([{ ports: [{ port: 9812 }, { port: 8000 }] }]) });
+    expect(JSON.stringify(find(template('reload.deployment=holmes/holmesgpt', 'networkPolicy.enabled=true'), 'NetworkPolicy', 'kt-kubernaut-toolset'))).not.toContain('9812');
     // Namespaces are read only when the trust label is in use.
     expect(find(template(), 'ClusterRole', 'kt-kubernaut-toolset-namespaces')).toBeUndefined();
     expect(find(template('tenancy.trustLabel=true'), 'ClusterRole', 'kt-kubernaut-toolset-namespaces')?.rules).toEqual([{ apiGroups: [''], resources: ['namespaces'], verbs: ['list', 'watch'] }]);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { CoreV1Api } from '@kubernetes/client-node';
+import { AppsV1Api, PatchStrategy, setHeaderOptions, type CoreV1Api } from '@kubernetes/client-node';
 import { firstValueFrom, filter, take, toArray, type Observable } from 'rxjs';
 import { ClientNodeKube } from '../../src/kube/client-node.ts';
 import type { CacheEvent, Reflector } from '../../src/kube/reflector.ts';
@@ -129,6 +129,38 @@ describe('client-node adapter on the real API server', () => {
       { timeoutMs: 10_000, describe: () => 'the Event to be listed' },
     );
     expect(events[0]).toMatchObject({ type: 'Warning', reason: 'ToolsetRejected', message: 'bad annotation', involvedObject: { kind: 'Service', name: 'evented' } });
+  });
+
+  it("lists a Deployment's pods by its selector, with readiness and IP, and annotates one pod", async () => {
+    const apps = fixtureApi().kc.makeApiClient(AppsV1Api);
+    const labels = { app: 'holmes', tier: 'agent' };
+    await apps.createNamespacedDeployment({ namespace, body: {
+      metadata: { name: 'holmesgpt' },
+      spec: {
+        selector: { matchLabels: { app: 'holmes' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['agent'] }] },
+        template: { metadata: { labels }, spec: { containers: [{ name: 'holmes', image: 'holmes:test' }] } },
+      },
+    } });
+    const pod = (name: string, podLabels: Record<string, string>) =>
+      core.createNamespacedPod({ namespace, body: { metadata: { name, labels: podLabels }, spec: { containers: [{ name: 'holmes', image: 'holmes:test' }] } } });
+    await Promise.all([pod('holmes-a', labels), pod('holmes-b', labels), pod('other', { app: 'holmes', tier: 'web' })]);
+    // No kubelet here: the status a kubelet would report for a running, ready pod.
+    await core.patchNamespacedPodStatus({ namespace, name: 'holmes-a', body: { status: {
+      phase: 'Running', podIP: '10.244.0.7', conditions: [{ type: 'Ready', status: 'True' }],
+    } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+
+    const pods = await kube.listDeploymentPods(namespace, 'holmesgpt');
+    expect(pods?.map(({ name, ready, ip }) => ({ name, ready, ip })).sort((a, b) => a.name.localeCompare(b.name))).toEqual([
+      { name: 'holmes-a', ready: true, ip: '10.244.0.7' },
+      { name: 'holmes-b', ready: false, ip: undefined },
+    ]);
+    await kube.annotatePod(namespace, 'holmes-b', { 'kubernaut.io/toolset-hash': 'abc' });
+    await kube.annotatePod(namespace, 'holmes-b', { 'kubernaut.io/toolset-reloaded': 'abc' });
+    expect((await core.readNamespacedPod({ namespace, name: 'holmes-b' })).metadata?.annotations).toEqual({
+      'kubernaut.io/toolset-hash': 'abc', 'kubernaut.io/toolset-reloaded': 'abc',
+    });
+    expect(await kube.listDeploymentPods(namespace, 'no-such-deployment')).toBeUndefined();
+    await expect(kube.annotatePod(namespace, 'no-such-pod', { a: 'b' })).rejects.toThrow(`patch Pod ${namespace}/no-such-pod: HTTP 404`);
   });
 
   it('reports a failed call with the status and the API server message', async () => {

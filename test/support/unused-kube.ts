@@ -1,5 +1,5 @@
 import type { ApplyOptions, KubeClient, ServiceScope } from '../../src/kube/client.ts';
-import type { ConfigMap, ConfigMapApply, EventRecord, Lease, Namespace, Service } from '../../src/kube/objects.ts';
+import type { ConfigMap, ConfigMapApply, ConsumerPod, EventRecord, Lease, Namespace, Service } from '../../src/kube/objects.ts';
 import type { Reflector } from '../../src/kube/reflector.ts';
 
 const unused = (call: string) => new Error(`${call} is not part of this test's scripted API server`);
@@ -39,5 +39,11 @@ export class UnusedKube implements KubeClient {
   }
   annotatePodTemplate(_namespace: string, _deployment: string, _annotations: Record<string, string>): Promise<void> {
     return Promise.reject(unused('annotatePodTemplate'));
+  }
+  listDeploymentPods(_namespace: string, _deployment: string): Promise<ConsumerPod[] | undefined> {
+    return Promise.reject(unused('listDeploymentPods'));
+  }
+  annotatePod(_namespace: string, _pod: string, _annotations: Record<string, string>): Promise<void> {
+    return Promise.reject(unused('annotatePod'));
   }
 }

@@ -36,7 +36,7 @@ const everything: Everything = {
   watch: { stallTimeoutMs: 180_000 },
   leaderElection: { enabled: false, leaseName: 'holmes', leaseDurationMs: 20_000, renewDeadlineMs: 15_000, retryPeriodMs: 3_000 },
   shutdownTimeoutMs: 45_000,
-  reload: { deployment: 'holmes/holmesgpt' },
+  reload: { deployment: 'holmes/holmesgpt', inPlace: true, adminPort: 8000, hashPort: 9000, confirmTimeoutMs: 7_000 },
 };
 
 const dotted = (path: readonly string[]) => path.join('.');
@@ -102,6 +102,7 @@ describe('defaults come from the schema', () => {
       'health.timeout timeoutMs', 'health.interval intervalMs', 'reconcile.quietWindow quietMs', 'reconcile.maxDelay maxDelayMs',
       'reconcile.resyncInterval resyncMs', 'watch.stallTimeout stallTimeoutMs', 'leaderElection.leaseDuration leaseDurationMs',
       'leaderElection.renewDeadline renewDeadlineMs', 'leaderElection.retryPeriod retryPeriodMs', 'shutdownTimeout shutdownTimeoutMs',
+      'reload.confirmTimeout confirmTimeoutMs',
     ]);
   });
 });

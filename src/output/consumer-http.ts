@@ -1,0 +1,76 @@
+/**
+ * The two HTTP calls of an in-place reload, made to one consumer pod's IP: its file-hash sidecar (what file the
+ * kubelet has put in the pod) and HolmesGPT's admin API (load that file). Bodies are read up to a small bound: a
+ * consumer pod is not a tenant, but a wrong port can be anything.
+ */
+export interface ConsumerHttp {
+  /** The sha256 (hex) of the pod's mounted toolset file, as its file-hash sidecar reports it. */
+  fileHash(ip: string, port: number, timeoutMs: number): Promise<string>;
+  /** POST /api/admin/reload/toolsets; resolves with HolmesGPT's detail ("N toolsets loaded, M enabled, ..."). */
+  reloadToolsets(ip: string, port: number, timeoutMs: number): Promise<string>;
+}
+
+export const ADMIN_RELOAD_PATH = '/api/admin/reload/toolsets';
+const MAX_BODY_BYTES = 64 * 1024;
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+const origin = (ip: string, port: number) => `http://${ip.includes(':') ? `[${ip}]` : ip}:${port}`;
+
+async function call(url: string, init: RequestInit, timeoutMs: number): Promise<{ status: number; body: unknown }> {
+  let response: Response;
+  try {
+    response = await fetch(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
+  } catch (error) {
+    const e = error as Error & { cause?: { code?: string } };
+    const why = e.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (e.cause?.code ?? e.message);
+    throw new Error(`${init.method ?? 'GET'} ${url}: ${why}`, { cause: error });
+  }
+  const text = await readBounded(response);
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // Not JSON: the caller reports the text.
+  }
+  return { status: response.status, body };
+}
+
+async function readBounded(response: Response): Promise<string> {
+  const reader = response.body?.getReader() as ReadableStreamDefaultReader<Uint8Array> | undefined;
+  if (!reader) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_BODY_BYTES) {
+      await reader.cancel();
+      throw new Error(`answer over ${MAX_BODY_BYTES} bytes`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+const field = (body: unknown, name: string): unknown => (body && typeof body === 'object' ? (body as Record<string, unknown>)[name] : undefined);
+const shown = (body: unknown) => JSON.stringify(body).slice(0, 200);
+
+export const fetchConsumerHttp: ConsumerHttp = {
+  async fileHash(ip, port, timeoutMs) {
+    const url = `${origin(ip, port)}/`;
+    const { status, body } = await call(url, { method: 'GET' }, timeoutMs);
+    const sha256 = field(body, 'sha256');
+    if (status !== 200 || typeof sha256 !== 'string' || !SHA256_HEX.test(sha256)) {
+      throw new Error(`GET ${url}: HTTP ${status}, not a file-hash answer: ${shown(body)}`);
+    }
+    return sha256;
+  },
+  async reloadToolsets(ip, port, timeoutMs) {
+    const url = `${origin(ip, port)}${ADMIN_RELOAD_PATH}`;
+    const { status, body } = await call(url, { method: 'POST' }, timeoutMs);
+    if (status !== 200 || field(body, 'status') !== 'ok') throw new Error(`POST ${url}: HTTP ${status}: ${shown(field(body, 'detail') ?? body)}`);
+    const detail = field(body, 'detail');
+    return typeof detail === 'string' ? detail : '';
+  },
+};

@@ -1,0 +1,123 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { defer, Subject, type Observable } from 'rxjs';
+import { oneAtATime } from '../../operators/index.ts';
+import type { KubeClient } from '../kube/client.ts';
+import type { ConsumerPod } from '../kube/objects.ts';
+import type { ConsumerHttp } from './consumer-http.ts';
+import { HASH_ANNOTATION } from './configmap-writer.ts';
+
+/** On a consumer pod: the content hash HolmesGPT in that pod was last reloaded with (written after the reload). */
+export const RELOADED_ANNOTATION = 'kubernaut.io/toolset-reloaded';
+/** With no new content, pods are looked at again at most this often (a pod that became ready since gets its reload). */
+const RECHECK_MS = 30_000;
+const POLL_MS = 100;
+
+export type InPlaceResult =
+  | { result: 'reloaded'; hash: string; pods: string[]; seconds: number }
+  | { result: 'unchanged' | 'skipped'; hash: string }
+  | { result: 'missing'; hash: string }
+  | { result: 'failed'; hash: string; failures: string[]; reloaded: string[] }
+  | { result: 'error'; hash: string; message: string };
+
+export interface InPlaceReloaderDeps {
+  kube: Pick<KubeClient, 'listDeploymentPods' | 'annotatePod'>;
+  http: ConsumerHttp;
+  namespace: string;
+  deployment: string;
+  adminPort: number;
+  hashPort: number;
+  confirmTimeoutMs: number;
+  now?: () => number;
+  pollMs?: number;
+}
+
+/**
+ * Reloads HolmesGPT in the consumer's ready pods without restarting them. Per pod: a pod annotation carrying the
+ * new hash makes the kubelet sync the pod, which refreshes its ConfigMap volume at once (instead of at its periodic
+ * sync, up to a minute or more later); the file-hash sidecar confirms the file holds the new content; then HolmesGPT's
+ * admin API reloads it, and the pod is annotated with the hash it now serves. That annotation is the record: pods
+ * already at the hash are left alone, across operator restarts too.
+ *
+ * Runs off the reconcile path, one at a time; requests that arrive meanwhile fold into one run for the newest hash.
+ * What a run means (Events, metrics, the rollout fallback) is up to whoever subscribes to `outcomes`.
+ */
+export class InPlaceReloader {
+  readonly namespace: string;
+  readonly deployment: string;
+  readonly #deps: InPlaceReloaderDeps;
+  readonly #requests = new Subject<string>();
+  /** One outcome per run; runs happen only while this is subscribed. */
+  readonly outcomes: Observable<InPlaceResult>;
+  readonly #now: () => number;
+  #checked: { hash: string; at: number } | undefined;
+
+  constructor(deps: InPlaceReloaderDeps) {
+    this.#deps = deps;
+    this.namespace = deps.namespace;
+    this.deployment = deps.deployment;
+    this.#now = deps.now ?? Date.now;
+    this.outcomes = this.#requests.pipe(oneAtATime((hash) => defer(() => this.reload(hash))));
+  }
+
+  /** Asks for the consumer to serve `hash`; returns at once. */
+  request(hash: string): void {
+    this.#requests.next(hash);
+  }
+
+  /** One run: every ready pod not yet at `hash` is refreshed, confirmed and reloaded. Never throws. */
+  async reload(hash: string): Promise<InPlaceResult> {
+    const started = this.#now();
+    const checked = this.#checked;
+    if (checked?.hash === hash && started - checked.at < RECHECK_MS) return { result: 'skipped', hash };
+    let pods: ConsumerPod[] | undefined;
+    try {
+      pods = await this.#deps.kube.listDeploymentPods(this.namespace, this.deployment);
+    } catch (error) {
+      return { result: 'error', hash, message: (error as Error).message };
+    }
+    if (pods === undefined) return { result: 'missing', hash };
+    const due = pods.filter((p) => p.ready && p.ip && p.annotations[RELOADED_ANNOTATION] !== hash);
+    if (due.length === 0) {
+      this.#checked = { hash, at: started };
+      return { result: 'unchanged', hash };
+    }
+    const outcomes = await Promise.all(due.map(async (pod) => {
+      try {
+        await this.#reloadPod(pod, hash);
+        return { pod: pod.name };
+      } catch (error) {
+        return { pod: pod.name, failure: `pod ${pod.name}: ${(error as Error).message}` };
+      }
+    }));
+    const reloaded = outcomes.filter((o) => o.failure === undefined).map((o) => o.pod);
+    const failures = outcomes.flatMap((o) => (o.failure === undefined ? [] : [o.failure]));
+    // A failed run is retried no sooner than a recheck either: the caller has rolled the Deployment meanwhile.
+    this.#checked = { hash, at: this.#now() };
+    if (failures.length > 0) return { result: 'failed', hash, failures, reloaded };
+    return { result: 'reloaded', hash, pods: reloaded, seconds: (this.#now() - started) / 1000 };
+  }
+
+  async #reloadPod(pod: ConsumerPod, hash: string): Promise<void> {
+    const { kube, http, adminPort, hashPort, confirmTimeoutMs } = this.#deps;
+    const ip = pod.ip ?? '';
+    const deadline = this.#now() + confirmTimeoutMs;
+    if (pod.annotations[HASH_ANNOTATION] !== hash) await kube.annotatePod(pod.namespace, pod.name, { [HASH_ANNOTATION]: hash });
+    const pollMs = this.#deps.pollMs ?? POLL_MS;
+    for (;;) {
+      let last: string;
+      try {
+        const seen = await http.fileHash(ip, hashPort, Math.max(1, Math.min(deadline - this.#now(), 2_000)));
+        if (seen === hash) break;
+        last = `the file still has sha256 ${seen.slice(0, 12)}`;
+      } catch (error) {
+        last = (error as Error).message;
+      }
+      if (this.#now() + pollMs >= deadline) {
+        throw new Error(`the kubelet did not put the new file (sha256 ${hash.slice(0, 12)}) in the pod within ${confirmTimeoutMs} ms; ${last}`);
+      }
+      await sleep(pollMs);
+    }
+    await http.reloadToolsets(ip, adminPort, Math.max(1_000, deadline - this.#now()));
+    await kube.annotatePod(pod.namespace, pod.name, { [RELOADED_ANNOTATION]: hash });
+  }
+}

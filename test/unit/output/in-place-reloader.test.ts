@@ -1,0 +1,282 @@
+import { describe, expect, it } from '@jest/globals';
+import { firstValueFrom, take, toArray } from 'rxjs';
+import type { ApplyOptions } from '../../../src/kube/client.ts';
+import type { ConfigMap, ConfigMapApply, ConsumerPod, EventRecord } from '../../../src/kube/objects.ts';
+import { EventRecorder } from '../../../src/observe/events.ts';
+import { createLogger } from '../../../src/observe/logger.ts';
+import { Metrics } from '../../../src/observe/metrics.ts';
+import { ConfigMapWriter, HASH_ANNOTATION } from '../../../src/output/configmap-writer.ts';
+import type { ConsumerHttp } from '../../../src/output/consumer-http.ts';
+import { InPlaceReloader, RELOADED_ANNOTATION, type InPlaceReloaderDeps } from '../../../src/output/in-place-reloader.ts';
+import { OutputPublisher } from '../../../src/output/publisher.ts';
+import { ReloadStamper } from '../../../src/output/reload-stamper.ts';
+import { contentHash } from '../../../src/toolset/document.ts';
+import { UnusedKube } from '../../support/unused-kube.ts';
+
+const OLD = contentHash('toolsets: {}\n');
+const NEW = contentHash('toolsets:\n  a: {}\n');
+
+interface FakePod extends ConsumerPod {
+  /** The sha256 of the file the kubelet has put in the pod. */
+  file: string;
+  /** The hash HolmesGPT in the pod last loaded. */
+  loaded: string;
+  /** Polls of the sidecar before the kubelet's sync lands, once the pod was annotated. */
+  syncAfterPolls: number;
+}
+
+/**
+ * A consumer Deployment as the API server and the kubelet show it: annotating a pod with a new hash makes its file
+ * that hash after a few sidecar polls (the pod sync); the Deployment's template can be stamped (a rollout).
+ */
+class ConsumerCluster extends UnusedKube implements ConsumerHttp {
+  pods: FakePod[] = [];
+  deploymentExists = true;
+  listFailure: Error | undefined;
+  reloadFailure: Error | undefined;
+  template: Record<string, string> = {};
+  readonly calls: string[] = [];
+  readonly events: EventRecord[] = [];
+  #pending = new Map<string, { hash: string; polls: number }>();
+
+  pod(name: string, extra: Partial<FakePod> = {}): FakePod {
+    const pod: FakePod = {
+      name, namespace: 'holmes', uid: `uid-${name}`, ip: `10.0.0.${this.pods.length + 1}`, ready: true, annotations: {},
+      file: OLD, loaded: OLD, syncAfterPolls: 2, ...extra,
+    };
+    this.pods.push(pod);
+    return pod;
+  }
+
+  override listDeploymentPods(namespace: string, deployment: string): Promise<ConsumerPod[] | undefined> {
+    this.calls.push(`list ${namespace}/${deployment}`);
+    if (this.listFailure) return Promise.reject(this.listFailure);
+    return Promise.resolve(this.deploymentExists ? this.pods.map((p) => ({ ...p, annotations: { ...p.annotations } })) : undefined);
+  }
+
+  override annotatePod(_namespace: string, name: string, annotations: Record<string, string>): Promise<void> {
+    this.calls.push(`annotate ${name} ${JSON.stringify(annotations)}`);
+    const pod = this.#named(name);
+    Object.assign(pod.annotations, annotations);
+    const hash = annotations[HASH_ANNOTATION];
+    if (hash) this.#pending.set(name, { hash, polls: 0 });
+    return Promise.resolve();
+  }
+
+  fileHash(ip: string, port: number): Promise<string> {
+    const pod = this.#at(ip);
+    this.calls.push(`hash ${pod.name}:${port}`);
+    const pending = this.#pending.get(pod.name);
+    if (pending && ++pending.polls >= pod.syncAfterPolls) {
+      pod.file = pending.hash;
+      this.#pending.delete(pod.name);
+    }
+    return Promise.resolve(pod.file);
+  }
+
+  reloadToolsets(ip: string, port: number): Promise<string> {
+    const pod = this.#at(ip);
+    this.calls.push(`reload ${pod.name}:${port}`);
+    if (this.reloadFailure) return Promise.reject(this.reloadFailure);
+    pod.loaded = pod.file;
+    return Promise.resolve('40 toolsets loaded, 3 enabled, 0 skills');
+  }
+
+  override getPodTemplateAnnotations(): Promise<Record<string, string> | undefined> {
+    return Promise.resolve(this.deploymentExists ? { ...this.template } : undefined);
+  }
+
+  override annotatePodTemplate(_namespace: string, _deployment: string, annotations: Record<string, string>): Promise<void> {
+    this.calls.push(`rollout ${JSON.stringify(annotations)}`);
+    Object.assign(this.template, annotations);
+    return Promise.resolve();
+  }
+
+  override recordEvent(event: EventRecord): Promise<void> {
+    this.events.push(event);
+    return Promise.resolve();
+  }
+
+  override applyConfigMap(cm: ConfigMapApply, _options: ApplyOptions): Promise<ConfigMap> {
+    return Promise.resolve({
+      metadata: { name: cm.name, namespace: cm.namespace, uid: 'cm', resourceVersion: '1', creationTimestamp: '', labels: cm.labels ?? {}, annotations: cm.annotations ?? {} },
+      data: cm.data ?? {},
+    });
+  }
+
+  #named(name: string): FakePod {
+    const pod = this.pods.find((p) => p.name === name);
+    if (!pod) throw new Error(`no pod ${name}`);
+    return pod;
+  }
+
+  #at(ip: string): FakePod {
+    const pod = this.pods.find((p) => p.ip === ip);
+    if (!pod) throw new Error(`connect ECONNREFUSED ${ip}`);
+    return pod;
+  }
+}
+
+function reloaderFor(cluster: ConsumerCluster, overrides: Partial<InPlaceReloaderDeps> = {}): InPlaceReloader {
+  return new InPlaceReloader({
+    kube: cluster, http: cluster, namespace: 'holmes', deployment: 'holmesgpt', adminPort: 5050, hashPort: 9812, confirmTimeoutMs: 2_000, pollMs: 1,
+    ...overrides,
+  });
+}
+
+describe('InPlaceReloader.reload', () => {
+  it('refreshes each ready pod, waits for the new file, reloads HolmesGPT, then records the hash on the pod', async () => {
+    const cluster = new ConsumerCluster();
+    cluster.pod('a');
+    cluster.pod('b');
+    const outcome = await reloaderFor(cluster).reload(NEW);
+    expect(outcome).toMatchObject({ result: 'reloaded', hash: NEW, pods: ['a', 'b'] });
+    expect(cluster.pods.map((p) => [p.file === NEW, p.loaded === NEW, p.annotations[RELOADED_ANNOTATION] === NEW])).toEqual([[true, true, true], [true, true, true]]);
+    const a = cluster.calls.filter((c) => c.includes(' a') || c.startsWith('list'));
+    expect(a).toEqual([
+      'list holmes/holmesgpt',
+      `annotate a {"${HASH_ANNOTATION}":"${NEW}"}`,
+      'hash a:9812', 'hash a:9812',
+      'reload a:5050',
+      `annotate a {"${RELOADED_ANNOTATION}":"${NEW}"}`,
+    ]);
+  });
+
+  it('reloads only once the file holds the new content: never on the old file', async () => {
+    const cluster = new ConsumerCluster();
+    cluster.pod('slow', { syncAfterPolls: 5 });
+    await reloaderFor(cluster).reload(NEW);
+    const calls = cluster.calls.filter((c) => c.startsWith('hash') || c.startsWith('reload'));
+    expect(calls).toEqual(['hash slow:9812', 'hash slow:9812', 'hash slow:9812', 'hash slow:9812', 'hash slow:9812', 'reload slow:5050']);
+  });
+
+  it('leaves pods already at the hash, pods not ready and pods without an IP alone', async () => {
+    const cluster = new ConsumerCluster();
+    cluster.pod('done', { annotations: { [RELOADED_ANNOTATION]: NEW } });
+    cluster.pod('starting', { ready: false });
+    const noIp = cluster.pod('pending');
+    delete noIp.ip;
+    expect(await reloaderFor(cluster).reload(NEW)).toEqual({ result: 'unchanged', hash: NEW });
+    expect(cluster.calls).toEqual(['list holmes/holmesgpt']);
+  });
+
+  it('does not annotate a pod that already carries the hash (a pod the rollout fallback started)', async () => {
+    const cluster = new ConsumerCluster();
+    cluster.pod('rolled', { annotations: { [HASH_ANNOTATION]: NEW }, file: NEW });
+    expect(await reloaderFor(cluster).reload(NEW)).toMatchObject({ result: 'reloaded', pods: ['rolled'] });
+    expect(cluster.calls.filter((c) => c.includes(HASH_ANNOTATION))).toEqual([]);
+  });
+
+  it('gives up on a pod whose file does not change within confirmTimeout, naming the pod, the hash and the last answer', async () => {
+    const cluster = new ConsumerCluster();
+    cluster.pod('ok');
+    cluster.pod('stuck', { syncAfterPolls: Number.POSITIVE_INFINITY });
+    const outcome = await reloaderFor(cluster, { confirmTimeoutMs: 50 }).reload(NEW);
+    expect(outcome).toEqual({
+      result: 'failed', hash: NEW, reloaded: ['ok'],
+      failures: [`pod stuck: the kubelet did not put the new file (sha256 ${NEW.slice(0, 12)}) in the pod within 50 ms; the file still has sha256 ${OLD.slice(0, 12)}`],
+    });
+    expect(cluster.pods[1]?.loaded).toBe(OLD);
+    expect(cluster.calls).not.toContain('reload stuck:5050');
+  });
+
+  it('reports a sidecar that does not answer, and an admin API that fails, as failures', async () => {
+    const noSidecar = new ConsumerCluster();
+    noSidecar.pod('a');
+    const ip = noSidecar.pods[0]?.ip ?? '';
+    noSidecar.fileHash = () => Promise.reject(new Error(`GET http://${ip}:9812/: ECONNREFUSED`));
+    const failed = await reloaderFor(noSidecar, { confirmTimeoutMs: 20 }).reload(NEW);
+    expect(failed).toMatchObject({ result: 'failed', failures: [expect.stringContaining(`in the pod within 20 ms; GET http://${ip}:9812/: ECONNREFUSED`)] });
+
+    const adminDown = new ConsumerCluster();
+    adminDown.pod('a');
+    adminDown.reloadFailure = new Error('POST http://10.0.0.1:5050/api/admin/reload/toolsets: HTTP 500: "boom"');
+    expect(await reloaderFor(adminDown).reload(NEW)).toMatchObject({ result: 'failed', reloaded: [], failures: ['pod a: POST http://10.0.0.1:5050/api/admin/reload/toolsets: HTTP 500: "boom"'] });
+    expect(adminDown.pods[0]?.annotations[RELOADED_ANNOTATION]).toBeUndefined();
+  });
+
+  it('says when the Deployment is missing, and passes a listing failure on', async () => {
+    const cluster = new ConsumerCluster();
+    cluster.deploymentExists = false;
+    expect(await reloaderFor(cluster).reload(NEW)).toEqual({ result: 'missing', hash: NEW });
+    cluster.deploymentExists = true;
+    cluster.listFailure = new Error('list pods of Deployment holmes/holmesgpt: pods is forbidden');
+    expect(await reloaderFor(cluster).reload(NEW)).toEqual({ result: 'error', hash: NEW, message: 'list pods of Deployment holmes/holmesgpt: pods is forbidden' });
+  });
+
+  it('looks at the pods again for the same hash only after the recheck interval, at once for a new hash', async () => {
+    const cluster = new ConsumerCluster();
+    cluster.pod('a');
+    let now = 1_000_000;
+    const reloader = reloaderFor(cluster, { now: () => now });
+    await reloader.reload(NEW);
+    expect(await reloader.reload(NEW)).toEqual({ result: 'skipped', hash: NEW });
+    now += 29_999;
+    expect(await reloader.reload(NEW)).toEqual({ result: 'skipped', hash: NEW });
+    now += 1;
+    expect(await reloader.reload(NEW)).toEqual({ result: 'unchanged', hash: NEW });
+    expect((await reloader.reload(OLD)).result).toBe('reloaded');
+  });
+});
+
+describe('InPlaceReloader.request', () => {
+  it('runs one reload at a time; requests during a run fold into one run for the newest hash', async () => {
+    const cluster = new ConsumerCluster();
+    cluster.pod('a', { syncAfterPolls: 3 });
+    const reloader = reloaderFor(cluster);
+    const outcomes = firstValueFrom(reloader.outcomes.pipe(take(2), toArray()));
+    reloader.request(NEW);
+    reloader.request(contentHash('x'));
+    reloader.request(OLD);
+    expect((await outcomes).map((o) => [o.result, o.hash])).toEqual([['reloaded', NEW], ['reloaded', OLD]]);
+    expect(cluster.calls.filter((c) => c.startsWith('reload'))).toHaveLength(2);
+  });
+});
+
+describe('OutputPublisher with reload.inPlace', () => {
+  function publisherOn(cluster: ConsumerCluster, confirmTimeoutMs = 2_000) {
+    const metrics = new Metrics({ processMetrics: false });
+    const log = createLogger({ silent: true });
+    const events = new EventRecorder(cluster, log, () => true);
+    const inPlace = reloaderFor(cluster, { confirmTimeoutMs });
+    const writer = new ConfigMapWriter(cluster, { namespace: 'holmes', name: 'toolsets', key: 'custom_toolset.yaml', adopt: false, sizeBudgetBytes: 1 << 20, dryRun: false }, { attempts: 1 });
+    const publisher = new OutputPublisher({ writer, reload: new ReloadStamper(cluster, 'holmes', 'holmesgpt'), inPlace, events, metrics, log });
+    const content = 'toolsets:\n  a: {}\n';
+    const outcome = firstValueFrom(inPlace.outcomes);
+    return { metrics, outcome, publish: () => publisher.publish({ ok: true, toolsets: { a: {} }, content, hash: contentHash(content) }, undefined) };
+  }
+
+  it('writes, reloads the pods in place without rolling the Deployment, and says so in an Event and the metrics', async () => {
+    const cluster = new ConsumerCluster();
+    cluster.pod('a');
+    const { metrics, outcome, publish } = publisherOn(cluster);
+    await publish();
+    expect((await outcome).result).toBe('reloaded');
+    expect(cluster.pods[0]?.loaded).toBe(NEW);
+    expect(cluster.calls.filter((c) => c.startsWith('rollout'))).toEqual([]);
+    await waitUntil(() => cluster.events.some((e) => e.reason === 'ConsumerReloaded'));
+    expect(cluster.events.find((e) => e.reason === 'ConsumerReloaded')?.message).toBe(`1 pod(s) of Deployment holmes/holmesgpt reloaded in place for sha256 ${NEW.slice(0, 12)}`);
+    expect(await metrics.registry.getSingleMetricAsString('kubernaut_toolset_in_place_reloads_total')).toContain('kubernaut_toolset_in_place_reloads_total{result="reloaded"} 1');
+  });
+
+  it('rolls the Deployment when a pod cannot be reloaded in place: the new file is never left unloaded', async () => {
+    const cluster = new ConsumerCluster();
+    cluster.pod('stuck', { syncAfterPolls: Number.POSITIVE_INFINITY });
+    const { metrics, outcome, publish } = publisherOn(cluster, 30);
+    await publish();
+    expect((await outcome).result).toBe('failed');
+    await waitUntil(() => cluster.calls.some((c) => c.startsWith('rollout')));
+    expect(cluster.template[HASH_ANNOTATION]).toBe(NEW);
+    await waitUntil(() => cluster.events.some((e) => e.reason === 'ConsumerReloaded' || e.reason === 'InPlaceReloadFailed'));
+    expect(cluster.events.map((e) => e.reason)).toContain('InPlaceReloadFailed');
+    expect(await metrics.registry.getSingleMetricAsString('kubernaut_toolset_in_place_reloads_total')).toContain('{result="failed"} 1');
+  });
+});
+
+async function waitUntil(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met within 5 s');
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
