@@ -17,7 +17,7 @@ import { renderEntry, type ToolsetDefaults } from '../../src/toolset/render.ts';
 import type { OperatorConfig } from '../../src/config/operator-config.ts';
 import { waitFor } from '../../tools/control-plane/wait.ts';
 import { BEHAVIOURS, BehaviourServer, REQUIRED_TOKEN, type Behaviour } from '../support/backend-behaviours.ts';
-import { holmesLoadSequence } from '../support/holmesgpt.ts';
+import { HOLMES_TEST_TIMEOUT_MS, holmesLoadSequence } from '../support/holmesgpt.ts';
 import { fixtureApi, freshNamespace } from '../support/kube.ts';
 import { startOperator, testConfig, type RunningOperator } from '../support/operator-harness.ts';
 import { createServices } from '../support/services.ts';
@@ -139,5 +139,5 @@ describe('consumer truth matrix: the operator includes what HolmesGPT 0.45.0 ena
     const [right] = await holmesLoadSequence([file], mkdtempSync(join(work, 'right-')), PREREQ_SECONDS, { TRUTH_TOKEN: REQUIRED_TOKEN });
     const [wrong] = await holmesLoadSequence([file], mkdtempSync(join(work, 'wrong-')), PREREQ_SECONDS, { TRUTH_TOKEN: 'not-the-token' });
     expect({ right: right?.toolsets['prometheus/metrics']?.status, wrong: wrong?.toolsets['prometheus/metrics']?.status }).toEqual({ right: 'enabled', wrong: 'failed' });
-  }, 120_000);
+  }, 2 * HOLMES_TEST_TIMEOUT_MS);
 });

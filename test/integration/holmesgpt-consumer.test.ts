@@ -12,12 +12,11 @@ import { waitFor } from '../../tools/control-plane/wait.ts';
 import { fixtureApi, freshNamespace } from '../support/kube.ts';
 import { outputWhere, startOperator, testConfig, type RunningOperator } from '../support/operator-harness.ts';
 import { createServices } from '../support/services.ts';
-import { holmesLoad, holmesPython } from '../support/holmesgpt.ts';
+import { HOLMES_TEST_TIMEOUT_MS, holmesLoad, holmesPython } from '../support/holmesgpt.ts';
 
 const root = join(import.meta.dirname, '../..');
 /** A HolmesGPT load (Python import, then prerequisite checks up to its 20 s deadline) took ~27 s per test in a full
  * run under stress-ng, over 60 s with more load besides: the hang guard is generous, not a speed bound. */
-const HOLMES_TEST_TIMEOUT_MS = 180_000;
 const work = mkdtempSync(join(tmpdir(), 'kubernaut-holmes-'));
 
 describe('HolmesGPT loads what the operator writes', () => {

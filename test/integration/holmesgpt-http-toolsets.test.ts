@@ -7,7 +7,7 @@ import type { CoreV1Api } from '@kubernetes/client-node';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { holmesLoad, type Invocation } from '../support/holmesgpt.ts';
+import { HOLMES_TEST_TIMEOUT_MS, holmesLoad, type Invocation } from '../support/holmesgpt.ts';
 import { JaegerApi } from '../support/jaeger-api.ts';
 import { fixtureApi, freshNamespace } from '../support/kube.ts';
 import { outputWhere, startOperator, testConfig, type RunningOperator } from '../support/operator-harness.ts';
@@ -87,7 +87,7 @@ describe('HTTP toolsets, enforced by HolmesGPT itself', () => {
     ]);
     expect(jaegerSaw.every((r) => r.method === 'GET')).toBe(true);
     expect(teamApi.requests.filter((r) => r.url !== '/api/services')).toEqual([{ method: 'GET', url: '/api/traces/ff00' }]);
-  }, 120_000);
+  }, HOLMES_TEST_TIMEOUT_MS);
 
   it('HolmesGPT itself fails an HTTP toolset whose health URL does not answer, as the operator leaves it out', async () => {
     const file = join(work, 'dead.yaml');
@@ -97,5 +97,5 @@ describe('HTTP toolsets, enforced by HolmesGPT itself', () => {
     ].join('\n'));
     const loaded = await holmesLoad(file);
     expect(loaded.toolsets['custom/x/dead']).toMatchObject({ status: 'failed', error: expect.stringMatching(/Health check failed|Connection|refused/i) as unknown });
-  }, 60_000);
+  }, HOLMES_TEST_TIMEOUT_MS);
 });

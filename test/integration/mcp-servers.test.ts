@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { dump, load } from 'js-yaml';
 import { freePort } from '../../tools/control-plane/ports.ts';
 import { waitFor } from '../../tools/control-plane/wait.ts';
-import { holmesLoad, holmesPython } from '../support/holmesgpt.ts';
+import { HOLMES_TEST_TIMEOUT_MS, holmesLoad, holmesPython } from '../support/holmesgpt.ts';
 import { HttpTarget } from '../support/http-target.ts';
 import { fixtureApi, freshNamespace } from '../support/kube.ts';
 import { outputWhere, startOperator, testConfig, type RunningOperator } from '../support/operator-harness.ts';
@@ -102,5 +102,5 @@ describe('MCP servers, as HolmesGPT 0.45.0 connects to them', () => {
     const enabled = Object.entries(holmes.toolsets).filter(([, t]) => t.status === 'enabled').map(([name]) => name).sort();
     const included = operator.status().services.filter((s) => s.verdict === 'included').map((s) => `mcp/${ns}/${s.name}`).sort();
     expect(enabled).toEqual(included);
-  }, 180_000);
+  }, HOLMES_TEST_TIMEOUT_MS);
 });
