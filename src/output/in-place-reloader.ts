@@ -10,6 +10,8 @@ import { HASH_ANNOTATION } from './configmap-writer.ts';
 export const RELOADED_ANNOTATION = 'kubernaut.io/toolset-reloaded';
 /** With no new content, pods are looked at again at most this often (a pod that became ready since gets its reload). */
 const RECHECK_MS = 30_000;
+/** While a pod not yet at the hash is not ready (it may have loaded the old file), it is looked for after this, doubling. */
+const WAITING_RECHECK_MS = 1_000;
 const POLL_MS = 100;
 
 export type InPlaceResult =
@@ -29,6 +31,7 @@ export interface InPlaceReloaderDeps {
   confirmTimeoutMs: number;
   now?: () => number;
   pollMs?: number;
+  waitingRecheckMs?: number;
 }
 
 /**
@@ -50,13 +53,17 @@ export class InPlaceReloader {
   readonly outcomes: Observable<InPlaceResult>;
   readonly #now: () => number;
   #checked: { hash: string; at: number } | undefined;
+  #followUp: { timer: NodeJS.Timeout; delayMs: number } | undefined;
 
   constructor(deps: InPlaceReloaderDeps) {
     this.#deps = deps;
     this.namespace = deps.namespace;
     this.deployment = deps.deployment;
     this.#now = deps.now ?? Date.now;
-    this.outcomes = this.#requests.pipe(oneAtATime((hash) => defer(() => this.reload(hash))));
+    // reload() handles its own failures; a bug must not end the stream, and with it every later reload.
+    this.outcomes = this.#requests.pipe(oneAtATime((hash) => defer(() => this.reload(hash).catch((error: unknown) => ({
+      result: 'error' as const, hash, message: `in-place reload: ${(error as Error).message}`,
+    })))));
   }
 
   /** Asks for the consumer to serve `hash`; returns at once. */
@@ -76,9 +83,13 @@ export class InPlaceReloader {
       return { result: 'error', hash, message: (error as Error).message };
     }
     if (pods === undefined) return { result: 'missing', hash };
-    const due = pods.filter((p) => p.ready && p.ip && p.annotations[RELOADED_ANNOTATION] !== hash);
+    const behind = pods.filter((p) => p.annotations[RELOADED_ANNOTATION] !== hash);
+    const due = behind.filter((p) => p.ready && p.ip);
+    // A pod that is starting may read the old file before it is ready: look again until it is ready or at the hash.
+    const waiting = due.length < behind.length;
+    this.#scheduleFollowUp(hash, waiting);
     if (due.length === 0) {
-      this.#checked = { hash, at: started };
+      if (!waiting) this.#checked = { hash, at: started };
       return { result: 'unchanged', hash };
     }
     const outcomes = await Promise.all(due.map(async (pod) => {
@@ -91,10 +102,22 @@ export class InPlaceReloader {
     }));
     const reloaded = outcomes.filter((o) => o.failure === undefined).map((o) => o.pod);
     const failures = outcomes.flatMap((o) => (o.failure === undefined ? [] : [o.failure]));
-    // A failed run is retried no sooner than a recheck either: the caller has rolled the Deployment meanwhile.
-    this.#checked = { hash, at: this.#now() };
+    // A failed run is retried no sooner than a recheck either (the caller has rolled the Deployment meanwhile), unless
+    // a starting pod is still to be looked at.
+    if (!waiting) this.#checked = { hash, at: this.#now() };
     if (failures.length > 0) return { result: 'failed', hash, failures, reloaded };
     return { result: 'reloaded', hash, pods: reloaded, seconds: (this.#now() - started) / 1000 };
+  }
+
+  #scheduleFollowUp(hash: string, needed: boolean): void {
+    const previous = this.#followUp;
+    if (previous) clearTimeout(previous.timer);
+    this.#followUp = undefined;
+    if (!needed) return;
+    const delayMs = previous ? Math.min(previous.delayMs * 2, RECHECK_MS) : (this.#deps.waitingRecheckMs ?? WAITING_RECHECK_MS);
+    const timer = setTimeout(() => this.request(hash), delayMs);
+    timer.unref();
+    this.#followUp = { timer, delayMs };
   }
 
   async #reloadPod(pod: ConsumerPod, hash: string): Promise<void> {

@@ -42,7 +42,9 @@ export class OutputPublisher {
     this.#deps = deps;
     const { namespace, name, key } = deps.writer.target;
     this.#status = { namespace, name, key };
-    deps.inPlace?.outcomes.subscribe((outcome) => void this.#reloadedInPlace(outcome));
+    deps.inPlace?.outcomes.subscribe((outcome) => {
+      this.#reloadedInPlace(outcome).catch((error: unknown) => deps.log.error('in-place reload outcome not handled', { error: (error as Error).message }));
+    });
   }
 
   get status(): OutputStatus {

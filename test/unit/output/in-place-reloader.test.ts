@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { firstValueFrom, take, toArray } from 'rxjs';
+import { firstValueFrom, take, takeWhile, toArray } from 'rxjs';
 import type { ApplyOptions } from '../../../src/kube/client.ts';
 import type { ConfigMap, ConfigMapApply, ConsumerPod, EventRecord } from '../../../src/kube/objects.ts';
 import { EventRecorder } from '../../../src/observe/events.ts';
@@ -7,7 +7,7 @@ import { createLogger } from '../../../src/observe/logger.ts';
 import { Metrics } from '../../../src/observe/metrics.ts';
 import { ConfigMapWriter, HASH_ANNOTATION } from '../../../src/output/configmap-writer.ts';
 import type { ConsumerHttp } from '../../../src/output/consumer-http.ts';
-import { InPlaceReloader, RELOADED_ANNOTATION, type InPlaceReloaderDeps } from '../../../src/output/in-place-reloader.ts';
+import { InPlaceReloader, RELOADED_ANNOTATION, type InPlaceReloaderDeps, type InPlaceResult } from '../../../src/output/in-place-reloader.ts';
 import { OutputPublisher } from '../../../src/output/publisher.ts';
 import { ReloadStamper } from '../../../src/output/reload-stamper.ts';
 import { contentHash } from '../../../src/toolset/document.ts';
@@ -230,6 +230,25 @@ describe('InPlaceReloader.request', () => {
     reloader.request(OLD);
     expect((await outcomes).map((o) => [o.result, o.hash])).toEqual([['reloaded', NEW], ['reloaded', OLD]]);
     expect(cluster.calls.filter((c) => c.startsWith('reload'))).toHaveLength(2);
+  });
+
+  it('looks again for a pod that was starting, and reloads it once it is ready, with no new request', async () => {
+    const cluster = new ConsumerCluster();
+    cluster.pod('ready');
+    const starting = cluster.pod('starting', { ready: false });
+    const reloader = reloaderFor(cluster, { waitingRecheckMs: 5 });
+    const shown = (o: InPlaceResult) => (o.result === 'reloaded' ? `${o.result} ${o.pods.join(',')}` : o.result);
+    const outcomes = firstValueFrom(reloader.outcomes.pipe(takeWhile((o) => shown(o) !== 'reloaded starting', true), toArray()));
+    reloader.request(NEW);
+    await waitUntil(() => cluster.calls.filter((c) => c.startsWith('list')).length >= 2);
+    starting.ready = true;
+    const seen = (await outcomes).map(shown);
+    // The follow-ups while it starts find nothing to do; the first one after it is ready reloads it.
+    expect([seen[0], seen.at(-1), new Set(seen.slice(1, -1))]).toEqual(['reloaded ready', 'reloaded starting', new Set(['unchanged'])]);
+    // At the hash everywhere: no more follow-ups.
+    const lists = cluster.calls.filter((c) => c.startsWith('list')).length;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(cluster.calls.filter((c) => c.startsWith('list'))).toHaveLength(lists);
   });
 });
 
