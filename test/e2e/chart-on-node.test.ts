@@ -3,22 +3,19 @@
 // two replicas → upgrade/rollback → NetworkPolicy → uninstall); Jest runs one file's tests sequentially.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
-  AppsV1Api, CoordinationV1Api, CoreV1Api, KubeConfig, NetworkingV1Api, PatchStrategy, PolicyV1Api, RbacAuthorizationV1Api,
-  setHeaderOptions, type V1Deployment, type V1Pod,
+  CoordinationV1Api, NetworkingV1Api, PolicyV1Api, RbacAuthorizationV1Api, type V1Pod,
 } from '@kubernetes/client-node';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { load } from 'js-yaml';
 import { apiGet } from '../../tools/control-plane/control-plane.ts';
 import { ctr } from '../../tools/control-plane/node-containerd.ts';
 import { waitFor } from '../../tools/control-plane/wait.ts';
-import { e2eCluster, e2eImages } from '../support/e2e-cluster.ts';
+import {
+  apps, CHART as chart, core, cp, deployment, helm as helmIn, hello, helloService, images, kc, mergePatch, podGet, readyPods, restrictedContainer,
+} from '../support/e2e-kube.ts';
 
-const exec = promisify(execFile);
-const chart = join(import.meta.dirname, '../../helm/kubernaut-toolset');
 const RELEASE = 'kubernaut-toolset';
 const NS = 'kubernaut-system';
 const APPS = 'e2e-apps';
@@ -29,17 +26,10 @@ const LEASE = 'kubernaut-toolset';
 const LEASE_DURATION_S = 15;
 const METRICS_TARGET = `${RELEASE}-metrics.${NS}.svc.cluster.local:9090`;
 
-const cp = e2eCluster();
-const images = e2eImages();
-const kc = new KubeConfig();
-kc.loadFromFile(cp.kubeconfig);
-const core = kc.makeApiClient(CoreV1Api);
-const apps = kc.makeApiClient(AppsV1Api);
 const coordination = kc.makeApiClient(CoordinationV1Api);
 const policy = kc.makeApiClient(PolicyV1Api);
 const networking = kc.makeApiClient(NetworkingV1Api);
 const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
-const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const work = mkdtempSync(join(tmpdir(), 'kubernaut-e2e-'));
 const measured: Record<string, string> = {};
 
@@ -52,42 +42,14 @@ writeFileSync(valuesFile, JSON.stringify({
   health: { interval: '3s', timeout: '2s', failureThreshold: 2 },
 }));
 
-async function helm(...args: string[]): Promise<string> {
-  if (!cp.binaries.helm) throw new Error('no helm binary in the control-plane cache (npm run cluster -- build)');
-  try {
-    const { stdout } = await exec(cp.binaries.helm, [...args, '--kubeconfig', cp.kubeconfig], {
-      timeout: 180_000, env: { ...process.env, HELM_CACHE_HOME: join(work, 'helm-cache'), HELM_CONFIG_HOME: join(work, 'helm-config'), HELM_DATA_HOME: join(work, 'helm-data') },
-    });
-    return stdout;
-  } catch (error) {
-    const e = error as Error & { stderr?: string; stdout?: string };
-    throw new Error(`helm ${args.join(' ')} failed: ${e.message}\n${e.stderr ?? ''}${e.stdout ?? ''}`, { cause: error });
-  }
-}
-
-const isReady = (pod: V1Pod) => pod.metadata?.deletionTimestamp === undefined && pod.status?.phase === 'Running' &&
-  (pod.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+const helm = (...args: string[]) => helmIn(work, ...args);
 
 async function operatorPods(): Promise<V1Pod[]> {
   return (await core.listNamespacedPod({ namespace: NS, labelSelector: SELECTOR })).items;
 }
 
 /** Waits until exactly `count` operator pods exist, all Running and Ready (no terminating ones left). */
-async function readyOperatorPods(count: number, timeoutMs = 120_000, extra: (pods: V1Pod[]) => boolean = () => true): Promise<V1Pod[]> {
-  let last: V1Pod[] = [];
-  return waitFor(async () => {
-    last = await operatorPods();
-    return last.length === count && last.every(isReady) && extra(last) ? last : undefined;
-  }, {
-    timeoutMs, intervalMs: 250,
-    describe: () => `${count} Ready operator pod(s); have ${last.map((p) => `${p.metadata?.name} ${p.status?.phase} ready=${isReady(p)}`).join(', ') || 'none'}`,
-  });
-}
-
-/** GET through the API server's pod proxy (the API server reaches the pod IP over the node's bridge). */
-async function podGet(pod: V1Pod, port: number, path: string): Promise<{ status: number; body: string }> {
-  return apiGet(cp, `/api/v1/namespaces/${pod.metadata?.namespace}/pods/${pod.metadata?.name}:${port}/proxy${path}`);
-}
+const readyOperatorPods = (count: number, timeoutMs = 120_000, extra?: (pods: V1Pod[]) => boolean) => readyPods(NS, SELECTOR, count, timeoutMs, extra);
 
 interface OperatorStatus {
   ready: boolean;
@@ -133,42 +95,8 @@ async function leaseHolder(): Promise<string | undefined> {
 
 const templateHash = (pod: V1Pod) => pod.metadata?.labels?.['pod-template-hash'];
 
-function hello(namespace: string): V1Deployment {
-  const labels = { app: 'hello' };
-  return {
-      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'hello', namespace },
-      spec: {
-        replicas: 1, selector: { matchLabels: labels },
-        template: {
-          metadata: { labels },
-          spec: {
-            containers: [{
-              name: 'hello', image: images.hello, imagePullPolicy: 'Never', args: ['serve'], ports: [{ containerPort: 8080 }],
-              readinessProbe: { httpGet: { path: '/', port: 8080 }, periodSeconds: 1 },
-              securityContext: { runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
-            }],
-          },
-        },
-      },
-  };
-}
-
-function helloService(namespace: string, name: string) {
-  return {
-    metadata: {
-      name, namespace,
-      annotations: {
-        'kubernaut.io/toolset': 'enabled', 'kubernaut.io/toolset-type': 'custom',
-        'kubernaut.io/toolset-description': `Hello API ${name}`,
-      },
-    },
-    spec: { selector: { app: 'hello' }, ports: [{ name: 'http', port: 8080, targetPort: 8080 }] },
-  };
-}
-
 async function createPrometheus(): Promise<void> {
-  const labels = { app: 'prometheus' };
-  await core.createNamespacedConfigMap({
+    await core.createNamespacedConfigMap({
     namespace: MON,
     body: {
       metadata: { name: 'prometheus-config' },
@@ -182,26 +110,17 @@ async function createPrometheus(): Promise<void> {
   });
   await apps.createNamespacedDeployment({
     namespace: MON,
-    body: {
-      metadata: { name: 'prometheus' },
-      spec: {
-        replicas: 1, selector: { matchLabels: labels },
-        template: {
-          metadata: { labels },
-          spec: {
-            containers: [{
-              name: 'prometheus', image: images.prometheus, imagePullPolicy: 'Never',
-              args: ['--config.file=/etc/prometheus/prometheus.yml', '--storage.tsdb.path=/prometheus', '--web.listen-address=:9090'],
-              ports: [{ name: 'http', containerPort: 9090 }],
-              readinessProbe: { httpGet: { path: '/-/ready', port: 9090 }, periodSeconds: 1 },
-              securityContext: { runAsNonRoot: true, runAsUser: 65534, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
-              volumeMounts: [{ name: 'config', mountPath: '/etc/prometheus' }, { name: 'data', mountPath: '/prometheus' }],
-            }],
-            volumes: [{ name: 'config', configMap: { name: 'prometheus-config' } }, { name: 'data', emptyDir: {} }],
-          },
-        },
-      },
-    },
+    body: deployment(MON, 'prometheus', {
+      containers: [{
+        name: 'prometheus', image: images.prometheus, imagePullPolicy: 'Never',
+        args: ['--config.file=/etc/prometheus/prometheus.yml', '--storage.tsdb.path=/prometheus', '--web.listen-address=:9090'],
+        ports: [{ name: 'http', containerPort: 9090 }],
+        readinessProbe: { httpGet: { path: '/-/ready', port: 9090 }, periodSeconds: 1 },
+        securityContext: { ...restrictedContainer, runAsUser: 65534 },
+        volumeMounts: [{ name: 'config', mountPath: '/etc/prometheus' }, { name: 'data', mountPath: '/prometheus' }],
+      }],
+      volumes: [{ name: 'config', configMap: { name: 'prometheus-config' } }, { name: 'data', emptyDir: {} }],
+    }),
   });
   await core.createNamespacedService({
     namespace: MON,
@@ -210,7 +129,7 @@ async function createPrometheus(): Promise<void> {
         name: 'prometheus',
         annotations: { 'kubernaut.io/toolset': 'enabled', 'kubernaut.io/toolset-type': 'prometheus' },
       },
-      spec: { selector: labels, ports: [{ name: 'http', port: 9090, targetPort: 9090 }] },
+      spec: { selector: { app: 'prometheus' }, ports: [{ name: 'http', port: 9090, targetPort: 9090 }] },
     },
   });
 }
@@ -219,13 +138,7 @@ async function scaleHello(replicas: number): Promise<void> {
   await apps.patchNamespacedDeployment({ namespace: APPS, name: 'hello', body: { spec: { replicas } } }, mergePatch);
 }
 
-async function readyPodsOf(namespace: string, app: string, count: number, timeoutMs = 90_000): Promise<V1Pod[]> {
-  let last: V1Pod[] = [];
-  return waitFor(async () => {
-    last = (await core.listNamespacedPod({ namespace, labelSelector: `app=${app}` })).items;
-    return last.length === count && last.every(isReady) ? last : undefined;
-  }, { timeoutMs, intervalMs: 250, describe: () => `${count} Ready ${app} pod(s) in ${namespace}; have ${last.map((p) => `${p.metadata?.name} ${p.status?.phase}`).join(', ') || 'none'}` });
-}
+const readyPodsOf = (namespace: string, app: string, count: number) => readyPods(namespace, `app=${app}`, count);
 
 describe('the chart and the production image on a real node', () => {
   beforeAll(async () => {
