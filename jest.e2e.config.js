@@ -15,4 +15,6 @@ export default {
   ],
   reporters: base.reporters,
   testTimeout: base.testTimeout,
+  // One node: the files install cluster-wide objects (releases, ClusterRoles) and measure latency; never two at once.
+  maxWorkers: 1,
 };

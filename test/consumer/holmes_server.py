@@ -15,7 +15,8 @@ and adds one read-only route for tests:
 
     GET /toolsets   {"pid": N, "toolsets": {"<name>": "enabled|failed|disabled"}}  (the file's, and any non-built-in)
 
-Listens on 127.0.0.1 only. Run it with the venv python from tools/holmesgpt/setup.sh. The environment is isolated
+Listens on 127.0.0.1, or on HOLMES_SERVER_HOST when set (0.0.0.0 in the e2e suite's HolmesGPT pod, built by
+tools/e2e/build-holmes-image.sh). Run it locally with the venv python from tools/holmesgpt/setup.sh. The environment is isolated
 the way load_toolsets.py isolates it (no ~/.holmes, no Robusta platform, no model download).
 """
 
@@ -54,7 +55,7 @@ def main() -> int:
         return {"pid": os.getpid(), "toolsets": {t.name: t.status.value for t in kept}}
 
     config.create_server_tool_executor(config.dal)
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+    uvicorn.run(app, host=os.environ.get("HOLMES_SERVER_HOST", "127.0.0.1"), port=port, log_level="warning")
     return 0
 
 

@@ -11,6 +11,8 @@ export interface E2eImages {
   operator: string;
   hello: string;
   prometheus: string;
+  /** HolmesGPT's server with the pinned wheel (tools/e2e/build-holmes-image.sh). */
+  holmesgpt: string;
 }
 
 export function e2eImagesFile(cp: Pick<ControlPlane, 'dir'>): string {

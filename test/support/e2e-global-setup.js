@@ -43,23 +43,27 @@ export default async function globalSetup() {
     if (!refs.hello || !refs.prometheus) throw new Error(`tools/e2e/build-test-images.sh printed no hello/prometheus: ${out}`);
     return refs;
   });
-  // Neither rejection may go unhandled while the node starts.
-  operatorImage.catch(() => {});
-  testImages.catch(() => {});
+  const holmesImage = script('tools/e2e/build-holmes-image.sh').then((out) => {
+    const [archive, ref] = out.trim().split('\n').pop().replace(/^holmesgpt=/, '').split(' ');
+    if (!archive || !ref) throw new Error(`tools/e2e/build-holmes-image.sh printed no holmesgpt=: ${out}`);
+    return { archive, ref };
+  });
+  // No rejection may go unhandled while the node starts.
+  for (const pending of [operatorImage, testImages, holmesImage]) pending.catch(() => {});
 
   const cp = await up({ name: E2E_CLUSTER_NAME, node: true, ownerPid: process.pid, progress: log });
   log(`${cp.reused ? 'reused' : 'started'} ${cp.version} with node "${cp.node.nodeName}" in ${seconds()}s`);
   try {
-    const [archive, test] = await Promise.all([operatorImage, testImages]);
-    await importImages(cp.node.binaries, cp.node.containerd, [archive, test.hello.archive, test.prometheus.archive]);
+    const [archive, test, holmes] = await Promise.all([operatorImage, testImages, holmesImage]);
+    await importImages(cp.node.binaries, cp.node.containerd, [archive, test.hello.archive, test.prometheus.archive, holmes.archive]);
     const present = (await ctr(cp.node.binaries, cp.node.containerd, ['images', 'ls', '-q'])).split('\n');
     const operator = 'ghcr.io/kubernaut/kubernaut-toolset:0.1.0';
-    for (const ref of [operator, test.hello.ref, test.prometheus.ref]) {
+    for (const ref of [operator, test.hello.ref, test.prometheus.ref, holmes.ref]) {
       const full = ref.includes('/') && ref.split('/')[0].includes('.') ? ref : `docker.io/${ref}`;
       if (!present.includes(ref) && !present.includes(full)) throw new Error(`image ${ref} is not in the node's containerd after import: ${present.join(' ')}`);
     }
-    writeFileSync(e2eImagesFile(cp), JSON.stringify({ operator, hello: test.hello.ref, prometheus: test.prometheus.ref }));
-    log(`images imported (${operator}, ${test.hello.ref}, ${test.prometheus.ref}); setup took ${seconds()}s\n`);
+    writeFileSync(e2eImagesFile(cp), JSON.stringify({ operator, hello: test.hello.ref, prometheus: test.prometheus.ref, holmesgpt: holmes.ref }));
+    log(`images imported (${operator}, ${test.hello.ref}, ${test.prometheus.ref}, ${holmes.ref}); setup took ${seconds()}s\n`);
   } catch (error) {
     // The node holds iptables chains and a bridge: do not leave it to the next run's sweep.
     if (process.env.KUBERNAUT_KEEP_TEST_CLUSTER !== '1') await down(E2E_CLUSTER_NAME);
