@@ -3,6 +3,7 @@ import { defer, Subject, type Observable } from 'rxjs';
 import { oneAtATime } from '../../operators/index.ts';
 import type { KubeClient } from '../kube/client.ts';
 import type { ConsumerPod } from '../kube/objects.ts';
+import { backoffDelay } from '../retry/backoff.ts';
 import type { ConsumerHttp } from './consumer-http.ts';
 import { HASH_ANNOTATION } from './configmap-writer.ts';
 
@@ -53,7 +54,7 @@ export class InPlaceReloader {
   readonly outcomes: Observable<InPlaceResult>;
   readonly #now: () => number;
   #checked: { hash: string; at: number } | undefined;
-  #followUp: { timer: NodeJS.Timeout; delayMs: number } | undefined;
+  #followUp: { timer: NodeJS.Timeout; attempt: number } | undefined;
 
   constructor(deps: InPlaceReloaderDeps) {
     this.#deps = deps;
@@ -114,10 +115,11 @@ export class InPlaceReloader {
     if (previous) clearTimeout(previous.timer);
     this.#followUp = undefined;
     if (!needed) return;
-    const delayMs = previous ? Math.min(previous.delayMs * 2, RECHECK_MS) : (this.#deps.waitingRecheckMs ?? WAITING_RECHECK_MS);
-    const timer = setTimeout(() => this.request(hash), delayMs);
+    const attempt = (previous?.attempt ?? 0) + 1;
+    const initialMs = this.#deps.waitingRecheckMs ?? WAITING_RECHECK_MS;
+    const timer = setTimeout(() => this.request(hash), backoffDelay(attempt, { initialMs, maxMs: RECHECK_MS, jitter: 0 }));
     timer.unref();
-    this.#followUp = { timer, delayMs };
+    this.#followUp = { timer, attempt };
   }
 
   async #reloadPod(pod: ConsumerPod, hash: string): Promise<void> {
