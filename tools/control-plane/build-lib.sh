@@ -1,6 +1,13 @@
 # Shared by tools/control-plane/build.sh and tools/node/build.sh (sourced, not run).
 # The caller sets $out (the bin directory) and $build_label (the progress prefix).
 
+# Scratch directories live under one root that is removed when the script exits. A `trap … RETURN` set inside a
+# function stays set after it returns and fires again when its caller returns, where the directory variable is out
+# of scope (under `set -u` that aborts the build): so no function here owns a trap.
+scratch_root=$(mktemp -d)
+trap 'rm -rf "$scratch_root"' EXIT
+scratch_dir() { mktemp -d -p "$scratch_root"; }
+
 step() { printf '[%s build] %s (%ss elapsed)\n' "$build_label" "$*" "$SECONDS" >&2; }
 
 # Go's own output is quiet for minutes at a time; a heartbeat shows the build is alive.
@@ -25,7 +32,7 @@ build_kubernetes_commands() {
   local staging="v0.${version#v1.}" minor
   minor=$(cut -d. -f2 <<<"$version")
   step "kubernetes $version: resolving modules (staging $staging)"
-  local w; w=$(mktemp -d); trap 'rm -rf "$w"' RETURN
+  local w; w=$(scratch_dir)
   (
     cd "$w"
     go mod init local/kubebuild >/dev/null 2>&1

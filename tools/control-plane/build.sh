@@ -25,7 +25,7 @@ source "$here/build-lib.sh"
 build_etcd() {
   [ -x "$out/etcd" ] && return 0
   step "etcd $ETCD_VERSION: resolving modules"
-  local w; w=$(mktemp -d); trap 'rm -rf "$w"' RETURN
+  local w; w=$(scratch_dir)
   (cd "$w" && go mod init local/etcdbuild >/dev/null 2>&1 && go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION" >&2)
   step "etcd $ETCD_VERSION: compiling"
   (cd "$w" && with_heartbeat etcd go build -trimpath -ldflags "-s -w" -o "$out/etcd.tmp" go.etcd.io/etcd/server/v3)
@@ -51,7 +51,7 @@ build_helm() {
   for p in helm.sh/helm/v3/pkg/lint/rules helm.sh/helm/v3/pkg/chartutil; do
     ld+=" -X $p.k8sVersionMajor=$major -X $p.k8sVersionMinor=$minor"
   done
-  local w; w=$(mktemp -d); trap 'rm -rf "$w"' RETURN
+  local w; w=$(scratch_dir)
   with_heartbeat helm env GOBIN="$w" go install -trimpath -ldflags "$ld" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
   mv "$w/helm" "$out/helm"
   echo "$major.$minor" > "$out/helm.kube-version"

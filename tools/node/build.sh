@@ -87,7 +87,7 @@ oci_image() {
     echo "the node images need buildah: apt-get -o DPkg::Lock::Timeout=600 install -y buildah" >&2; exit 1
   fi
   step "image $ref"
-  local s; s=$(mktemp -d); trap 'rm -rf "$s"' RETURN
+  local s; s=$(scratch_dir)
   local b=(buildah --root "$s/root" --runroot "$s/run" --storage-driver vfs)
   local c; c=$("${b[@]}" from scratch)
   "${b[@]}" copy --chmod 0755 "$c" "$binary" "/${binary##*/}" >/dev/null
