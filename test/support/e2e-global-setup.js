@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { down, liveOwner, up } from '../../tools/control-plane/control-plane.ts';
 import { ctr, importImages } from '../../tools/control-plane/node-containerd.ts';
+import { holmesImageArchive, productionImageArchive, testImageArchives } from '../../tools/e2e/script-output.ts';
 import { E2E_CLUSTER_NAME, e2eImagesFile } from './e2e-cluster.ts';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -32,22 +33,10 @@ export default async function globalSetup() {
   const seconds = () => ((Date.now() - started) / 1000).toFixed(1);
   const operatorImage = script('tools/image/build.sh').then((out) => {
     log(`production image built in ${seconds()}s`);
-    return out.trim().split('\n').pop();
+    return productionImageArchive(out);
   });
-  const testImages = script('tools/e2e/build-test-images.sh').then((out) => {
-    const refs = Object.fromEntries(out.trim().split('\n').map((line) => {
-      const [key, rest] = line.split('=');
-      const [archive, ref] = rest.split(' ');
-      return [key, { archive, ref }];
-    }));
-    if (!refs.hello || !refs.prometheus) throw new Error(`tools/e2e/build-test-images.sh printed no hello/prometheus: ${out}`);
-    return refs;
-  });
-  const holmesImage = script('tools/e2e/build-holmes-image.sh').then((out) => {
-    const [archive, ref] = out.trim().split('\n').pop().replace(/^holmesgpt=/, '').split(' ');
-    if (!archive || !ref) throw new Error(`tools/e2e/build-holmes-image.sh printed no holmesgpt=: ${out}`);
-    return { archive, ref };
-  });
+  const testImages = script('tools/e2e/build-test-images.sh').then(testImageArchives);
+  const holmesImage = script('tools/e2e/build-holmes-image.sh').then(holmesImageArchive);
   // No rejection may go unhandled while the node starts.
   for (const pending of [operatorImage, testImages, holmesImage]) pending.catch(() => {});
 

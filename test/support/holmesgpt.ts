@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../../tools/control-plane/ports.ts';
+import { holmesVenvPython } from '../../tools/e2e/script-output.ts';
 import { waitFor } from '../../tools/control-plane/wait.ts';
 
 /** The real HolmesGPT (pinned in tools/holmesgpt/versions.env) reading our files: the consumer checks. */
@@ -41,7 +42,7 @@ export function holmesPython(): string {
   if (python) return python;
   const setup = spawnSync('bash', [join(root, 'tools/holmesgpt/setup.sh')], { encoding: 'utf8', timeout: 600_000 });
   if (setup.status !== 0) throw new Error(`holmesgpt setup failed: ${setup.stderr.slice(-2000)}`);
-  python = setup.stdout.trim().split('\n').at(-1) ?? '';
+  python = holmesVenvPython(setup.stdout);
   return python;
 }
 

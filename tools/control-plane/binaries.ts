@@ -28,7 +28,8 @@ export function cacheBinDir(): string {
   return execFileSync('bash', [buildScript, '--print-dir'], { encoding: 'utf8' }).trim();
 }
 
-function fromDir(dir: string, source: Binaries['source']): Binaries | undefined {
+/** The control plane's programs in a directory build.sh filled, or undefined while any of them is missing. */
+export function binariesIn(dir: string, source: Binaries['source']): Binaries | undefined {
   const at = (name: string) => (executable(join(dir, name)) ? join(dir, name) : undefined);
   const etcd = at('etcd');
   const kubeApiserver = at('kube-apiserver');
@@ -45,19 +46,19 @@ function fromDir(dir: string, source: Binaries['source']): Binaries | undefined 
 export async function resolveBinaries(progress: (line: string) => void): Promise<Binaries> {
   const assets = process.env.KUBEBUILDER_ASSETS;
   if (assets) {
-    const found = fromDir(assets, 'KUBEBUILDER_ASSETS');
+    const found = binariesIn(assets, 'KUBEBUILDER_ASSETS');
     if (found) {
-      const cached = fromDir(cacheBinDir(), 'cache');
+      const cached = binariesIn(cacheBinDir(), 'cache');
       return { ...found, helm: found.helm ?? cached?.helm };
     }
     progress(`KUBEBUILDER_ASSETS=${assets} lacks etcd or kube-apiserver; using the local build instead`);
   }
   const dir = cacheBinDir();
-  const cached = fromDir(dir, 'cache');
+  const cached = binariesIn(dir, 'cache');
   if (cached?.kubeControllerManager && cached.helm) return cached;
   progress(`building the control plane into ${dir} (first run only; this takes several minutes)`);
   await runBuild(progress);
-  const built = fromDir(dir, 'cache');
+  const built = binariesIn(dir, 'cache');
   if (!built) throw new Error(`build finished but ${dir} has no etcd/kube-apiserver`);
   return built;
 }

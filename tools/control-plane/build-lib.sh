@@ -8,12 +8,19 @@ scratch_root=$(mktemp -d)
 trap 'rm -rf "$scratch_root"' EXIT
 scratch_dir() { mktemp -d -p "$scratch_root"; }
 
+# recipe_hash FILE...: the first 12 hex digits of the files' SHA-256. Every cache key includes the hash of the
+# scripts and version files that fill it, so changing a build script makes the next run (and CI) build from an empty
+# directory, where cold-path bugs show.
+recipe_hash() { cat "$@" | sha256sum | cut -c1-12; }
+
 step() { printf '[%s build] %s (%ss elapsed)\n' "$build_label" "$*" "$SECONDS" >&2; }
 
-# Go's own output is quiet for minutes at a time; a heartbeat shows the build is alive.
+# Go's own output is quiet for minutes at a time; a heartbeat shows the build is alive. Killing the loop leaves its
+# sleep running out its 30 s, so the sleep holds neither our output pipes (a caller reading dir=$(build.sh) would
+# wait for it) nor the cache lock on fd 9 (the next build would).
 with_heartbeat() {
   local label=$1; shift
-  ( while sleep 30; do step "$label: still building"; done ) &
+  ( while sleep 30 </dev/null >/dev/null 2>&1 9>&-; do step "$label: still building"; done ) 9>&- &
   local beat=$!
   local rc=0
   "$@" || rc=$?

@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
 # Builds etcd, kube-apiserver, kube-controller-manager and helm from the Go module proxy into
-# $KUBERNAUT_CACHE/control-plane/<key>/bin, where <key> is derived from versions.env and the Go version.
+# $KUBERNAUT_CACHE/control-plane/<key>/bin, where <key> is derived from versions.env, the Go version and the hash of
+# this script, build-lib.sh and versions.env.
 # Idempotent: a binary already present is kept. Progress goes to stderr; the bin directory to stdout.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=versions.env
 source "$here/versions.env"
 
+build_label=control-plane
+# shellcheck source=build-lib.sh
+source "$here/build-lib.sh"
+
 cache_root=${KUBERNAUT_CACHE:-$HOME/.cache/kubernaut-toolset}
 go_version=$(go env GOVERSION)
 key="k8s-${K8S_VERSION}_etcd-${ETCD_VERSION}_helm-${HELM_VERSION}_${go_version}"
+key+="_recipe-$(recipe_hash "$here/build.sh" "$here/build-lib.sh" "$here/versions.env")"
 out="$cache_root/control-plane/$key/bin"
 if [ "${1:-}" = "--print-dir" ]; then echo "$out"; exit 0; fi
 mkdir -p "$out"
@@ -18,9 +24,6 @@ exec 9>"$out.lock"
 flock 9
 
 export GOWORK=off GOFLAGS=-mod=mod CGO_ENABLED=0 GOTOOLCHAIN=local
-build_label=control-plane
-# shellcheck source=build-lib.sh
-source "$here/build-lib.sh"
 
 build_etcd() {
   [ -x "$out/etcd" ] && return 0

@@ -43,7 +43,8 @@ export function nodeCacheBinDir(): string {
   return execFileSync('bash', [buildScript, '--print-dir'], { encoding: 'utf8' }).trim();
 }
 
-function fromDir(bin: string): NodeBinaries | undefined {
+/** The node's programs and image archives in a directory build.sh filled, or undefined while any is missing. */
+export function nodeBinariesIn(bin: string): NodeBinaries | undefined {
   const v = versions();
   const images = join(bin, '..', 'images');
   const found: NodeBinaries = {
@@ -69,11 +70,11 @@ function fromDir(bin: string): NodeBinaries | undefined {
 /** The cached node build, building it first (minutes on a cold machine) when anything is missing. */
 export async function resolveNodeBinaries(progress: (line: string) => void): Promise<NodeBinaries> {
   const dir = nodeCacheBinDir();
-  const cached = fromDir(dir);
+  const cached = nodeBinariesIn(dir);
   if (cached) return cached;
   progress(`building the node into ${dir} (first run only; this takes several minutes)`);
   await runNodeBuild(progress);
-  const built = fromDir(dir);
+  const built = nodeBinariesIn(dir);
   if (!built) throw new Error(`node build finished but ${dir} lacks some programs or images`);
   return built;
 }

@@ -7,7 +7,8 @@
 # so this is the server a HolmesGPT pod runs, assembled from the wheel's parts. The toolset file is expected at
 # /etc/holmes/config/custom_toolset.yaml (a ConfigMap directory mount); /tmp must be writable (an emptyDir).
 # Like the prometheus test image it is built from scratch: the files plus exactly the shared libraries they link.
-# Writes an OCI archive (cached by the key: holmesgpt version, python version, the server's source, REV) and prints
+# Writes an OCI archive (cached by the key: holmesgpt version, python version, a hash of the server's source, this
+# script and the HolmesGPT setup) and prints
 #   holmesgpt=<archive> <ref>
 # on stdout. Needs root, buildah and python3 with venv. Usage: tools/e2e/build-holmes-image.sh
 set -euo pipefail
@@ -15,15 +16,14 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 cache=${KUBERNAUT_CACHE:-$HOME/.cache/kubernaut-toolset}/e2e
 mkdir -p "$cache"
-# Bump when the recipe below changes.
-REV=1
 say() { printf '[e2e holmesgpt image %ss] %s\n' "$SECONDS" "$*" >&2; }
 
 python=$("$repo/tools/holmesgpt/setup.sh" | tail -n 1)
 read -r base_prefix purelib py_version < <("$python" -c 'import sys, sysconfig; print(sys.base_prefix, sysconfig.get_paths()["purelib"], "%d.%d" % sys.version_info[:2])')
 source "$repo/tools/holmesgpt/versions.env"
 server_src=("$repo/test/consumer/holmes_server.py" "$repo/test/consumer/load_toolsets.py")
-key=r$REV-$HOLMESGPT_VERSION-py$("$python" -c 'import platform; print(platform.python_version())')-$(cat "${server_src[@]}" | sha256sum | cut -c1-12)
+recipe=("${server_src[@]}" "${BASH_SOURCE[0]}" "$repo/tools/holmesgpt/setup.sh" "$repo/tools/holmesgpt/versions.env")
+key=$HOLMESGPT_VERSION-py$("$python" -c 'import platform; print(platform.python_version())')-$(cat "${recipe[@]}" | sha256sum | cut -c1-12)
 ref=localhost/kubernaut-e2e/holmesgpt:$key
 archive=$cache/holmesgpt-$key.oci.tar
 

@@ -3,7 +3,8 @@
 #   localhost/kubernaut-e2e/hello:<key>       tools/node/images/hello (static Go HTTP server on :8080), user 65532
 #   localhost/kubernaut-e2e/prometheus:<key>  the host's /usr/bin/prometheus (Debian's; links only libc) plus the
 #                                             host's libc and loader, user 65534; config and args come from the pod
-# Writes each as an OCI archive (cached by the key: a hash of main.go and of the prometheus binary) and prints
+# Writes each as an OCI archive (cached by the key: a hash of this script and of main.go or the prometheus binary)
+# and prints
 #   hello=<archive> <ref>
 #   prometheus=<archive> <ref>
 # on stdout. Needs root, buildah and go. Usage: tools/e2e/build-test-images.sh
@@ -15,8 +16,8 @@ cache=${KUBERNAUT_CACHE:-$HOME/.cache/kubernaut-toolset}/e2e
 mkdir -p "$cache"
 exec 9>"$cache/.lock"
 flock 9
-# Bump when the image recipes below change (the archives are cached by this and the inputs' hashes).
-REV=2
+# Any change to this script changes every key, so the images are rebuilt.
+recipe=$(sha256sum "${BASH_SOURCE[0]}" | cut -c1-12)
 say() { printf '[e2e images %ss] %s\n' "$SECONDS" "$*" >&2; }
 [ -x "$prom_bin" ] || { echo "no $prom_bin (Debian package prometheus)" >&2; exit 1; }
 
@@ -24,7 +25,7 @@ work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 b=(buildah --root "$work/root" --runroot "$work/run" --storage-driver vfs)
 
 # hello
-hkey=r$REV-$(sha256sum "$hello_src" | cut -c1-12)
+hkey=$recipe-$(sha256sum "$hello_src" | cut -c1-12)
 href=localhost/kubernaut-e2e/hello:$hkey
 harchive=$cache/hello-$hkey.oci.tar
 if [ ! -s "$harchive" ]; then
@@ -39,7 +40,7 @@ if [ ! -s "$harchive" ]; then
 fi
 
 # prometheus: the binary and exactly the libraries ldd names (libc and the loader)
-pkey=r$REV-$(sha256sum "$prom_bin" | cut -c1-12)
+pkey=$recipe-$(sha256sum "$prom_bin" | cut -c1-12)
 pref=localhost/kubernaut-e2e/prometheus:$pkey
 parchive=$cache/prometheus-$pkey.oci.tar
 if [ ! -s "$parchive" ]; then

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the pinned HolmesGPT (versions.env) from PyPI into a private venv:
-#   ${KUBERNAUT_CACHE:-$HOME/.cache/kubernaut-toolset}/holmesgpt/<version>-py<X.Y.Z>/venv
+#   ${KUBERNAUT_CACHE:-$HOME/.cache/kubernaut-toolset}/holmesgpt/<version>-py<X.Y.Z>-<hash of this script>/venv
 # Idempotent: a marker file written after a successful install makes later runs instant.
 # Concurrent runs serialise on a flock. Progress goes to stderr; the venv's python path is the last line on stdout.
 #
@@ -18,7 +18,7 @@ step() { printf '[holmesgpt setup] %s (%ss elapsed)\n' "$*" "$SECONDS" >&2; }
 
 py_version=$("$python" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])')
 cache_root=${KUBERNAUT_CACHE:-$HOME/.cache/kubernaut-toolset}
-dir="$cache_root/holmesgpt/${HOLMESGPT_VERSION}-py${py_version}"
+dir="$cache_root/holmesgpt/${HOLMESGPT_VERSION}-py${py_version}-$(cat "${BASH_SOURCE[0]}" "$here/versions.env" | sha256sum | cut -c1-12)"
 venv="$dir/venv"
 marker="$dir/.installed"
 if [ "${1:-}" = "--print-python" ]; then echo "$venv/bin/python"; exit 0; fi
@@ -51,7 +51,7 @@ fi
 
 # pip's own output is quiet for a long time while it resolves; a heartbeat shows it is alive. Its sleep holds
 # none of our output pipes, so a caller reading them, e.g. python=$(setup.sh), is not kept waiting after we exit.
-( while sleep 30 </dev/null >/dev/null 2>&1; do step "pip: still installing"; done ) >&2 &
+( while sleep 30 </dev/null >/dev/null 2>&1 9>&-; do step "pip: still installing"; done ) 9>&- >&2 &
 beat=$!
 trap 'kill "$beat" 2>/dev/null || true' EXIT
 step "installing holmesgpt==$HOLMESGPT_VERSION from PyPI"

@@ -59,20 +59,7 @@ die() { echo "image: error: $*" >&2; exit 1; }
 
 # --- prerequisites -----------------------------------------------------------------------------------------------
 [ "$(id -u)" = 0 ] || die "must run as root (buildah storage in /var/lib/containers, debootstrap, chroot isolation)"
-need_pkgs=()
-command -v buildah >/dev/null || need_pkgs+=(buildah)
-command -v debootstrap >/dev/null || need_pkgs+=(debootstrap)
-[ -e /usr/share/keyrings/debian-archive-keyring.gpg ] || need_pkgs+=(debian-archive-keyring)
-if [ ${#need_pkgs[@]} -gt 0 ]; then
-  msg="missing Debian packages: ${need_pkgs[*]} (apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends ${need_pkgs[*]})"
-  [ "${KUBERNAUT_NO_APT:-}" = 1 ] && die "$msg"
-  command -v apt-get >/dev/null || die "$msg"
-  step "installing ${need_pkgs[*]} with apt-get"
-  apt_install() {
-    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends "${need_pkgs[@]}" </dev/null
-  }
-  apt_install || { apt-get -o DPkg::Lock::Timeout=600 update </dev/null && apt_install; } || die "$msg"
-fi
+bash "$repo/tools/setup/debian-packages.sh" image || die "the Debian packages above are needed"
 host_ca=/etc/ssl/certs/ca-certificates.crt
 [ -s "$host_ca" ] || die "no host CA bundle at $host_ca (npm ci in the build goes through the TLS-intercepting proxy)"
 
@@ -93,7 +80,10 @@ image=${registry:+$registry/}$repository:$app_version
 dev_image=localhost/kubernaut-toolset:dev
 archive=${archive:-$cache_root/image/kubernaut-toolset-$app_version.oci.tar}
 
-key="${DEBIAN_SUITE}-minbase_node-${NODE_VERSION}_npm-${NPM_VERSION}_rev-${STANDIN_REVISION}"
+# The stand-ins are keyed by the pins and by this script and versions.env, so any change to how they are made
+# rebuilds them (no revision to remember to bump).
+recipe=$(cat "$here/build.sh" "$here/versions.env" | sha256sum | cut -c1-12)
+key="${DEBIAN_SUITE}-minbase_node-${NODE_VERSION}_npm-${NPM_VERSION}_recipe-${recipe}"
 keydir=$cache_root/image/$key
 mkdir -p "$keydir" "$(dirname "$archive")"
 # Two runs at once would race on the cache and the tags: the second waits for the first.

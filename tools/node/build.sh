@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds a node for the local cluster into $KUBERNAUT_CACHE/node/<key>/bin, where <key> is derived from
-# versions.env, the Kubernetes version of tools/control-plane/versions.env and the Go version:
+# versions.env, the Kubernetes version of tools/control-plane/versions.env, the Go version and the hash of the
+# scripts, version files and image sources that make it:
 #   kubelet, kube-proxy, kube-scheduler (k8s.io/kubernetes, same replaces and ldflags as the control plane),
 #   containerd, ctr, containerd-shim-runc-v2, runc (CGO + libseccomp), the CNI plugins bridge, host-local,
 #   loopback and portmap, coredns, a static pause binary, and OCI archives of the pause and CoreDNS images
@@ -14,10 +15,16 @@ source "$here/../control-plane/versions.env"
 # shellcheck source=versions.env
 source "$here/versions.env"
 
+build_label=node
+# shellcheck source=../control-plane/build-lib.sh
+source "$here/../control-plane/build-lib.sh"
+
 cache_root=${KUBERNAUT_CACHE:-$HOME/.cache/kubernaut-toolset}
 go_version=$(go env GOVERSION)
 key="k8s-${K8S_VERSION}_containerd-${CONTAINERD_VERSION}_runc-${RUNC_VERSION}_cni-${CNI_PLUGINS_VERSION}"
 key+="_coredns-${COREDNS_VERSION}_img-${NODE_IMAGES_REVISION}_${go_version}"
+key+="_recipe-$(recipe_hash "$here/build.sh" "$here/versions.env" "$here/../control-plane/build-lib.sh" \
+  "$here/../control-plane/versions.env" "$here"/images/*/main.go)"
 out="$cache_root/node/$key/bin"
 images="$cache_root/node/$key/images"
 if [ "${1:-}" = "--print-dir" ]; then echo "$out"; exit 0; fi
@@ -27,9 +34,6 @@ exec 9>"$out.lock"
 flock 9
 
 export GOWORK=off GOFLAGS=-mod=mod CGO_ENABLED=0 GOTOOLCHAIN=local
-build_label=node
-# shellcheck source=../control-plane/build-lib.sh
-source "$here/../control-plane/build-lib.sh"
 
 # go_install LABEL PKG@VERSION... : `go install` into $out unless every named binary is already there.
 go_install() {
@@ -52,8 +56,9 @@ build_containerd() {
 
 build_runc() {
   [ -x "$out/runc" ] && return 0
-  if ! [ -e /usr/include/seccomp.h ]; then
-    echo "runc needs libseccomp-dev: apt-get -o DPkg::Lock::Timeout=600 install -y libseccomp-dev" >&2; exit 1
+  # Asked of the C compiler cgo will use, so a missing gcc or header is named before Go's long build starts.
+  if ! printf '#include <seccomp.h>\n' | "${CC:-gcc}" -E -x c - >/dev/null 2>&1; then
+    echo "runc needs gcc and libseccomp-dev: bash tools/setup/debian-packages.sh node (as root)" >&2; exit 1
   fi
   go_flags=(-tags seccomp -ldflags "-s -w -X main.version=${RUNC_VERSION#v}")
   CGO_ENABLED=1 go_install "runc $RUNC_VERSION" "github.com/opencontainers/runc@$RUNC_VERSION"
@@ -84,7 +89,7 @@ oci_image() {
   local ref=$1 archive=$2 binary=$3
   [ -s "$archive" ] && return 0
   if ! command -v buildah >/dev/null; then
-    echo "the node images need buildah: apt-get -o DPkg::Lock::Timeout=600 install -y buildah" >&2; exit 1
+    echo "the node images need buildah: bash tools/setup/debian-packages.sh node (as root)" >&2; exit 1
   fi
   step "image $ref"
   local s; s=$(scratch_dir)
