@@ -7,6 +7,15 @@ export const esm = {
 };
 
 /**
+ * KUBERNAUT_COVERAGE=1 (.ci/run sets it): V8 coverage of the unit and integration suites together, as `npm test`
+ * runs them, gated a few points under what README reports, so a real drop fails CI.
+ */
+const COVERAGE_GATE = { lines: 95, branches: 86, functions: 94 };
+const coverageGate = process.env.KUBERNAUT_COVERAGE === '1'
+  ? { collectCoverage: true, coverageDirectory: 'coverage/all', coverageThreshold: { global: COVERAGE_GATE } }
+  : {};
+
+/**
  * Unit tests need nothing running; integration tests share one real control plane started by globalSetup. The
  * end-to-end suite on a real node has its own configuration (jest.e2e.config.js), so `npm test` never runs it.
  */
@@ -36,4 +45,5 @@ export default {
   coverageProvider: 'v8',
   collectCoverageFrom: ['src/**/*.ts', 'operators/**/*.ts', '!**/*.test.ts'],
   coverageReporters: ['text-summary', 'json-summary'],
+  ...coverageGate,
 };

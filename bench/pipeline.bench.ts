@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { down, up } from '../tools/control-plane/control-plane.ts';
 import { waitFor } from '../tools/control-plane/wait.ts';
 import {
-  adminApi, buildDist, chartNodeFlags, inBatches, lastHeapUsed, log, machine, okTarget, OUTPUT_NS, OutputWatcher, percentile, printTable, rssMiB,
+  adminApi, buildDist, chartNodeFlags, inBatches, lastHeapUsed, log, machine, okTarget, OUTPUT_NS, OutputWatcher, percentile, printTable, rssMiB, rssText,
   runScenario, startOperator, stopOperator, type Row,
 } from './support.ts';
 
@@ -70,8 +70,8 @@ async function main(): Promise<void> {
     latencies.push((await seen) - sent);
   }
   latencies.sort((a, b) => a - b);
-  // (d) RSS of the operator process at the end of the run.
-  const rss = operator.pid ? rssMiB(operator.pid) : NaN;
+  // (d) RSS of the operator process at the end of the run, and its peak (the start-up list of every Service).
+  const rss = operator.pid ? rssMiB(operator.pid) : { now: NaN, peak: NaN };
   const heapUsed = lastHeapUsed(operator.logText());
   await stopOperator(operator);
 
@@ -91,7 +91,7 @@ async function main(): Promise<void> {
     return text.indexOf('"message":"reconciled"', third) > third ? true : undefined;
   }, { timeoutMs: 60_000, describe: () => 'the reconcile after the third resync' });
   const resyncWrites = watcher.modifications - before;
-  const defaultSizingRss = operator.pid ? rssMiB(operator.pid) : NaN;
+  const defaultSizingRss = operator.pid ? rssMiB(operator.pid) : { now: NaN, peak: NaN };
   const defaultSizingHeapUsed = lastHeapUsed(logs());
   await stopOperator(operator);
   watcher.stop();
@@ -104,9 +104,9 @@ async function main(): Promise<void> {
     ['(a) reaction latency p99', `${percentile(latencies, 99).toFixed(0)} ms`, `<= ${QUIET_MS + 1000} ms`, percentile(latencies, 99) <= QUIET_MS + 1000 ? 'met' : 'MISSED'],
     [`(b) first complete ConfigMap (${ANNOTATED} of ${ANNOTATED + NOISE} Services)`, `${firstComplete.toFixed(2)} s`, '<= 10 s', firstComplete <= 10 ? 'met' : 'MISSED'],
     ['(c) ConfigMap writes over 3 resyncs, no change', String(resyncWrites), '0', resyncWrites === 0 ? 'met' : 'MISSED'],
-    [`(d) operator RSS at the end (as the chart runs it: ${chartNodeFlags(CHART_HEAP_MIB).join(' ')})`, `${rss.toFixed(0)} MiB`, '<= 300 MB', rss * 1.048576 <= 300 ? 'met' : 'MISSED'],
+    [`(d) operator RSS peak / end (as the chart runs it: ${chartNodeFlags(CHART_HEAP_MIB).join(' ')})`, rssText(rss), '<= 300 MB', Math.max(rss.peak, rss.now) * 1.048576 <= 300 ? 'met' : 'MISSED'],
     ['    heap used at its last reconcile', `${heapUsed} MiB`, '', ''],
-    ["(d') RSS after 3 resyncs with V8's default heap sizing", `${defaultSizingRss.toFixed(0)} MiB`, '', 'for comparison'],
+    ["(d') RSS peak / after 3 resyncs with V8's default heap sizing", rssText(defaultSizingRss), '', 'for comparison'],
     ['    heap used at its last reconcile', `${defaultSizingHeapUsed} MiB`, '', ''],
   ];
   printTable(`reconcile pipeline: ${ANNOTATED} annotated among ${ANNOTATED + NOISE} Services, ${CHANGES} changes, quiet window ${QUIET_MS} ms, Kubernetes ${cp.version}, ${machine()}`, rows);

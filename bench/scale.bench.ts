@@ -10,7 +10,7 @@ import { freePort } from '../tools/control-plane/ports.ts';
 import { waitFor } from '../tools/control-plane/wait.ts';
 import {
   adminApi, buildDist, chartNodeFlags, cpuSeconds, inBatches, lastHeapUsed, log, machine, okTarget, openFds, OutputWatcher, percentile,
-  printTable, rssMiB, runScenario, scrape, startOperator, stopOperator, type Row,
+  printTable, rssMiB, rssText, runScenario, scrape, startOperator, stopOperator, type Row,
 } from './support.ts';
 
 const ANNOTATED = Number(process.env.BENCH_SCALE_ANNOTATED ?? 5_000);
@@ -194,7 +194,7 @@ async function main(): Promise<void> {
     while (Date.now() < end) {
       await new Promise((r) => setTimeout(r, Math.min(30_000, Math.max(0, end - Date.now()))));
       // prom-client resets the loop-delay histogram at each scrape: each sample is the p99 of the last 30 s.
-      samples.push({ rss: rssMiB(pid), fds: openFds(pid), lagP99: (await scrape(metricsUrl, 'nodejs_eventloop_lag_p99_seconds')) * 1000 });
+      samples.push({ rss: rssMiB(pid).now, fds: openFds(pid), lagP99: (await scrape(metricsUrl, 'nodejs_eventloop_lag_p99_seconds')) * 1000 });
       const last = samples.at(-1);
       log(`soak ${samples.length * 0.5} min: RSS ${last?.rss.toFixed(0)} MiB, fds ${last?.fds}, loop lag p99 ${last?.lagP99.toFixed(1)} ms, writes ${watcher.modifications - writesBefore}`);
     }
@@ -227,12 +227,12 @@ async function main(): Promise<void> {
   printTable(`scale: ${ANNOTATED} annotated (${CUSTOM} custom, ${ANNOTATED - CUSTOM} competing built-in) among ${ANNOTATED + NOISE} Services, Kubernetes ${cp.version}, ${machine()}, ${chartNodeFlags(HEAP_MIB).join(' ')}`, [
     ['first complete ConfigMap', `${firstComplete.toFixed(2)} s`, '<= 10 s', firstComplete <= 10 ? 'met' : 'MISSED'],
     ['  operator CPU seconds to get there', `${cpuAtComplete.toFixed(1)} s`, '', ''],
-    ['  operator RSS then', `${rssAtComplete.toFixed(0)} MiB`, '<= 300 MB', rssAtComplete * 1.048576 <= 300 ? 'met' : 'MISSED'],
+    ['  operator RSS peak / then (the peak: listing every Service at start-up)', rssText(rssAtComplete), '<= 300 MB', Math.max(rssAtComplete.peak, rssAtComplete.now) * 1.048576 <= 300 ? 'met' : 'MISSED'],
     ['reaction latency p50 / p99, quiet', p(quiet), 'p99 <= 1.5 s', percentile(quiet, 99) <= 1_500 ? 'met' : 'MISSED'],
     [`  with ${noiseRate.toFixed(0)} label changes/s in the background`, p(underNoise), 'p99 <= 1.5 s', percentile(underNoise, 99) <= 1_500 ? 'met' : 'MISSED'],
     [`  with ${churnRate.toFixed(0)} changes/s, 1 in 10 changing the output`, p(underChurn), `<= maxDelay ${MAX_DELAY_MS / 1000} s + render`, ''],
     ...soakRows,
-    ['operator RSS at the end / heap used at last reconcile', `${rssEnd.toFixed(0)} / ${heapUsed} MiB`, '', restarts === null ? '' : 'operator exited early!'],
+    ['operator RSS peak / end; heap used at last reconcile', `${rssText(rssEnd)}; ${heapUsed} MiB`, '', restarts === null ? '' : 'operator exited early!'],
   ]);
   process.stdout.write(`operator logs: ${work}\n`);
 }

@@ -25,9 +25,16 @@ export async function inBatches<T>(items: T[], size: number, work: (item: T) => 
   for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(work));
 }
 
-export function rssMiB(pid: number): number {
+/** Resident memory now (VmRSS) and the most it has been since the process started (VmHWM, the start-up peak included). */
+export function rssMiB(pid: number): { now: number; peak: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) / 1024;
+  const kib = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN);
+  return { now: kib('VmRSS') / 1024, peak: kib('VmHWM') / 1024 };
+}
+
+/** `peak / now MiB`, the way every memory row of the benchmarks reads. */
+export function rssText(rss: { now: number; peak: number }): string {
+  return `${rss.peak.toFixed(0)} / ${rss.now.toFixed(0)} MiB`;
 }
 
 /** User + system CPU time a process has used so far. */

@@ -31,6 +31,8 @@ export class LeaseElector {
   #lastRenew = 0;
   #observed: { record: string; at: number } | undefined;
   #lastError: KubeApiError | undefined;
+  /** How leadership was last won, for the log: a new Lease, a released one (a clean handover), or an expired one. */
+  #acquired = 'new';
   #stop = new AbortController();
   #loop: Promise<void> | undefined;
 
@@ -76,7 +78,9 @@ export class LeaseElector {
   #set(leading: boolean): void {
     if (leading === this.#leading) return;
     this.#leading = leading;
-    this.#log.info(leading ? 'became leader' : 'stopped leading', { identity: this.#o.identity, ...objectRef('Lease', this.#o.namespace, this.#o.name) });
+    this.#log.info(leading ? 'became leader' : 'stopped leading', {
+      identity: this.#o.identity, ...objectRef('Lease', this.#o.namespace, this.#o.name), ...(leading ? { acquired: this.#acquired } : {}),
+    });
     this.#o.onChange(leading);
   }
 
@@ -107,6 +111,7 @@ export class LeaseElector {
     };
     if (!lease) {
       await this.#kube.createLease(mine);
+      this.#acquired = 'new';
       this.#renewed();
       return;
     }
@@ -123,6 +128,7 @@ export class LeaseElector {
       return;
     }
     await this.#kube.updateLease({ ...mine, resourceVersion: lease.resourceVersion, leaseTransitions: lease.leaseTransitions + 1 });
+    this.#acquired = lease.holderIdentity ? `expired (held by ${lease.holderIdentity})` : 'released';
     this.#renewed();
   }
 

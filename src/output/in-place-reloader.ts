@@ -67,6 +67,11 @@ export class InPlaceReloader {
     })))));
   }
 
+  /** Whether a look again is scheduled (a pod of the Deployment was starting at the last run). */
+  get followUpScheduled(): boolean {
+    return this.#followUp !== undefined;
+  }
+
   /** Asks for the consumer to serve `hash`; returns at once. */
   request(hash: string): void {
     this.#requests.next(hash);

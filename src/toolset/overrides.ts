@@ -59,5 +59,10 @@ export function applyOverrides(generated: ToolsetsMap, overrides: ToolsetsMap): 
   );
   const merged = deepMerge(generated, applicable) as ToolsetsMap;
   const errors = toolsetsMapErrors(merged);
-  return errors.length === 0 ? { ok: true, toolsets: merged } : { ok: false, error: `overrides.yaml makes the toolsets invalid: ${errors.join('; ')}` };
+  if (errors.length === 0) return { ok: true, toolsets: merged };
+  // Blame what broke it: with the generated map already invalid the fault is the operator's, whatever overrides say.
+  const generatedErrors = toolsetsMapErrors(generated);
+  return generatedErrors.length > 0
+    ? { ok: false, error: `the generated toolsets are invalid (an operator bug, not overrides.yaml): ${generatedErrors.join('; ')}` }
+    : { ok: false, error: `overrides.yaml makes the toolsets invalid: ${errors.join('; ')}` };
 }

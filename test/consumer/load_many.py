@@ -10,7 +10,8 @@ without the prerequisite checks (no network) and without importing HolmesGPT onc
 load_toolsets.py runs the whole server path for one file.
 
 Prints ONE JSON array on stdout, one object per file in order:
-    {"path": str, "load_error": null | str, "toolsets": [names], "invalid": [{"name": str, "error": str}]}
+    {"path": str, "load_error": null | str, "toolsets": {name: status}, "invalid": [{"name": str, "error": str}]}
+"toolsets" holds every toolset HolmesGPT returned for the file, MCP servers included, each with its status.
 An entry is invalid when HolmesGPT replaced it by a failed placeholder (its model did not validate).
 """
 
@@ -49,11 +50,11 @@ def main() -> int:
     manager = ToolsetManager(toolset_status_location=os.path.join(scratch, "status.json"))
     results = []
     for path in paths:
-        result = {"path": path, "load_error": None, "toolsets": [], "invalid": []}
+        result = {"path": path, "load_error": None, "toolsets": {}, "invalid": []}
         try:
             loaded = manager._load_toolsets_from_paths([path], builtin_names)
             for t in loaded:
-                result["toolsets"].append(t.name)
+                result["toolsets"][t.name] = t.status.value
                 if t.status == ToolsetStatusEnum.FAILED:
                     result["invalid"].append({"name": t.name, "error": str(t.error)})
         except Exception as e:  # the whole file rejected: what a RecursionError or a bad key does

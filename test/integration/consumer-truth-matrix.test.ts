@@ -1,31 +1,36 @@
-// The consumer truth matrix: for every type and every way a backend can answer, does the operator's verdict
-// (included or not, on the real API server) equal HolmesGPT 0.45.0's (enabled or not, its own loader and
-// prerequisite checks on the entry the operator writes)? The only differences allowed are the ones
+// The consumer truth matrix: for every type and every way a backend can answer, does the operator's verdict equal
+// HolmesGPT 0.45.0's? Both sides come from what the operator really wrote to the API server:
+// - the operator's side is whether the Service's entry is in the ConfigMap it wrote (health checks on);
+// - HolmesGPT's side is HolmesGPT loading the ConfigMap a second operator wrote for the same Services with health
+//   checks off (every entry, rendered and written by the same code), its prerequisite checks included.
+// HolmesGPT also loads every file the health-checking operator wrote, and every toolset named in it must come back by
+// name with a status: an entry HolmesGPT drops or refuses fails the matrix. The only differences allowed are the ones
 // docs/holmesgpt-compatibility.md explains, and they are asserted exactly, so a change on either side shows.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { CoreV1Api } from '@kubernetes/client-node';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Candidate } from '../../src/discovery/candidate.ts';
-import { detect } from '../../src/discovery/detect.ts';
-import type { ShortType } from '../../src/discovery/toolset-types.ts';
-import { toService } from '../../src/kube/convert.ts';
-import { detectionOptions, planSettings } from '../../src/reconcile/plan.ts';
-import { toolsetDocument } from '../../src/toolset/document.ts';
-import { renderEntry, type ToolsetDefaults } from '../../src/toolset/render.ts';
 import type { OperatorConfig } from '../../src/config/operator-config.ts';
+import { toolsetName } from '../../src/discovery/detect.ts';
+import type { ShortType } from '../../src/discovery/toolset-types.ts';
+import { HASH_ANNOTATION } from '../../src/output/configmap-writer.ts';
+import { PLACEHOLDER_TOOLSET } from '../../src/reconcile/output-document.ts';
+import type { ToolsetDefaults } from '../../src/toolset/render.ts';
 import { waitFor } from '../../tools/control-plane/wait.ts';
 import { BEHAVIOURS, BehaviourServer, REQUIRED_TOKEN, type Behaviour } from '../support/backend-behaviours.ts';
-import { HOLMES_TEST_TIMEOUT_MS, holmesLoadSequence } from '../support/holmesgpt.ts';
+import { HOLMES_TEST_TIMEOUT_MS, holmesLoadSequence, notReturned, type Loaded } from '../support/holmesgpt.ts';
 import { fixtureApi, freshNamespace } from '../support/kube.ts';
-import { startOperator, testConfig, type RunningOperator } from '../support/operator-harness.ts';
+import { readOutput, startOperator, testConfig, type ConfigPatch, type OutputSnapshot } from '../support/operator-harness.ts';
 import { createServices } from '../support/services.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'kubernaut-truth-'));
 const TYPES: ShortType[] = ['prometheus', 'thanos', 'victoriametrics', 'mimir', 'grafana', 'loki', 'victorialogs', 'tempo', 'elasticsearch', 'jaeger', 'custom'];
-/** One HolmesGPT file holds one entry per built-in name, so the Prometheus-compatible types get files of their own. */
-const FILES: ShortType[][] = [['prometheus', 'grafana', 'loki', 'victorialogs', 'tempo', 'elasticsearch', 'jaeger', 'custom'], ['thanos'], ['victoriametrics'], ['mimir']];
+/**
+ * One namespace (and so one written file) holds one Service per built-in name, so the Prometheus-compatible types
+ * get namespaces of their own; otherwise they would shadow each other.
+ */
+const GROUPS: ShortType[][] = [['prometheus', 'grafana', 'loki', 'victorialogs', 'tempo', 'elasticsearch', 'jaeger', 'custom'], ['thanos'], ['victoriametrics'], ['mimir']];
 /**
  * HolmesGPT's check budget, its production default. A shorter one made HolmesGPT fail a healthy backend (and pass
  * nothing it should not) on a loaded machine: the matrix would then compare load, not behaviour. Hanging backends cut
@@ -38,36 +43,61 @@ const PREREQ_SECONDS = 20;
  * The operator checks that /api/health answers JSON and leaves such a Grafana out.
  */
 const KNOWN_DIFFERENCES = ['grafana × unauthorized', 'grafana × unavailable', 'grafana × other-protocol'];
+/** The health-check-free operator writes beside the real one, in its own ConfigMap. */
+const EVERY_ENTRY_OUTPUT = 'kubernaut-toolset-every-entry';
 
 interface Cell { type: ShortType; behaviour: Behaviour; operator: boolean; holmesgpt: boolean }
 
-/** The entry the operator writes for each Service: its own detection and rendering, on the Services the API server holds. */
-async function entriesOf(core: CoreV1Api, ns: string, config: OperatorConfig, defaults: ToolsetDefaults): Promise<Map<string, { candidate: Candidate; entry: Record<string, unknown> }>> {
-  const options = detectionOptions(planSettings(config), () => new Set());
-  const out = new Map<string, { candidate: Candidate; entry: Record<string, unknown> }>();
-  for (const raw of (await core.listNamespacedService({ namespace: ns })).items) {
-    const d = detect(toService(raw), options);
-    if (d.kind !== 'candidate') throw new Error(`${raw.metadata?.name}: ${JSON.stringify(d)}`);
-    const rendered = renderEntry(d.candidate, defaults);
-    if (!rendered.ok) throw new Error(`${raw.metadata?.name}: ${rendered.rejection.message}`);
-    out.set(d.candidate.service.name, { candidate: d.candidate, entry: rendered.entry });
+/**
+ * Runs the real operator until the ConfigMap on the API server holds its decision on all `count` Services (no
+ * verdict pending, the stored hash annotation equal to the hash of its last decision), and returns that ConfigMap.
+ */
+async function writtenBy(core: CoreV1Api, config: OperatorConfig, count: number): Promise<OutputSnapshot> {
+  const running = await startOperator(config);
+  try {
+    const { namespace, name, key } = config.output;
+    return await waitFor(async () => {
+      const status = running.operator.status();
+      if (status.services.length !== count || status.services.some((s) => s.verdict === 'pending') || !status.output.hash) return undefined;
+      const out = await readOutput(core, namespace, name, key);
+      return out?.annotations[HASH_ANNOTATION] === status.output.hash ? out : undefined;
+    }, {
+      timeoutMs: 90_000,
+      describe: () => `${namespace}/${name}: all ${count} Services judged and written: ${JSON.stringify(running.operator.status().services.map((s) => [s.name, s.verdict]))}`,
+    });
+  } finally {
+    await running.stop();
   }
-  return out;
 }
 
-async function judged(running: RunningOperator, count: number): Promise<Map<string, boolean>> {
-  const status = () => running.operator.status().services;
-  await waitFor(() => (status().length === count && status().every((s) => s.verdict !== 'pending') ? true : undefined), {
-    timeoutMs: 60_000, describe: () => `all ${count} judged: ${JSON.stringify(status().filter((s) => s.verdict === 'pending').map((s) => s.name))}`,
-  });
-  // Shadowed means healthy and written under another Service's claim: healthy all the same.
-  return new Map(status().map((s) => [s.name, s.verdict === 'included' || s.verdict === 'shadowed']));
+/** The health-checked file and the every-entry file, both as the operator wrote them for the Services of `ns`. */
+async function bothFiles(core: CoreV1Api, ns: string, count: number, patch: ConfigPatch = {}): Promise<{ checked: OutputSnapshot; every: OutputSnapshot }> {
+  const [checked, every] = await Promise.all([
+    writtenBy(core, testConfig(ns, patch), count),
+    writtenBy(core, testConfig(ns, { ...patch, health: { ...patch.health, enabled: false }, output: { ...patch.output, name: EVERY_ENTRY_OUTPUT } }), count),
+  ]);
+  return { checked, every };
+}
+
+/** The ConfigMap's text, byte for byte, in a file HolmesGPT can load. */
+function fileOf(out: OutputSnapshot, name: string): string {
+  const file = join(work, `${name}.yaml`);
+  writeFileSync(file, out.text);
+  return file;
+}
+
+/** Every toolset the file names came back from HolmesGPT by name with a status, and nothing was refused. */
+function everyWrittenToolsetReturned(out: OutputSnapshot, loaded: Loaded | undefined): { missing: string[]; invalid: string[]; loadError: string | null } {
+  return {
+    missing: notReturned(Object.keys(out.toolsets), loaded),
+    invalid: loaded?.invalid ?? ['not loaded'],
+    loadError: loaded?.load_error ?? null,
+  };
 }
 
 describe('consumer truth matrix: the operator includes what HolmesGPT 0.45.0 enables', () => {
   let core: CoreV1Api;
   const servers = new Map<Behaviour, BehaviourServer>();
-  let running: RunningOperator | undefined;
 
   beforeAll(async () => {
     core = fixtureApi().core;
@@ -75,40 +105,35 @@ describe('consumer truth matrix: the operator includes what HolmesGPT 0.45.0 ena
   });
 
   afterAll(async () => {
-    await running?.stop();
     await Promise.all([...servers.values()].map((s) => s.close()));
   });
 
   it(`${TYPES.length} types × ${BEHAVIOURS.length} behaviours agree, except HolmesGPT's own Grafana check`, async () => {
-    const ns = await freshNamespace(core, 'truth');
     const name = (t: ShortType, b: Behaviour) => `${t}-${b}`;
-    await createServices(core, ns, TYPES.flatMap((t) => BEHAVIOURS.map((b) => ({ name: name(t, b), type: t, endpoint: servers.get(b)?.url ?? '' }))));
-    const config = testConfig(ns);
-    running = await startOperator(config);
-    const operator = await judged(running, TYPES.length * BEHAVIOURS.length);
+    const runs = await Promise.all(BEHAVIOURS.flatMap((b) => GROUPS.map(async (group, g) => {
+      const ns = await freshNamespace(core, `truth-${g}`);
+      await createServices(core, ns, group.map((t) => ({ name: name(t, b), type: t, endpoint: servers.get(b)?.url ?? '' })));
+      return { b, group, ns, ...(await bothFiles(core, ns, group.length)) };
+    })));
 
-    const entries = await entriesOf(core, ns, config, {});
-    const files: string[] = [];
-    for (const b of BEHAVIOURS) {
-      for (const [i, group] of FILES.entries()) {
-        const file = join(work, `${b}-${i}.yaml`);
-        const toolsets = Object.fromEntries(group.map((t) => {
-          const e = entries.get(name(t, b));
-          return [e?.candidate.toolset ?? t, e?.entry ?? {}];
-        }));
-        writeFileSync(file, toolsetDocument(toolsets));
-        files.push(file);
-      }
-    }
+    const files = runs.flatMap((r, i) => [fileOf(r.every, `every-${i}`), fileOf(r.checked, `checked-${i}`)]);
     const loaded = await holmesLoadSequence(files, work, PREREQ_SECONDS);
     expect(loaded).toHaveLength(files.length);
     const cells: Cell[] = [];
-    for (const [f, result] of loaded.entries()) {
-      const b = BEHAVIOURS[Math.floor(f / FILES.length)] as Behaviour;
-      for (const t of FILES[f % FILES.length] ?? []) {
-        const toolset = entries.get(name(t, b))?.candidate.toolset ?? '';
-        expect({ file: result.file, toolset, loaded: result.toolsets[toolset] !== undefined, invalid: result.invalid }).toEqual({ file: result.file, toolset, loaded: true, invalid: [] });
-        cells.push({ type: t, behaviour: b, operator: operator.get(name(t, b)) ?? false, holmesgpt: result.toolsets[toolset]?.status === 'enabled' });
+    for (const [i, run] of runs.entries()) {
+      const [every, checked] = [loaded[2 * i], loaded[2 * i + 1]];
+      for (const [out, result] of [[run.every, every], [run.checked, checked]] as const) {
+        expect({ ns: run.ns, ...everyWrittenToolsetReturned(out, result) }).toEqual({ ns: run.ns, missing: [], invalid: [], loadError: null });
+      }
+      // Health checks only leave entries out: what the checked file holds is the every-entry file's entry, unchanged
+      // (or, with every Service left out, the operator's switched-off placeholder).
+      for (const [toolset, entry] of Object.entries(run.checked.toolsets)) {
+        if (toolset !== PLACEHOLDER_TOOLSET) expect({ toolset, entry: run.every.toolsets[toolset] }).toEqual({ toolset, entry });
+      }
+      for (const t of run.group) {
+        const toolset = toolsetName(t, { namespace: run.ns, name: name(t, run.b) });
+        expect({ ns: run.ns, toolset, inEveryEntryFile: run.every.toolsets[toolset] !== undefined }).toEqual({ ns: run.ns, toolset, inEveryEntryFile: true });
+        cells.push({ type: t, behaviour: run.b, operator: run.checked.toolsets[toolset] !== undefined, holmesgpt: every?.toolsets[toolset]?.status === 'enabled' });
       }
     }
 
@@ -126,18 +151,15 @@ describe('consumer truth matrix: the operator includes what HolmesGPT 0.45.0 ena
   }, 300_000);
 
   it('with admin credentials for a type, a 401 means "HolmesGPT will authenticate": both include it; a wrong credential only HolmesGPT can tell', async () => {
-    await running?.stop();
     const ns = await freshNamespace(core, 'truth-auth');
-    const defaults: ToolsetDefaults = { prometheus: { config: { additional_headers: { Authorization: 'Bearer {{ env.TRUTH_TOKEN }}' } } } };
+    const toolsetDefaults: ToolsetDefaults = { prometheus: { config: { additional_headers: { Authorization: 'Bearer {{ env.TRUTH_TOKEN }}' } } } };
     await createServices(core, ns, [{ name: 'prometheus', type: 'prometheus', endpoint: servers.get('token-required')?.url ?? '' }]);
-    const config = testConfig(ns, { toolsetDefaults: defaults });
-    running = await startOperator(config);
-    expect((await judged(running, 1)).get('prometheus')).toBe(true);
-    const entry = (await entriesOf(core, ns, config, defaults)).get('prometheus')?.entry ?? {};
-    const file = join(work, 'credentials.yaml');
-    writeFileSync(file, toolsetDocument({ 'prometheus/metrics': entry }));
+    const written = await writtenBy(core, testConfig(ns, { toolsetDefaults }), 1);
+    expect(Object.keys(written.toolsets)).toContain('prometheus/metrics');
+    const file = fileOf(written, 'credentials');
     const [right] = await holmesLoadSequence([file], mkdtempSync(join(work, 'right-')), PREREQ_SECONDS, { TRUTH_TOKEN: REQUIRED_TOKEN });
     const [wrong] = await holmesLoadSequence([file], mkdtempSync(join(work, 'wrong-')), PREREQ_SECONDS, { TRUTH_TOKEN: 'not-the-token' });
+    expect(everyWrittenToolsetReturned(written, right)).toEqual({ missing: [], invalid: [], loadError: null });
     expect({ right: right?.toolsets['prometheus/metrics']?.status, wrong: wrong?.toolsets['prometheus/metrics']?.status }).toEqual({ right: 'enabled', wrong: 'failed' });
   }, 2 * HOLMES_TEST_TIMEOUT_MS);
 });

@@ -1,5 +1,9 @@
 // HolmesGPT is the only reader of our output: its own loader (the in-cluster server's path, CUSTOM_TOOLSET_LOCATION)
 // must accept every toolset the operator writes and, with a live target behind it, report it enabled.
+// Real backends where this project may have them (test/support/real-backends.ts): Prometheus and VictoriaMetrics
+// (Debian) and Jaeger (Go module proxy). Grafana, Loki and Tempo are AGPL-licensed, and Elasticsearch/OpenSearch are
+// in no registry this project reaches, so those types are answered by test/consumer/fake_backends.py, which serves
+// exactly the requests HolmesGPT's checks and the operator's make.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { CoreV1Api } from '@kubernetes/client-node';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -7,12 +11,11 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { freePort } from '../../tools/control-plane/ports.ts';
-import { waitFor } from '../../tools/control-plane/wait.ts';
 import { fixtureApi, freshNamespace } from '../support/kube.ts';
 import { outputWhere, startOperator, testConfig, type RunningOperator } from '../support/operator-harness.ts';
 import { createServices } from '../support/services.ts';
-import { HOLMES_TEST_TIMEOUT_MS, holmesLoad, holmesPython } from '../support/holmesgpt.ts';
+import { HOLMES_TEST_TIMEOUT_MS, holmesLoad, holmesPython, notReturned } from '../support/holmesgpt.ts';
+import { startJaeger, startPrometheus, startVictoriaMetrics, type RealBackend } from '../support/real-backends.ts';
 
 const root = join(import.meta.dirname, '../..');
 /** A HolmesGPT load (Python import, then prerequisite checks up to its 20 s deadline) took ~27 s per test in a full
@@ -23,8 +26,8 @@ describe('HolmesGPT loads what the operator writes', () => {
   let core: CoreV1Api;
   let fake: ChildProcess;
   let fakeUrl = '';
-  let prometheus: ChildProcess | undefined;
-  let prometheusUrl = '';
+  let prometheus: RealBackend | undefined;
+  let jaeger: RealBackend | undefined;
   let running: RunningOperator | undefined;
   let python = '';
 
@@ -34,20 +37,13 @@ describe('HolmesGPT loads what the operator writes', () => {
     fake = spawn('python3', [join(root, 'test/consumer/fake_backends.py'), '0'], { stdio: ['ignore', 'pipe', 'ignore'] });
     const port = await new Promise<string>((resolve) => createInterface({ input: fake.stdout as NodeJS.ReadableStream }).once('line', resolve));
     fakeUrl = `http://127.0.0.1:${port.trim()}`;
-    // Debian's real Prometheus for the prometheus type.
-    const webPort = await freePort();
-    writeFileSync(join(work, 'prometheus.yml'), 'global: {scrape_interval: 15s}\nscrape_configs: []\n');
-    prometheus = spawn('/usr/bin/prometheus', [`--config.file=${join(work, 'prometheus.yml')}`, `--storage.tsdb.path=${join(work, 'tsdb')}`, `--web.listen-address=127.0.0.1:${webPort}`], { stdio: 'ignore' });
-    prometheusUrl = `http://127.0.0.1:${webPort}`;
-    await waitFor(async () => ((await fetch(`${prometheusUrl}/-/ready`).then((r) => r.ok, () => false)) ? true : undefined), {
-      timeoutMs: 30_000, intervalMs: 200, describe: () => 'Prometheus to be ready',
-    });
-  }, 660_000);
+    [prometheus, jaeger] = await Promise.all([startPrometheus(), startJaeger()]);
+  }, 20 * 60_000);
 
   afterAll(async () => {
     await running?.stop();
     fake?.kill();
-    prometheus?.kill();
+    await Promise.all([prometheus?.stop(), jaeger?.stop()]);
   });
 
   it('every short type is accepted and enabled; a dead target is dropped by the operator', async () => {
@@ -55,12 +51,12 @@ describe('HolmesGPT loads what the operator writes', () => {
     const ns = await freshNamespace(core, 'holmes');
     const ready = { 'kubernaut.io/toolset-health-path': '/ready' };
     await createServices(core, ns, [
-      { name: 'prometheus', type: 'prometheus', endpoint: prometheusUrl },
+      { name: 'prometheus', type: 'prometheus', endpoint: prometheus?.url ?? '' },
       { name: 'grafana', type: 'grafana', endpoint: fakeUrl },
       { name: 'loki', type: 'loki', endpoint: fakeUrl },
       { name: 'tempo', type: 'tempo', endpoint: fakeUrl },
       { name: 'elasticsearch', type: 'elasticsearch', endpoint: fakeUrl },
-      { name: 'jaeger', type: 'jaeger', endpoint: fakeUrl, annotations: ready },
+      { name: 'jaeger', type: 'jaeger', endpoint: jaeger?.url ?? '' },
       { name: 'team-api', type: 'custom', endpoint: fakeUrl, annotations: { ...ready, 'kubernaut.io/toolset-description': 'Team API' } },
       { name: 'dead-api', type: 'custom', endpoint: 'http://127.0.0.1:1', annotations: ready },
     ]);
@@ -106,7 +102,28 @@ describe('HolmesGPT loads what the operator writes', () => {
     writeFileSync(file, out.text);
     const loaded = await holmesLoad(file);
     expect(loaded.invalid).toEqual([]);
+    expect(notReturned(Object.keys(out.toolsets), loaded)).toEqual([]);
     expect({ prometheus: loaded.toolsets['prometheus/metrics']?.status, victorialogs: loaded.toolsets.victorialogs?.status }).toEqual({ prometheus: 'enabled', victorialogs: 'enabled' });
+  }, HOLMES_TEST_TIMEOUT_MS);
+
+  it('victoriametrics: the real VictoriaMetrics is written as prometheus/metrics, and HolmesGPT enables it', async () => {
+    await running?.stop();
+    running = undefined;
+    const vm = await startVictoriaMetrics();
+    try {
+      const ns = await freshNamespace(core, 'holmes-vm');
+      await createServices(core, ns, [{ name: 'vm', type: 'victoriametrics', endpoint: vm.url }]);
+      running = await startOperator(testConfig(ns));
+      const out = await outputWhere(core, ns, (o) => 'prometheus/metrics' in o.toolsets, 'prometheus/metrics', 30_000);
+      expect(out.toolsets['prometheus/metrics']).toEqual({ enabled: true, config: { prometheus_url: vm.url } });
+      const file = join(work, 'victoriametrics.yaml');
+      writeFileSync(file, out.text);
+      const loaded = await holmesLoad(file);
+      expect(notReturned(Object.keys(out.toolsets), loaded)).toEqual([]);
+      expect(loaded.toolsets['prometheus/metrics']?.status).toBe('enabled');
+    } finally {
+      await vm.stop();
+    }
   }, HOLMES_TEST_TIMEOUT_MS);
 
   it('the other side: had a dead target been written, HolmesGPT would have failed it', async () => {

@@ -7,7 +7,7 @@ import type { CoreV1Api } from '@kubernetes/client-node';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HOLMES_TEST_TIMEOUT_MS, holmesLoad, type Invocation } from '../support/holmesgpt.ts';
+import { HOLMES_TEST_TIMEOUT_MS, holmesLoad, notReturned, type Invocation } from '../support/holmesgpt.ts';
 import { JaegerApi } from '../support/jaeger-api.ts';
 import { fixtureApi, freshNamespace } from '../support/kube.ts';
 import { outputWhere, startOperator, testConfig, type RunningOperator } from '../support/operator-harness.ts';
@@ -63,6 +63,7 @@ describe('HTTP toolsets, enforced by HolmesGPT itself', () => {
     const jaegerSeenBefore = jaeger.requests.length;
     const loaded = await holmesLoad(file, {}, calls);
     expect(loaded.invalid).toEqual([]);
+    expect(notReturned(Object.keys(out.toolsets), loaded)).toEqual([]);
     expect({ jaeger: loaded.toolsets[`jaeger/${ns}/jaeger`], team: loaded.toolsets[`custom/${ns}/team-api`] }).toMatchObject({
       jaeger: { status: 'enabled', type: 'http', tools: [jaegerTool] },
       team: { status: 'enabled', type: 'http', tools: [teamTool] },

@@ -1,12 +1,9 @@
 // Two replicas and a Lease; the metrics endpoint judged by promtool and scraped by a real Prometheus.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { CoordinationV1Api, type CoreV1Api } from '@kubernetes/client-node';
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { get } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { freePort } from '../../tools/control-plane/ports.ts';
 import { waitFor } from '../../tools/control-plane/wait.ts';
 import { testCluster } from '../support/cluster-info.ts';
 import { HttpTarget } from '../support/http-target.ts';
@@ -14,6 +11,7 @@ import { fixtureApi, freshNamespace } from '../support/kube.ts';
 import { outputWhere } from '../support/operator-harness.ts';
 import { OperatorProcess, processArgs, processSuite } from '../support/operator-process.ts';
 import { auditedRequests, serviceAccountKubeconfig } from '../support/service-account.ts';
+import { startPrometheus } from '../support/real-backends.ts';
 import { createServices } from '../support/services.ts';
 
 const LEASE = ['--leader-election-lease-duration', '4s', '--leader-election-renew-deadline', '3s', '--leader-election-retry-period', '500ms'];
@@ -54,14 +52,13 @@ describe('leader election between two operator processes', () => {
     expect(writes(audit, users.first)).toBeGreaterThan(0);
 
     first.kill('SIGKILL');
-    const killed = Date.now();
     await createServices(suite.core, ns, [{ name: 'grafana', type: 'grafana', endpoint: suite.target.url }]);
-    await second.waitForLog('became leader', 15_000);
-    const takeover = Date.now() - killed;
+    // The deadline is a hang guard; how fast the takeover is belongs to the benchmarks.
+    const led = await second.waitForLog('became leader', 30_000);
+    // A killed leader cannot hand over: the standby waited for the Lease to expire.
+    expect(String(led.acquired)).toMatch(/^expired \(held by replica-a_/);
     await outputWhere(suite.core, ns, (o) => 'grafana/dashboards' in o.toolsets, 'grafana, written by the new leader');
     expect(await leaseHolder(ns)).toMatch(/^replica-b_/);
-    // Lease duration 4 s plus one retry period and scheduling slack.
-    expect(takeover).toBeLessThan(4_000 + 500 + 3_000);
     expect(writes(audit, users.second)).toBeGreaterThan(0);
   });
 
@@ -73,14 +70,13 @@ describe('leader election between two operator processes', () => {
     const stopped = await first.exited();
     expect(stopped.code).toBe(0);
     expect(first.entries().some((e) => e.message === 'leadership released')).toBe(true);
-    const led = await second.waitForLog('became leader', 10_000);
-    // Well before the 4 s lease would have expired on its own.
-    expect(Date.parse(String(led.time)) - stopped.at).toBeLessThan(2_500);
+    const led = await second.waitForLog('became leader', 30_000);
+    // The Lease was handed over, not left to expire: the standby took a released Lease.
+    expect(led.acquired).toBe('released');
   });
 });
 
 const promtool = ['/usr/bin/promtool', 'promtool'].find((p) => p === 'promtool' || existsSync(p)) ?? 'promtool';
-const prometheusBin = '/usr/bin/prometheus';
 
 describe('metrics', () => {
   let core: CoreV1Api;
@@ -131,22 +127,16 @@ describe('metrics', () => {
 
   it('a real Prometheus scrapes it and sees up == 1', async () => {
     const { port } = await operatorWithMetrics();
-    const dir = mkdtempSync(join(tmpdir(), 'kubernaut-prometheus-'));
-    writeFileSync(join(dir, 'prometheus.yml'), [
+    const prometheus = await startPrometheus([
       'global: {scrape_interval: 1s, evaluation_interval: 1s}',
       'scrape_configs:',
       '  - job_name: kubernaut-toolset',
       `    static_configs: [{targets: ["127.0.0.1:${port}"]}]`,
       '',
     ].join('\n'));
-    const webPort = await freePort();
-    const prometheus = spawn(prometheusBin, [
-      `--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${webPort}`,
-    ], { stdio: 'ignore' });
     try {
       const query = (q: string) => new Promise<string>((resolve, reject) => {
-        get(`http://127.0.0.1:${webPort}/api/v1/query?query=${encodeURIComponent(q)}`, (res) => {
+        get(`${prometheus.url}/api/v1/query?query=${encodeURIComponent(q)}`, (res) => {
           let body = '';
           res.on('data', (c: Buffer) => (body += c.toString()));
           res.on('end', () => resolve(body));
@@ -160,7 +150,7 @@ describe('metrics', () => {
       const leader = JSON.parse(await query('kubernaut_toolset_leader')) as { data: { result: { value: [number, string] }[] } };
       expect(leader.data.result[0]?.value[1]).toBe('1');
     } finally {
-      prometheus.kill('SIGTERM');
+      await prometheus.stop();
     }
   });
 });

@@ -4,31 +4,21 @@
 // entries, fails exactly those.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { CoreV1Api } from '@kubernetes/client-node';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dump, load } from 'js-yaml';
-import { freePort } from '../../tools/control-plane/ports.ts';
 import { waitFor } from '../../tools/control-plane/wait.ts';
-import { HOLMES_TEST_TIMEOUT_MS, holmesLoad, holmesPython } from '../support/holmesgpt.ts';
+import { HOLMES_TEST_TIMEOUT_MS, holmesLoad, notReturned } from '../support/holmesgpt.ts';
 import { HttpTarget } from '../support/http-target.ts';
 import { fixtureApi, freshNamespace } from '../support/kube.ts';
 import { outputWhere, startOperator, testConfig, type RunningOperator } from '../support/operator-harness.ts';
+import { mcpServer } from '../support/mcp-server.ts';
 import { createServices } from '../support/services.ts';
 
-const root = join(import.meta.dirname, '../..');
 const work = mkdtempSync(join(tmpdir(), 'kubernaut-mcp-'));
 
-async function mcpServer(mode: 'streamable-http' | 'sse', ...flags: string[]): Promise<{ url: string; process: ChildProcess }> {
-  const port = await freePort();
-  const child = spawn(holmesPython(), [join(root, 'test/consumer/mcp_server.py'), String(port), mode, ...flags], { stdio: 'ignore' });
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor(async () => ((await fetch(`${url}/`).then(() => true, () => false)) ? true : undefined), {
-    timeoutMs: 30_000, intervalMs: 200, describe: () => `the ${mode} MCP server on port ${port} to listen`,
-  });
-  return { url, process: child };
-}
 
 describe('MCP servers, as HolmesGPT 0.45.0 connects to them', () => {
   let core: CoreV1Api;
@@ -86,6 +76,7 @@ describe('MCP servers, as HolmesGPT 0.45.0 connects to them', () => {
     writeFileSync(file, out.text);
     const loaded = await holmesLoad(file);
     expect(loaded.invalid).toEqual([]);
+    expect(notReturned(Object.keys(out.toolsets), loaded)).toEqual([]);
     for (const name of ['incidents', 'runbooks']) {
       expect(loaded.toolsets[`mcp/${ns}/${name}`]).toMatchObject({ status: 'enabled', type: 'mcp' });
       expect(loaded.toolsets[`mcp/${ns}/${name}`]?.tools.some((t) => t.endsWith('list_incidents'))).toBe(true);

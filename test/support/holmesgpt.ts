@@ -18,6 +18,14 @@ export interface Loaded {
   invocations: Invocation[];
 }
 
+/**
+ * The toolsets and MCP servers the operator wrote (`written`, the names in the file) that HolmesGPT did not return
+ * by name with a status: the silent drops. Every consumer check asserts this is empty.
+ */
+export function notReturned(written: Iterable<string>, loaded: Pick<Loaded, 'toolsets'> | undefined): string[] {
+  return [...written].filter((name) => !loaded?.toolsets[name]?.status);
+}
+
 /** One tool call run by HolmesGPT's own tool after the load (load_toolsets.py --invoke). */
 export interface Invocation {
   tool: string;
@@ -31,7 +39,8 @@ export interface Invocation {
 export interface Parsed {
   path: string;
   load_error: string | null;
-  toolsets: string[];
+  /** Every toolset HolmesGPT returned for the file (MCP servers included), by name, with its status. */
+  toolsets: Record<string, string>;
   invalid: { name: string; error: string }[];
 }
 

@@ -14,7 +14,7 @@ export interface Binaries {
 
 const buildScript = join(dirname(fileURLToPath(import.meta.url)), 'build.sh');
 
-function executable(path: string): boolean {
+export function executable(path: string): boolean {
   try {
     accessSync(path, constants.X_OK);
     return true;

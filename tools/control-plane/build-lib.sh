@@ -13,6 +13,18 @@ scratch_dir() { mktemp -d -p "$scratch_root"; }
 # directory, where cold-path bugs show.
 recipe_hash() { cat "$@" | sha256sum | cut -c1-12; }
 
+# open_cache AREA KEY [--print-dir]: sets $out to the bin directory $KUBERNAUT_CACHE/AREA/KEY/bin. With --print-dir it
+# prints that and exits; otherwise it creates it and holds its lock on fd 9 while the script runs, so that two runs
+# at once (a test run and a demo) do not race on the same files: the second waits for the first.
+open_cache() {
+  out="${KUBERNAUT_CACHE:-$HOME/.cache/kubernaut-toolset}/$1/$2/bin"
+  if [ "${3:-}" = --print-dir ]; then echo "$out"; exit 0; fi
+  mkdir -p "$out"
+  exec 9>"$out.lock"
+  flock 9
+  export GOWORK=off GOFLAGS=-mod=mod CGO_ENABLED=0 GOTOOLCHAIN=local
+}
+
 step() { printf '[%s build] %s (%ss elapsed)\n' "$build_label" "$*" "$SECONDS" >&2; }
 
 # Go's own output is quiet for minutes at a time; a heartbeat shows the build is alive. Killing the loop leaves its

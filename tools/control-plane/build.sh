@@ -12,18 +12,9 @@ build_label=control-plane
 # shellcheck source=build-lib.sh
 source "$here/build-lib.sh"
 
-cache_root=${KUBERNAUT_CACHE:-$HOME/.cache/kubernaut-toolset}
-go_version=$(go env GOVERSION)
-key="k8s-${K8S_VERSION}_etcd-${ETCD_VERSION}_helm-${HELM_VERSION}_${go_version}"
+key="k8s-${K8S_VERSION}_etcd-${ETCD_VERSION}_helm-${HELM_VERSION}_$(go env GOVERSION)"
 key+="_recipe-$(recipe_hash "$here/build.sh" "$here/build-lib.sh" "$here/versions.env")"
-out="$cache_root/control-plane/$key/bin"
-if [ "${1:-}" = "--print-dir" ]; then echo "$out"; exit 0; fi
-mkdir -p "$out"
-# Two runs at once (a test run and a demo) would race on the same files: the second waits for the first.
-exec 9>"$out.lock"
-flock 9
-
-export GOWORK=off GOFLAGS=-mod=mod CGO_ENABLED=0 GOTOOLCHAIN=local
+open_cache control-plane "$key" "${1:-}"
 
 build_etcd() {
   [ -x "$out/etcd" ] && return 0

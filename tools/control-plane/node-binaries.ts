@@ -1,7 +1,8 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { executable } from './binaries.ts';
 
 /** Where each node program and image archive lives: all built by tools/node/build.sh into one version-keyed directory. */
 export interface NodeBinaries {
@@ -30,14 +31,6 @@ function versions(): Record<string, string> {
   return out;
 }
 
-function executable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export function nodeCacheBinDir(): string {
   return execFileSync('bash', [buildScript, '--print-dir'], { encoding: 'utf8' }).trim();

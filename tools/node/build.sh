@@ -19,21 +19,13 @@ build_label=node
 # shellcheck source=../control-plane/build-lib.sh
 source "$here/../control-plane/build-lib.sh"
 
-cache_root=${KUBERNAUT_CACHE:-$HOME/.cache/kubernaut-toolset}
-go_version=$(go env GOVERSION)
 key="k8s-${K8S_VERSION}_containerd-${CONTAINERD_VERSION}_runc-${RUNC_VERSION}_cni-${CNI_PLUGINS_VERSION}"
-key+="_coredns-${COREDNS_VERSION}_img-${NODE_IMAGES_REVISION}_${go_version}"
+key+="_coredns-${COREDNS_VERSION}_img-${NODE_IMAGES_REVISION}_$(go env GOVERSION)"
 key+="_recipe-$(recipe_hash "$here/build.sh" "$here/versions.env" "$here/../control-plane/build-lib.sh" \
   "$here/../control-plane/versions.env" "$here"/images/*/main.go)"
-out="$cache_root/node/$key/bin"
-images="$cache_root/node/$key/images"
-if [ "${1:-}" = "--print-dir" ]; then echo "$out"; exit 0; fi
-mkdir -p "$out" "$images"
-# Two runs at once would race on the same files: the second waits for the first.
-exec 9>"$out.lock"
-flock 9
-
-export GOWORK=off GOFLAGS=-mod=mod CGO_ENABLED=0 GOTOOLCHAIN=local
+open_cache node "$key" "${1:-}"
+images=$(dirname "$out")/images
+mkdir -p "$images"
 
 # go_install LABEL PKG@VERSION... : `go install` into $out unless every named binary is already there.
 go_install() {

@@ -22,6 +22,8 @@ entries=(
   # promtool and the real Prometheus the metrics and consumer tests scrape with (also the e2e Prometheus image).
   "test prometheus has prometheus"
   "test prometheus has promtool"
+  # The real VictoriaMetrics the consumer tests run for the victoriametrics type.
+  "test victoria-metrics has victoria-metrics"
   # The HolmesGPT consumer tests load our output with the real holmesgpt package in a venv.
   "test python3-venv python_venv"
   # Images without a Docker engine or a registry (npm run image, the node's pause/CoreDNS and the e2e images).
@@ -66,9 +68,14 @@ if [ "$(id -u)" != 0 ] || [ "${KUBERNAUT_NO_APT:-}" = 1 ] || ! has apt-get; then
 fi
 echo "[setup] installing Debian packages: ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
-apt_install() { apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" </dev/null >&2; }
-apt_install || { apt-get -o DPkg::Lock::Timeout=600 update -qq </dev/null >&2 && apt_install; } || {
+# apt's and dpkg's chatter goes to a log that is shown only when the install fails.
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+apt_install() { apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" </dev/null >>"$log" 2>&1; }
+apt_install || { apt-get -o DPkg::Lock::Timeout=600 update -qq </dev/null >>"$log" 2>&1 && apt_install; } || {
+  tail -n 20 "$log" >&2
   echo "apt-get could not install: ${missing[*]}; as root, run:" >&2
   echo "  $line" >&2
   exit 1
 }
+echo "[setup] installed ${missing[*]}" >&2

@@ -27,6 +27,7 @@ describe(`${SETS} seeded hostile Service sets (seed ${SEED})`, () => {
       tenancy: tenancy({ ownNamespace: 'kubernaut-system', trustedNamespaces: ['monitoring'], labelled: undefined }),
     };
     const files: string[] = [];
+    const written: string[][] = [];
     const seen = { rejections: new Map<string, number>(), builtinsWritten: 0, customWritten: 0 };
     for (const [i, services] of hostileServiceSets(SEED, SETS).entries()) {
       const { candidates, rejections } = detectServices(services, detection);
@@ -62,12 +63,16 @@ describe(`${SETS} seeded hostile Service sets (seed ${SEED})`, () => {
       const file = join(work, `set-${i}.yaml`);
       writeFileSync(file, content);
       files.push(file);
+      written.push(Object.keys(plan.document.toolsets));
     }
 
     const parsed = await holmesParseMany(files, join(work, 'files.json'));
     const failures = parsed.filter((p) => p.load_error !== null || p.invalid.length > 0);
     expect(failures).toEqual([]);
     expect(parsed).toHaveLength(SETS);
+    // Every toolset and MCP server written comes back from HolmesGPT by name with a status: a silent drop fails.
+    const dropped = parsed.flatMap((p, i) => (written[i] ?? []).filter((name) => !p.toolsets[name]).map((name) => `set ${i}: ${name}`));
+    expect(dropped).toEqual([]);
     // The generator really attacked: every rule fired, and something legitimate was still written.
     for (const reason of ['TemplateNotAllowed', 'NamespaceNotTrusted', 'ConfigKeyNotAllowed', 'InvalidConfig', 'EndpointNotAllowed', 'InvalidManifest', 'OutputBudget', 'InvalidPaths', 'InvalidMcpSettings']) {
       expect({ reason, fired: (seen.rejections.get(reason) ?? 0) > 0 }).toEqual({ reason, fired: true });

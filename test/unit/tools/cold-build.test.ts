@@ -3,10 +3,10 @@
 // new machine meets it (the machines that run the suite keep warm caches).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { accessSync, chmodSync, constants, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { binariesIn } from '../../../tools/control-plane/binaries.ts';
+import { binariesIn, executable } from '../../../tools/control-plane/binaries.ts';
 import { nodeBinariesIn } from '../../../tools/control-plane/node-binaries.ts';
 import { holmesImageArchive, holmesVenvPython, productionImageArchive, testImageArchives } from '../../../tools/e2e/script-output.ts';
 
@@ -79,14 +79,6 @@ function nonEmptyFile(path: string): boolean {
   return existsSync(path) && statSync(path).isFile() && statSync(path).size > 0;
 }
 
-function executable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const lastLine = (stdout: string) => stdout.trim().split('\n').at(-1) ?? '';
 
@@ -121,6 +113,13 @@ describe('every build script completes against an empty cache', () => {
     const second = build('tools/node/build.sh', cache);
     expectClean(second);
     expect(second.goCalls.filter((c) => c.startsWith('build ') || c.startsWith('install '))).toEqual([]);
+  });
+
+  it('tools/backends/build.sh leaves the Jaeger binary the consumer tests start, with Jaeger\'s replace repeated', () => {
+    const run = build('tools/backends/build.sh', emptyCache());
+    expectClean(run);
+    expect(executable(join(lastLine(run.stdout), 'jaeger-all-in-one'))).toBe(true);
+    expect(run.goCalls).toContain('mod edit -replace=github.com/Shopify/sarama=github.com/Shopify/sarama@v1.33.0');
   });
 
   it('tools/holmesgpt/setup.sh leaves a venv python and its install marker', () => {
@@ -158,6 +157,7 @@ describe('cache keys follow the build recipe', () => {
   it.each([
     ['tools/control-plane/build.sh', '--print-dir'],
     ['tools/node/build.sh', '--print-dir'],
+    ['tools/backends/build.sh', '--print-dir'],
     ['tools/holmesgpt/setup.sh', '--print-python'],
   ])('%s names a cache directory that carries the hash of its scripts', (script, flag) => {
     const run = build(script, emptyCache(), [flag]);

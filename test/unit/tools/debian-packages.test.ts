@@ -28,15 +28,15 @@ describe('debian-packages.sh', () => {
   it('names every missing package of the test group in one exact apt-get line and exits 1 without installing', () => {
     const out = check(['test']);
     expect(out.status).toBe(1);
-    expect(out.stderr).toContain('missing Debian packages: openssl util-linux mount prometheus python3-venv\n');
-    expect(out.stderr).toContain('  apt-get update && apt-get install -y --no-install-recommends openssl util-linux mount prometheus python3-venv\n');
+    expect(out.stderr).toContain('missing Debian packages: openssl util-linux mount prometheus victoria-metrics python3-venv\n');
+    expect(out.stderr).toContain('  apt-get update && apt-get install -y --no-install-recommends openssl util-linux mount prometheus victoria-metrics python3-venv\n');
   });
 
   it('e2e is the test group plus the image and node packages, each named once', () => {
     const out = check(['e2e']);
     expect(out.status).toBe(1);
     const line = /apt-get install -y --no-install-recommends (.*)\n/.exec(out.stderr)?.[1]?.split(' ');
-    expect(line).toEqual(['openssl', 'util-linux', 'mount', 'prometheus', 'python3-venv', 'buildah', 'debootstrap',
+    expect(line).toEqual(['openssl', 'util-linux', 'mount', 'prometheus', 'victoria-metrics', 'python3-venv', 'buildah', 'debootstrap',
       ...(out.stderr.includes('debian-archive-keyring') ? ['debian-archive-keyring'] : []),
       'iptables', 'conntrack', 'gcc', ...(out.stderr.includes('libc6-dev') ? ['libc6-dev'] : []), 'libseccomp-dev']);
   });

@@ -106,6 +106,14 @@ describe('applyOverrides', () => {
     expect(applyOverrides(generated, {})).toEqual({ ok: true, toolsets: generated });
   });
 
+  it('an invalid generated map is the operator\'s fault, not overrides.yaml\'s, with or without overrides', () => {
+    const broken = { ...generated, 'prometheus/metrics': { enabled: true, bogus_key: 1, config: { prometheus_url: 'http://prom.monitoring.svc:9090' } } } as ToolsetsMap;
+    for (const overrides of [{}, { 'grafana/loki': { enabled: false } }] as ToolsetsMap[]) {
+      const result = applyOverrides(broken, overrides);
+      expect(result.ok ? 'ok' : result.error).toMatch(/^the generated toolsets are invalid \(an operator bug, not overrides\.yaml\): .*bogus_key/);
+    }
+  });
+
   it('the user wins and enabled: false turns a discovered toolset off', () => {
     const result = applyOverrides(generated, {
       'grafana/loki': { enabled: false },
