@@ -63,6 +63,14 @@ export interface OperatorConfig {
     retryPeriodMs: number;
   };
   shutdownTimeoutMs: number;
+  consumer: {
+    /** The admin's base layer: HolmesGPT's own toolset file, written under the discovered toolsets' names. */
+    base: {
+      /** "name" in the output namespace, or "namespace/name"; empty: none. */
+      configMap: string;
+      key: string;
+    };
+  };
   reload: {
     /** The consumer's Deployment ("name" in the output namespace, or "namespace/name"); empty: no reload. */
     deployment: string;

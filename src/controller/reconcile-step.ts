@@ -1,4 +1,5 @@
 import type { HealthBook, HealthTarget } from '../health/health-book.ts';
+import type { BaseLayerSource } from '../toolset/base-layer.ts';
 import type { ConfigMap, Namespace, Service } from '../kube/objects.ts';
 import { serviceEventKey, type EventKey, type EventRecorder } from '../observe/events.ts';
 import { objectRef, type Logger } from '../observe/logger.ts';
@@ -36,7 +37,7 @@ export type StartChecks = (targets: readonly HealthTarget[]) => void;
 
 export interface ReconcileStepDeps {
   /** A snapshot of the caches, or undefined while they are not all synced. */
-  snapshot: () => { services: Iterable<Service>; namespaces: Iterable<Namespace>; live: ConfigMap | undefined } | undefined;
+  snapshot: () => { services: Iterable<Service>; namespaces: Iterable<Namespace>; live: ConfigMap | undefined; base?: BaseLayerSource | undefined } | undefined;
   settings: PlanSettings;
   health: HealthBook;
   publisher: OutputPublisher;
@@ -90,7 +91,10 @@ export class ReconcileStep {
 
   async #run(request: ReconcileRequest, snapshot: NonNullable<ReturnType<ReconcileStepDeps['snapshot']>>, startChecks: StartChecks): Promise<ReconcileResult> {
     const { health, settings } = this.#deps;
-    const input = { services: snapshot.services, namespaces: snapshot.namespaces, health, overrides: snapshot.live?.data[OVERRIDES_KEY], previous: this.#previous };
+    const input = {
+      services: snapshot.services, namespaces: snapshot.namespaces, health, overrides: snapshot.live?.data[OVERRIDES_KEY], previous: this.#previous,
+      ...(snapshot.base ? { base: snapshot.base } : {}),
+    };
     let planned = plan(input, settings);
     if (settings.healthChecks) startChecks(health.due(planned.candidates, request.fullRecheck));
     if (!this.#primed && health.idle) {

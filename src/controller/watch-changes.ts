@@ -50,6 +50,11 @@ export function configMapChanges(reflector: Reflector<ConfigMap>, cache: OutputC
   );
 }
 
+/** Every event of the admin's base-layer ConfigMap (consumer.base): its toolsets are part of the output. */
+export function baseLayerChanges(reflector: Reflector<ConfigMap>, metrics: Metrics, log: Logger): Observable<ReconcileRequest> {
+  return watchEvents(reflector, 'configmaps', metrics, log).pipe(map((e) => (e.type === 'synced' ? relisted : changed(Date.now()))));
+}
+
 /** Changes of the set of Namespaces labelled trusted (tenancy.trustLabel). */
 export function trustChanges(reflector: Reflector<Namespace>, trust: TrustLabels, metrics: Metrics, log: Logger): Observable<ReconcileRequest> {
   return watchEvents(reflector, 'namespaces', metrics, log).pipe(

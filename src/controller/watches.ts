@@ -6,23 +6,35 @@ import type { ConfigMap, Namespace, Service } from '../kube/objects.ts';
 import type { Reflector } from '../kube/reflector.ts';
 import type { Logger } from '../observe/logger.ts';
 import type { Metrics } from '../observe/metrics.ts';
+import type { BaseLayerSource } from '../toolset/base-layer.ts';
 import type { OutputCache } from './output-cache.ts';
 import type { ReconcileRequest } from './reconcile-step.ts';
 import type { RelevantServices } from './relevant-services.ts';
 import type { TrustLabels } from './trust-labels.ts';
-import { configMapChanges, serviceChanges, trustChanges } from './watch-changes.ts';
+import { baseLayerChanges, configMapChanges, serviceChanges, trustChanges } from './watch-changes.ts';
 
 type AnyReflector = Reflector<Service | ConfigMap | Namespace>;
 
+/** consumer.base.configMap as namespace and name ("name" is in the output namespace), or undefined when unset. */
+export function baseLayerRef(config: OperatorConfig): { namespace: string; name: string; key: string } | undefined {
+  const { configMap, key } = config.consumer.base;
+  if (!configMap) return undefined;
+  const [namespace, name] = configMap.includes('/') ? configMap.split('/') as [string, string] : [config.output.namespace, configMap];
+  return { namespace, name, key };
+}
+
 /**
  * The watches the controller plans from: Services (one per included namespace, or cluster-wide), the output
- * ConfigMap, and, with tenancy.trustLabel on, the Namespaces labelled trusted.
+ * ConfigMap, the admin's base-layer ConfigMap (consumer.base), and, with tenancy.trustLabel on, the Namespaces
+ * labelled trusted.
  */
 export class Watches {
   readonly services: Reflector<Service>[];
   readonly configMap: Reflector<ConfigMap>;
   readonly namespaces: Reflector<Namespace> | undefined;
+  readonly base: Reflector<ConfigMap> | undefined;
   readonly #output: { namespace: string; name: string };
+  readonly #base: { namespace: string; name: string; key: string } | undefined;
 
   constructor(kube: KubeClient, config: OperatorConfig) {
     const selector = config.labelSelector ? { labelSelector: config.labelSelector } : {};
@@ -30,11 +42,13 @@ export class Watches {
     this.services = (include.length > 0 ? include.map((namespace) => ({ namespace, ...selector })) : [selector]).map((scope) => kube.watchServices(scope));
     this.configMap = kube.watchConfigMaps(config.output.namespace, config.output.name);
     this.namespaces = config.tenancy.trustLabel ? kube.watchNamespaces(`${TRUST_LABEL}=true`) : undefined;
+    this.#base = baseLayerRef(config);
+    this.base = this.#base ? kube.watchConfigMaps(this.#base.namespace, this.#base.name) : undefined;
     this.#output = config.output;
   }
 
   all(): AnyReflector[] {
-    return [...this.services, this.configMap, ...(this.namespaces ? [this.namespaces] : [])] as AnyReflector[];
+    return [...this.services, this.configMap, ...(this.namespaces ? [this.namespaces] : []), ...(this.base ? [this.base] : [])] as AnyReflector[];
   }
 
   get synced(): boolean {
@@ -51,6 +65,14 @@ export class Watches {
     return this.configMap.get(this.#output.namespace, this.#output.name);
   }
 
+  /** The base layer's text as its informer last saw it, or undefined when none is configured. */
+  baseLayer(): BaseLayerSource | undefined {
+    const ref = this.#base;
+    if (!ref || !this.base) return undefined;
+    const source = `ConfigMap ${ref.namespace}/${ref.name}, key ${ref.key}`;
+    return { source, text: this.base.get(ref.namespace, ref.name)?.data[ref.key] };
+  }
+
   allServices(): Service[] {
     return this.services.flatMap((r) => r.list());
   }
@@ -62,6 +84,7 @@ export class Watches {
       ...this.services.map((r) => serviceChanges(r, store, metrics, log)),
       configMapChanges(this.configMap, output, metrics, log),
       ...(this.namespaces ? [trustChanges(this.namespaces, trust, metrics, log)] : []),
+      ...(this.base ? [baseLayerChanges(this.base, metrics, log)] : []),
     );
   }
 

@@ -4,8 +4,10 @@ import { isHttpToolsetType } from './toolset-types.ts';
 
 export interface Shadowed {
   candidate: Candidate;
-  /** The key of the Service that holds the toolset instead. */
+  /** The key of the Service that holds the toolset instead (or, with `admin`, the base layer that does). */
   by: string;
+  /** The admin's own configuration (the base layer) has an entry of this name, which wins over any Service. */
+  admin?: true;
   /** Set when what was contested is the tool name HolmesGPT derives, not the toolset name. */
   tool?: string;
 }

@@ -41,6 +41,11 @@ export class Metrics {
   readonly outputBytes = new Gauge({
     name: `${PREFIX}output_bytes`, help: 'Size of the last rendered toolset file in bytes.', registers: [this.registry],
   });
+  readonly baseLayerInvalid = new Counter({
+    name: `${PREFIX}base_layer_invalid_total`, help: 'Reconciles that found the base layer (consumer.base) missing or invalid and kept the last good output.',
+    registers: [this.registry],
+  });
+
   readonly overridesInvalid = new Counter({
     name: `${PREFIX}overrides_invalid_total`, help: 'Reconciles that found overrides.yaml invalid and kept the last good output.',
     registers: [this.registry],

@@ -61,12 +61,14 @@ export class OutputPublisher {
     const { writer, metrics, events, log } = this.#deps;
     const regarding = this.#reference(live);
     if (!document.ok) {
-      metrics.overridesInvalid.inc();
-      log.warn('overrides.yaml invalid; keeping the last good output', { error: document.error });
-      this.#problem(`${document.error}; the last good output is kept`, 'OverridesInvalid', regarding);
+      const base = document.cause === 'base';
+      (base ? metrics.baseLayerInvalid : metrics.overridesInvalid).inc();
+      log.warn(`${base ? 'base layer unusable' : 'overrides.yaml invalid'}; keeping the last good output`, { error: document.error });
+      this.#problem(`${document.error}; the last good output is kept`, base ? 'BaseLayerInvalid' : 'OverridesInvalid', regarding);
       return undefined;
     }
     events.forget(outputEventKey('OverridesInvalid'));
+    events.forget(outputEventKey('BaseLayerInvalid'));
     const { content, hash } = document;
     const bytes = Buffer.byteLength(content);
     metrics.outputBytes.set(bytes);
@@ -116,7 +118,7 @@ export class OutputPublisher {
 
   #problem(problem: string, reason: string, regarding: ObjectReference): void {
     this.#status = { ...this.#status, problem };
-    const topic = reason === 'OverridesInvalid' ? 'OverridesInvalid' : 'WriteProblem';
+    const topic = reason === 'OverridesInvalid' || reason === 'BaseLayerInvalid' ? reason : 'WriteProblem';
     this.#deps.events.report(outputEventKey(topic), { regarding, type: 'Warning', reason, message: problem });
   }
 

@@ -1,4 +1,5 @@
 import { contentHash, toolsetDocument } from '../toolset/document.ts';
+import type { BaseLayer } from '../toolset/base-layer.ts';
 import { applyOverrides, parseOverrides } from '../toolset/overrides.ts';
 import type { ToolsetsMap } from '../toolset/render.ts';
 
@@ -12,12 +13,18 @@ const placeholder = {
   description: 'Placeholder written by kubernaut-toolset while no annotated Service is healthy; it provides no tools.',
 };
 
-export type OutputDocument = { ok: true; toolsets: ToolsetsMap; content: string; hash: string } | { ok: false; error: string };
+/** `cause: 'base'`: the admin's base layer could not be used (otherwise overrides.yaml, or the budget, is the cause). */
+export type OutputDocument = { ok: true; toolsets: ToolsetsMap; content: string; hash: string } | { ok: false; error: string; cause?: 'base' };
 
-/** The toolset file for the generated toolsets with the user's overrides.yaml (if any) merged on top. */
-export function outputDocument(generated: ToolsetsMap, overridesText: string | undefined): OutputDocument {
+/**
+ * The toolset file: the generated toolsets, the admin's base layer (if configured) replacing any of the same name,
+ * and the user's overrides.yaml (if any) merged on top. A base layer that cannot be read keeps the last good output.
+ */
+export function outputDocument(generated: ToolsetsMap, overridesText: string | undefined, base?: BaseLayer): OutputDocument {
+  if (base && !base.ok) return { ok: false, error: base.error, cause: 'base' };
+  const layered = base ? { ...generated, ...base.toolsets } : generated;
   const overrides = parseOverrides(overridesText);
-  const merged = overrides.ok ? applyOverrides(generated, overrides.toolsets) : overrides;
+  const merged = overrides.ok ? applyOverrides(layered, overrides.toolsets) : overrides;
   if (!merged.ok) return merged;
   const toolsets = Object.keys(merged.toolsets).length > 0 ? merged.toolsets : { [PLACEHOLDER_TOOLSET]: placeholder };
   const content = toolsetDocument(toolsets);

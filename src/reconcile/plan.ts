@@ -4,6 +4,7 @@ import { tenancy, trustedByLabel } from '../discovery/tenancy.ts';
 import type { OperatorConfig } from '../config/operator-config.ts';
 import type { HealthRecord } from '../health/hysteresis.ts';
 import type { Namespace, Service } from '../kube/objects.ts';
+import { parseBaseLayer, type BaseLayerSource } from '../toolset/base-layer.ts';
 import type { ToolsetDefaults } from '../toolset/render.ts';
 import { detectServices } from './detect-all.ts';
 import type { OutputDocument } from './output-document.ts';
@@ -24,6 +25,8 @@ export interface PlanInput {
   health: HealthView;
   /** The overrides.yaml key of the live output ConfigMap. */
   overrides: string | undefined;
+  /** The admin's base layer (consumer.base), when one is configured. */
+  base?: BaseLayerSource;
   /** The generated entries of the last plan, by namespace/name (Plan.entries); none offline. */
   previous?: ReadonlyMap<string, Record<string, unknown>>;
 }
@@ -107,7 +110,8 @@ export function plan(input: PlanInput, settings: PlanSettings): Plan {
     if (previous) pinned.set(c.key, previous);
     return previous !== undefined;
   });
-  const fitted = planToolsets(eligible, input.overrides, { defaults: settings.defaults, budgetBytes: settings.budgetBytes, pinned });
+  const base = input.base ? parseBaseLayer(input.base) : undefined;
+  const fitted = planToolsets(eligible, input.overrides, { defaults: settings.defaults, budgetBytes: settings.budgetBytes, pinned, ...(base ? { base } : {}) });
   const allRejections = [...rejections, ...fitted.rejections];
   const toolsets = Object.keys(fitted.toolsets).sort();
   const decided = verdicts({

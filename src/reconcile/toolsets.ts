@@ -1,5 +1,6 @@
 import type { Candidate, Rejection } from '../discovery/candidate.ts';
 import { resolveClaims, type Shadowed } from '../discovery/claims.ts';
+import type { BaseLayer } from '../toolset/base-layer.ts';
 import { entryBytes } from '../toolset/document.ts';
 import { renderEntry, withLogsSwitch, type ToolsetDefaults, type ToolsetsMap } from '../toolset/render.ts';
 import { outputDocument, type OutputDocument } from './output-document.ts';
@@ -10,6 +11,8 @@ export interface PlanOptions {
   budgetBytes: number;
   /** Entries to keep as they were last written instead of rendering them anew (an endpoint still being verified). */
   pinned?: ReadonlyMap<string, Record<string, unknown>>;
+  /** The admin's own toolsets (consumer.base): written as they are, and they win every name they hold. */
+  base?: BaseLayer;
 }
 
 export interface ToolsetPlan {
@@ -44,10 +47,13 @@ export function planToolsets(eligible: readonly Candidate[], overridesText: stri
     if (r.ok) rendered.set(c.key, r);
     else rejections.push(r.rejection);
   }
-  const { winners, shadowed } = resolveClaims([...rendered.values()].map((r) => r.candidate));
-  let kept = winners.map((c) => rendered.get(c.key) as Sized);
+  const claims = resolveClaims([...rendered.values()].map((r) => r.candidate));
+  const adminNames = options.base?.ok ? options.base.toolsets : {};
+  const shadowed = [...claims.shadowed, ...claims.winners.filter((c) => c.toolset in adminNames)
+    .map((candidate) => ({ candidate, by: options.base?.source ?? '', admin: true as const }))];
+  let kept = claims.winners.filter((c) => !(c.toolset in adminNames)).map((c) => rendered.get(c.key) as Sized);
   let toolsets = toolsetsOf(kept);
-  let document = outputDocument(toolsets, overridesText);
+  let document = outputDocument(toolsets, overridesText, options.base);
   while (document.ok && Buffer.byteLength(document.content) > options.budgetBytes && kept.length > 0) {
     const over = Buffer.byteLength(document.content) - options.budgetBytes;
     const dropped = dropLargestContributors(kept, over);
@@ -60,11 +66,11 @@ export function planToolsets(eligible: readonly Candidate[], overridesText: stri
       });
     }
     toolsets = toolsetsOf(kept);
-    document = outputDocument(toolsets, overridesText);
+    document = outputDocument(toolsets, overridesText, options.base);
   }
   if (document.ok && Buffer.byteLength(document.content) > options.budgetBytes) {
     const bytes = Buffer.byteLength(document.content);
-    document = { ok: false, error: `the output is ${bytes} bytes with every generated toolset left out (overrides.yaml, or the placeholder), over output.sizeBudgetBytes (${options.budgetBytes})` };
+    document = { ok: false, error: `the output is ${bytes} bytes with every generated toolset left out (the base layer, overrides.yaml, or the placeholder), over output.sizeBudgetBytes (${options.budgetBytes})` };
   }
   const entries = new Map(kept.map((k) => [k.candidate.key, k.entry]));
   return { toolsets, winners: kept.map((k) => k.candidate), shadowed, rejections, document, entries };

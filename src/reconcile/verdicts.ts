@@ -52,6 +52,7 @@ export function verdicts(d: Decisions): { verdicts: ServiceStatus[]; events: Pla
 type EventBody = Omit<EventRecord, 'regarding'>;
 
 function shadowMessage(c: Candidate, s: Shadowed): string {
+  if (s.admin) return `${c.toolset} is configured by the platform team in ${s.by}, which takes precedence over discovered Services`;
   return s.tool === undefined
     ? `${c.toolset} is provided by Service ${s.by} (higher priority, older, or first by name)`
     : `the tool name ${s.tool}, which HolmesGPT derives from ${c.toolset}, is taken by Service ${s.by} (older, or first by name); rename one of the Services`;

@@ -3,7 +3,8 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions, type V1PolicyRule } from '@kubernetes/client-node';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { load, loadAll } from 'js-yaml';
@@ -322,5 +323,68 @@ describe('installed on the real API server, the operator runs with exactly the c
     expect(await status(sa.core.listNamespacedService({ namespace: watched }))).toBe(200);
     expect(await status(sa.core.listNamespacedService({ namespace: other }))).toBe(403);
     expect(await status(sa.core.listServiceForAllNamespaces())).toBe(403);
+  });
+});
+
+describe('the HolmesGPT values snippet: one source (kt.holmesgptValues), printed by NOTES, shown by both READMEs', () => {
+  const docs = { 'README.md': join(chart, '../../README.md'), 'helm/kubernaut-toolset/README.md': join(chart, 'README.md') };
+
+  /** The NOTES `helm install` prints (a client dry run against the test cluster). */
+  function notes(...set: string[]): string {
+    const out = helm('install', `notes-${randomBytes(3).toString('hex')}`, chart, '--dry-run=client', '--kubeconfig', testCluster().kubeconfig, '--namespace', 'holmes', ...set.flatMap((s) => ['--set', s]));
+    if (out.status !== 0) throw new Error(out.stderr);
+    return out.stdout.slice(out.stdout.indexOf('NOTES:'));
+  }
+
+  /** The snippet in NOTES: the indented block after "give HolmesGPT's Helm chart these values". */
+  function snippetIn(text: string): string {
+    const after = text.slice(text.indexOf("give HolmesGPT's Helm chart these values"));
+    const block = /\n\n((?: {2}.*\n)+)/.exec(after)?.[1] ?? '';
+    return block.replace(/^ {2}/gm, '');
+  }
+
+  /** The yaml block after `<!-- holmesgpt-values MARK -->` in a README. */
+  function blockIn(file: string, mark: string): string | undefined {
+    const text = readFileSync(file, 'utf8');
+    const at = text.indexOf(`<!-- holmesgpt-values ${mark} -->`);
+    return at < 0 ? undefined : /```yaml\n([\s\S]*?)```/.exec(text.slice(at))?.[1];
+  }
+
+  it.each([false, true])('reload.inPlace=%s: NOTES and the READMEs give the same values, a directory mount that is the file HolmesGPT reads', (inPlace) => {
+    const snippet = snippetIn(notes(`reload.inPlace=${inPlace}`));
+    const values = load(snippet) as {
+      additionalEnvVars: { name: string; value: string }[];
+      additionalVolumes: { name: string; configMap: { name: string } }[];
+      additionalVolumeMounts: { name: string; mountPath: string; subPath?: string }[];
+    };
+    const env = Object.fromEntries(values.additionalEnvVars.map((e) => [e.name, e.value]));
+    const mount = values.additionalVolumeMounts[0];
+    expect({
+      file: env.CUSTOM_TOOLSET_LOCATION, admin: env.ENABLE_ADMIN_API, configMap: values.additionalVolumes[0]?.configMap.name, subPath: mount?.subPath,
+    }).toEqual({
+      file: `${mount?.mountPath}/toolset.yaml`, admin: inPlace ? 'true' : undefined, configMap: 'kubernaut-toolset-config', subPath: undefined,
+    });
+    const shown = Object.entries(docs).flatMap(([name, file]) => {
+      const block = blockIn(file, `reload.inPlace=${inPlace}`);
+      return block === undefined ? [] : [[name, block]];
+    });
+    expect(shown.length).toBeGreaterThan(0);
+    for (const [name, block] of shown) expect({ name, block }).toEqual({ name, block: snippet });
+  });
+
+  it('NOTES warns when HolmesGPT\'s own toolsets would be lost, and says where they come from when they are kept', () => {
+    expect(notes()).toMatch(/WARNING: consumer\.base\.configMap is not set/);
+    const kept = notes('consumer.base.configMap=custom-toolsets-configmap');
+    expect(kept).not.toMatch(/WARNING/);
+    expect(kept).toMatch(/carries the toolsets and MCP servers of ConfigMap\s+custom-toolsets-configmap \(key custom_toolset\.yaml\)/);
+  });
+
+  it('consumer.base in another namespace grants get/list/watch on that one ConfigMap there, and nothing else', () => {
+    const m = template('consumer.base.configMap=holmes/custom-toolsets-configmap');
+    expect(find(m, 'Role', 'kt-kubernaut-toolset-base', 'holmes')?.rules).toEqual([
+      { apiGroups: [''], resources: ['configmaps'], resourceNames: ['custom-toolsets-configmap'], verbs: ['get', 'list', 'watch'] },
+    ]);
+    expect(chartConfig(m)).toMatchObject({ consumer: { base: { configMap: 'holmes/custom-toolsets-configmap', key: 'custom_toolset.yaml' } } });
+    expect(find(template('consumer.base.configMap=custom-toolsets-configmap'), 'Role', 'kt-kubernaut-toolset-base')).toBeUndefined();
   });
 });

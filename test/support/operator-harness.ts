@@ -40,6 +40,7 @@ export function testConfig(namespace: string, patch: ConfigPatch = {}): Operator
     watch: merged(d.watch, patch.watch),
     leaderElection: merged(d.leaderElection, { enabled: false }, patch.leaderElection),
     reload: merged(d.reload, patch.reload),
+    consumer: { base: merged(d.consumer.base, patch.consumer?.base) },
   };
 }
 

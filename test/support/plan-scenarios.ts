@@ -6,6 +6,7 @@ import { nextRecord, type HealthRecord } from '../../src/health/hysteresis.ts';
 import { toNamespace, toService } from '../../src/kube/convert.ts';
 import type { Namespace, Service } from '../../src/kube/objects.ts';
 import { plan, planSettings, type HealthView, type Plan, type PlanSettings } from '../../src/reconcile/plan.ts';
+import type { BaseLayerSource } from '../../src/toolset/base-layer.ts';
 
 /**
  * Scenario files for plan() (test/scenarios/*.yaml), in the manner of external-dns' controller tests: each YAML
@@ -25,6 +26,8 @@ import { plan, planSettings, type HealthView, type Plan, type PlanSettings } fro
  *           order, e.g. [up, down], run through the real hysteresis (nextRecord) at the current health URL |
  *           {healthUrl, checks} for checks made at another (older) URL
  *   overrides: optional text of the ConfigMap's overrides.yaml
+ *   base: optional text of the admin's base layer (consumer.base: HolmesGPT's own toolset file); null means the
+ *         base layer is configured but its ConfigMap is missing. Messages name it BASE_SOURCE.
  *   previous: optional {namespace/name: entry} — the generated entries of the last plan (Plan.entries), which a
  *             Service whose endpoint changed keeps until its new URL has a verdict
  *   expect:
@@ -47,9 +50,13 @@ export interface Scenario {
   namespaces: Namespace[];
   health: Record<string, HealthSpec>;
   overrides?: string;
+  base?: BaseLayerSource;
   previous?: Map<string, Record<string, unknown>>;
   expect: Expectation;
 }
+
+/** How scenarios name their base layer. */
+export const BASE_SOURCE = 'ConfigMap holmes/custom-toolsets-configmap, key custom_toolset.yaml';
 
 export type Check = 'up' | 'down';
 export type HealthSpec = 'healthy' | 'pending' | 'unhealthy' | Check[] | { healthUrl: string; checks: Check[] };
@@ -173,7 +180,7 @@ function expectationOf(raw: unknown, where: string): Expectation {
 function scenarioOf(raw: unknown, file: string, index: number, earlier: readonly Scenario[]): Scenario {
   const where = `${file}#${index + 1}`;
   if (!isMap(raw)) fail(where, 'a scenario must be a map');
-  onlyKeys(raw, ['name', 'why', 'config', 'healthChecks', 'namespaces', 'services', 'servicesOf', 'health', 'overrides', 'previous', 'expect'], where);
+  onlyKeys(raw, ['name', 'why', 'config', 'healthChecks', 'namespaces', 'services', 'servicesOf', 'health', 'overrides', 'base', 'previous', 'expect'], where);
   if (typeof raw.name !== 'string' || raw.name === '') fail(where, 'name is required');
   const at = `${file} "${raw.name}"`;
   const config = configFromDocument(raw.config ?? {}, {});
@@ -200,6 +207,7 @@ function scenarioOf(raw: unknown, file: string, index: number, earlier: readonly
     for (const [key, spec] of Object.entries(raw.health)) health[key] = healthSpec(spec, `${at} health.${key}`);
   }
   if (raw.overrides !== undefined && typeof raw.overrides !== 'string') fail(at, 'overrides must be text');
+  if (raw.base !== undefined && raw.base !== null && typeof raw.base !== 'string') fail(at, 'base must be text, or null for a missing ConfigMap');
   if (raw.previous !== undefined && (!isMap(raw.previous) || !Object.values(raw.previous).every(isMap))) fail(at, 'previous must map namespace/name to an entry');
   return {
     file,
@@ -210,6 +218,7 @@ function scenarioOf(raw: unknown, file: string, index: number, earlier: readonly
     namespaces,
     health,
     ...(raw.overrides !== undefined ? { overrides: raw.overrides } : {}),
+    ...(raw.base !== undefined ? { base: { source: BASE_SOURCE, text: raw.base ?? undefined } } : {}),
     ...(raw.previous !== undefined ? { previous: new Map(Object.entries(raw.previous as Record<string, Record<string, unknown>>)) } : {}),
     expect: expectationOf(raw.expect, `${at} expect`),
   };
@@ -264,7 +273,8 @@ export function healthView(s: Pick<Scenario, 'services' | 'namespaces' | 'health
 /** plan() on a scenario's input, Services and Namespaces in the given order. */
 export function runScenario(s: Scenario, order: { services?: Service[]; namespaces?: Namespace[] } = {}): Plan {
   return plan(
-    { services: order.services ?? s.services, namespaces: order.namespaces ?? s.namespaces, health: healthView(s), overrides: s.overrides, ...(s.previous ? { previous: s.previous } : {}) },
+    { services: order.services ?? s.services, namespaces: order.namespaces ?? s.namespaces, health: healthView(s), overrides: s.overrides,
+      ...(s.base ? { base: s.base } : {}), ...(s.previous ? { previous: s.previous } : {}) },
     s.settings,
   );
 }

@@ -90,11 +90,35 @@ names, defaults and constraints to the configuration schema.
   "endpoints" (dict "allowedHosts" $v.allowedHosts)
   "output" (merge (dict "namespace" (include "kt.outputNamespace" .)) $v.output)
 -}}
-{{- range $section := list "tenancy" "health" "reconcile" "leaderElection" "dryRun" "reload" "http" }}
+{{- range $section := list "tenancy" "health" "reconcile" "leaderElection" "dryRun" "consumer" "reload" "http" }}
 {{- $_ := set $config $section (get $v $section) }}
 {{- end }}
 {{- if not $v.health.caFile }}{{ $_ := set $config "health" (omit $v.health "caFile") }}{{ end }}
 {{- with $v.labelSelector }}{{ $_ := set $config "labelSelector" . }}{{ end }}
 {{- with $v.toolsetDefaults }}{{ $_ := set $config "toolsetDefaults" . }}{{ end }}
 {{- toYaml $config }}
+{{- end -}}
+
+{{/*
+The values to give HolmesGPT's own Helm chart so that its server reads the operator's file: the one snippet that
+NOTES.txt prints and README.md and this chart's README show (test/integration/helm-chart.test.ts holds them equal).
+HolmesGPT reads the single file named by CUSTOM_TOOLSET_LOCATION; a directory mount (never subPath) is refreshed by
+the kubelet. With reload.inPlace, HolmesGPT's server must also serve its admin API (ENABLE_ADMIN_API).
+*/}}
+{{- define "kt.holmesgptValues" -}}
+additionalEnvVars:
+  - name: CUSTOM_TOOLSET_LOCATION
+    value: /etc/kubernaut/{{ .Values.output.key }}
+{{- if .Values.reload.inPlace }}
+  - name: ENABLE_ADMIN_API
+    value: "true"
+{{- end }}
+additionalVolumes:
+  - name: kubernaut-toolsets
+    configMap:
+      name: {{ .Values.output.name }}
+additionalVolumeMounts:
+  - name: kubernaut-toolsets
+    mountPath: /etc/kubernaut
+    readOnly: true
 {{- end -}}

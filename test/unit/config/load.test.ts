@@ -88,6 +88,7 @@ describe('configFromDocument: defaults (SPEC §3, §4)', () => {
         watch: { stallTimeout: '3m' },
         leaderElection: { enabled: false, leaseName: 'holmes-toolsets', leaseDuration: '20s', renewDeadline: '15s', retryPeriod: '3s' },
         shutdownTimeout: '45s',
+        consumer: { base: { configMap: 'holmes/custom-toolsets-configmap', key: 'toolsets.yaml' } },
         reload: { deployment: 'holmes/holmesgpt', inPlace: true, adminPort: 8000, hashPort: 9000, confirmTimeout: '7s' },
       },
       { POD_NAMESPACE: 'ignored' },
@@ -108,6 +109,7 @@ describe('configFromDocument: defaults (SPEC §3, §4)', () => {
       watch: { stallTimeoutMs: 180_000 },
       leaderElection: { enabled: false, leaseName: 'holmes-toolsets', leaseDurationMs: 20_000, renewDeadlineMs: 15_000, retryPeriodMs: 3_000 },
       shutdownTimeoutMs: 45_000,
+      consumer: { base: { configMap: 'holmes/custom-toolsets-configmap', key: 'toolsets.yaml' } },
       reload: { deployment: 'holmes/holmesgpt', inPlace: true, adminPort: 8000, hashPort: 9000, confirmTimeoutMs: 7_000 },
     });
   });

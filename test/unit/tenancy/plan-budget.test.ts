@@ -73,13 +73,13 @@ describe('planToolsets: size budget, largest contributors first (SPEC §6)', () 
     // Loki with the switch is 322 bytes, the placeholder file 344: at 300 neither fits, and nothing is written.
     const plan = planToolsets([loki], undefined, { defaults: {}, budgetBytes: 300 });
     expect(plan.toolsets).toEqual({});
-    expect(plan.document).toEqual({ ok: false, error: 'the output is 344 bytes with every generated toolset left out (overrides.yaml, or the placeholder), over output.sizeBudgetBytes (300)' });
+    expect(plan.document).toEqual({ ok: false, error: 'the output is 344 bytes with every generated toolset left out (the base layer, overrides.yaml, or the placeholder), over output.sizeBudgetBytes (300)' });
   });
 
   it('a file over the budget without any generated toolset is no document at all, and says why', () => {
     const overrides = `toolsets:\n  mine:\n    description: "${'x'.repeat(2_000)}"\n    tools: []\n`;
     const plan = planToolsets([], overrides, { defaults: {}, budgetBytes: 1_024 });
-    expect(plan.document).toEqual({ ok: false, error: expect.stringMatching(/^the output is 2\d{3} bytes with every generated toolset left out \(overrides\.yaml, or the placeholder\), over output\.sizeBudgetBytes \(1024\)$/) as unknown });
+    expect(plan.document).toEqual({ ok: false, error: expect.stringMatching(/^the output is 2\d{3} bytes with every generated toolset left out \(the base layer, overrides\.yaml, or the placeholder\), over output\.sizeBudgetBytes \(1024\)$/) as unknown });
   });
 
   it('within the budget nothing is dropped', () => {
