@@ -8,6 +8,7 @@ import { TYPE_SPECS } from '../../../src/discovery/toolset-types.ts';
 import { tenancy } from '../../../src/discovery/tenancy.ts';
 import { detectServices } from '../../../src/reconcile/detect-all.ts';
 import { planToolsets } from '../../../src/reconcile/toolsets.ts';
+import { toolsetDocument } from '../../../src/toolset/document.ts';
 import { holmesParseMany } from '../../support/holmesgpt.ts';
 import { hostileServiceSets, TRUSTED } from '../../support/hostile-services.ts';
 
@@ -28,6 +29,7 @@ describe(`${SETS} seeded hostile Service sets (seed ${SEED})`, () => {
     };
     const files: string[] = [];
     const written: string[][] = [];
+    const setToolsets: Record<string, Record<string, unknown>>[] = [];
     const seen = { rejections: new Map<string, number>(), builtinsWritten: 0, customWritten: 0 };
     for (const [i, services] of hostileServiceSets(SEED, SETS).entries()) {
       const { candidates, rejections } = detectServices(services, detection);
@@ -64,12 +66,23 @@ describe(`${SETS} seeded hostile Service sets (seed ${SEED})`, () => {
       writeFileSync(file, content);
       files.push(file);
       written.push(Object.keys(plan.document.toolsets));
+      setToolsets.push(plan.document.toolsets);
     }
+
+    // One more file holds every set's written toolsets at once (a later set's entry replacing an earlier one of the
+    // same name), so toolsets and MCP servers share a file, as they do in a cluster: a section HolmesGPT skipped
+    // would drop entries silently here even if no single set mixed the two.
+    const together: Record<string, Record<string, unknown>> = {};
+    for (const set of setToolsets) Object.assign(together, set);
+    writeFileSync(join(work, 'all-sets.yaml'), toolsetDocument(together));
+    files.push(join(work, 'all-sets.yaml'));
+    written.push(Object.keys(together));
+    expect(Object.values(together).some((e) => e.type === 'mcp') && Object.values(together).some((e) => e.type !== 'mcp')).toBe(true);
 
     const parsed = await holmesParseMany(files, join(work, 'files.json'));
     const failures = parsed.filter((p) => p.load_error !== null || p.invalid.length > 0);
     expect(failures).toEqual([]);
-    expect(parsed).toHaveLength(SETS);
+    expect(parsed).toHaveLength(SETS + 1);
     // Every toolset and MCP server written comes back from HolmesGPT by name with a status: a silent drop fails.
     const dropped = parsed.flatMap((p, i) => (written[i] ?? []).filter((name) => !p.toolsets[name]).map((name) => `set ${i}: ${name}`));
     expect(dropped).toEqual([]);
