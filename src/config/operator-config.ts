@@ -78,6 +78,9 @@ export interface OperatorConfig {
     adminPort: number;
     hashPort: number;
     confirmTimeoutMs: number;
+    /** A Secret in the consumer's namespace holding HolmesGPT's API key (HOLMES_API_KEY); empty: none is sent. */
+    apiKeySecret: string;
+    apiKeySecretKey: string;
   };
 }
 

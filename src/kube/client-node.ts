@@ -218,6 +218,17 @@ export class ClientNodeKube implements KubeClient {
     }
   }
 
+  async readSecretKey(namespace: string, name: string, key: string): Promise<string | undefined> {
+    try {
+      const value = (await this.#core.readNamespacedSecret({ namespace, name })).data?.[key];
+      return value === undefined ? undefined : Buffer.from(value, 'base64').toString('utf8');
+    } catch (error) {
+      const e = toKubeApiError(`get Secret ${namespace}/${name}`, error);
+      if (e.notFound) return undefined;
+      throw e;
+    }
+  }
+
   async getLease(namespace: string, name: string): Promise<Lease | undefined> {
     try {
       return toLease(await this.#coordination.readNamespacedLease({ namespace, name }));

@@ -45,4 +45,6 @@ export interface KubeClient {
   listDeploymentPods(namespace: string, deployment: string): Promise<ConsumerPod[] | undefined>;
   /** Merges annotations into one pod's metadata (the kubelet syncs the pod, and with it its volumes). */
   annotatePod(namespace: string, pod: string, annotations: Record<string, string>): Promise<void>;
+  /** One key of a Secret, decoded; undefined when the Secret or the key does not exist. */
+  readSecretKey(namespace: string, name: string, key: string): Promise<string | undefined>;
 }

@@ -6,8 +6,19 @@
 export interface ConsumerHttp {
   /** The sha256 (hex) of the pod's mounted toolset file, as its file-hash sidecar reports it. */
   fileHash(ip: string, port: number, timeoutMs: number): Promise<string>;
-  /** POST /api/admin/reload/toolsets; resolves with HolmesGPT's detail ("N toolsets loaded, M enabled, ..."). */
-  reloadToolsets(ip: string, port: number, timeoutMs: number): Promise<string>;
+  /**
+   * POST /api/admin/reload/toolsets, with `apiKey` as X-API-Key when HolmesGPT requires one (HOLMES_API_KEY);
+   * resolves with HolmesGPT's detail ("N toolsets loaded, M enabled, ..."). A 401 or 403 is an AdminRefused.
+   */
+  reloadToolsets(ip: string, port: number, timeoutMs: number, apiKey?: string): Promise<string>;
+}
+
+/** HolmesGPT refused the admin call (401/403): its API key is missing or wrong; retrying cannot help. */
+export class AdminRefused extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AdminRefused';
+  }
 }
 
 export const ADMIN_RELOAD_PATH = '/api/admin/reload/toolsets';
@@ -66,9 +77,12 @@ export const fetchConsumerHttp: ConsumerHttp = {
     }
     return sha256;
   },
-  async reloadToolsets(ip, port, timeoutMs) {
+  async reloadToolsets(ip, port, timeoutMs, apiKey) {
     const url = `${origin(ip, port)}${ADMIN_RELOAD_PATH}`;
-    const { status, body } = await call(url, { method: 'POST' }, timeoutMs);
+    const { status, body } = await call(url, { method: 'POST', ...(apiKey ? { headers: { 'X-API-Key': apiKey } } : {}) }, timeoutMs);
+    if (status === 401 || status === 403) {
+      throw new AdminRefused(`POST ${url}: HTTP ${status}: HolmesGPT refused ${apiKey ? 'the API key of reload.apiKeySecret' : 'the call without an API key (set reload.apiKeySecret)'}`);
+    }
     if (status !== 200 || field(body, 'status') !== 'ok') throw new Error(`POST ${url}: HTTP ${status}: ${shown(field(body, 'detail') ?? body)}`);
     const detail = field(body, 'detail');
     return typeof detail === 'string' ? detail : '';

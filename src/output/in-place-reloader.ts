@@ -4,7 +4,7 @@ import { oneAtATime } from '../../operators/index.ts';
 import type { KubeClient } from '../kube/client.ts';
 import type { ConsumerPod } from '../kube/objects.ts';
 import { backoffDelay } from '../retry/backoff.ts';
-import type { ConsumerHttp } from './consumer-http.ts';
+import { AdminRefused, type ConsumerHttp } from './consumer-http.ts';
 import { HASH_ANNOTATION } from './configmap-writer.ts';
 
 /** On a consumer pod: the content hash HolmesGPT in that pod was last reloaded with (written after the reload). */
@@ -19,17 +19,20 @@ export type InPlaceResult =
   | { result: 'reloaded'; hash: string; pods: string[]; seconds: number }
   | { result: 'unchanged' | 'skipped'; hash: string }
   | { result: 'missing'; hash: string }
-  | { result: 'failed'; hash: string; failures: string[]; reloaded: string[] }
+  /** `refused`: HolmesGPT answered 401/403 (its API key), which a retry cannot fix. */
+  | { result: 'failed'; hash: string; failures: string[]; reloaded: string[]; refused: boolean }
   | { result: 'error'; hash: string; message: string };
 
 export interface InPlaceReloaderDeps {
-  kube: Pick<KubeClient, 'listDeploymentPods' | 'annotatePod'>;
+  kube: Pick<KubeClient, 'listDeploymentPods' | 'annotatePod' | 'readSecretKey'>;
   http: ConsumerHttp;
   namespace: string;
   deployment: string;
   adminPort: number;
   hashPort: number;
   confirmTimeoutMs: number;
+  /** The Secret (in the consumer's namespace) and key holding HolmesGPT's API key, when its server requires one. */
+  apiKeySecret?: { name: string; key: string };
   now?: () => number;
   pollMs?: number;
   waitingRecheckMs?: number;
@@ -98,20 +101,27 @@ export class InPlaceReloader {
       if (!waiting) this.#checked = { hash, at: started };
       return { result: 'unchanged', hash };
     }
+    let apiKey: string | undefined;
+    try {
+      apiKey = await this.#apiKey();
+    } catch (error) {
+      return { result: 'failed', hash, failures: [(error as Error).message], reloaded: [], refused: true };
+    }
     const outcomes = await Promise.all(due.map(async (pod) => {
       try {
-        await this.#reloadPod(pod, hash);
+        await this.#reloadPod(pod, hash, apiKey);
         return { pod: pod.name };
       } catch (error) {
-        return { pod: pod.name, failure: `pod ${pod.name}: ${(error as Error).message}` };
+        return { pod: pod.name, failure: `pod ${pod.name}: ${(error as Error).message}`, refused: error instanceof AdminRefused };
       }
     }));
     const reloaded = outcomes.filter((o) => o.failure === undefined).map((o) => o.pod);
     const failures = outcomes.flatMap((o) => (o.failure === undefined ? [] : [o.failure]));
+    const refused = outcomes.some((o) => o.refused === true);
     // A failed run is retried no sooner than a recheck either (the caller has rolled the Deployment meanwhile), unless
     // a starting pod is still to be looked at.
     if (!waiting) this.#checked = { hash, at: this.#now() };
-    if (failures.length > 0) return { result: 'failed', hash, failures, reloaded };
+    if (failures.length > 0) return { result: 'failed', hash, failures, reloaded, refused };
     return { result: 'reloaded', hash, pods: reloaded, seconds: (this.#now() - started) / 1000 };
   }
 
@@ -127,7 +137,16 @@ export class InPlaceReloader {
     this.#followUp = { timer, attempt };
   }
 
-  async #reloadPod(pod: ConsumerPod, hash: string): Promise<void> {
+  /** Read at every run, so a rotated key is used at once; a missing one fails the run like a refusal. */
+  async #apiKey(): Promise<string | undefined> {
+    const secret = this.#deps.apiKeySecret;
+    if (!secret) return undefined;
+    const value = await this.#deps.kube.readSecretKey(this.namespace, secret.name, secret.key);
+    if (!value) throw new AdminRefused(`reload.apiKeySecret: Secret ${this.namespace}/${secret.name} has no key ${secret.key}`);
+    return value.trim();
+  }
+
+  async #reloadPod(pod: ConsumerPod, hash: string, apiKey: string | undefined): Promise<void> {
     const { kube, http, adminPort, hashPort, confirmTimeoutMs } = this.#deps;
     const ip = pod.ip ?? '';
     const deadline = this.#now() + confirmTimeoutMs;
@@ -147,7 +166,7 @@ export class InPlaceReloader {
       }
       await sleep(pollMs);
     }
-    await http.reloadToolsets(ip, adminPort, Math.max(1_000, deadline - this.#now()));
+    await http.reloadToolsets(ip, adminPort, Math.max(1_000, deadline - this.#now()), apiKey);
     await kube.annotatePod(pod.namespace, pod.name, { [RELOADED_ANNOTATION]: hash });
   }
 }

@@ -125,7 +125,7 @@ export class OutputPublisher {
   async #reloadedInPlace(outcome: InPlaceResult): Promise<void> {
     const { inPlace, metrics, events, log } = this.#deps;
     if (!inPlace || outcome.result === 'skipped') return;
-    metrics.inPlaceReloads.inc({ result: outcome.result });
+    metrics.inPlaceReloads.inc({ result: outcome.result === 'failed' && outcome.refused ? 'refused' : outcome.result });
     const target = `${inPlace.namespace}/${inPlace.deployment}`;
     const regarding = this.#reference(undefined);
     const report = (type: 'Normal' | 'Warning', reason: string, message: string) =>
@@ -133,6 +133,10 @@ export class OutputPublisher {
     const short = outcome.hash.slice(0, 12);
     switch (outcome.result) {
       case 'reloaded':
+        if (this.#status.reloadProblem !== undefined) {
+          const { reloadProblem: _resolved, ...status } = this.#status;
+          this.#status = status;
+        }
         metrics.inPlaceReloadDuration.observe(outcome.seconds);
         log.info('consumer reloaded in place', { deployment: target, hash: outcome.hash, pods: outcome.pods, seconds: outcome.seconds });
         report('Normal', 'ConsumerReloaded', `${outcome.pods.length} pod(s) of Deployment ${target} reloaded in place for sha256 ${short}`);
@@ -145,9 +149,10 @@ export class OutputPublisher {
         report('Warning', 'ReloadFailed', outcome.message);
         return;
       case 'failed': {
-        const message = `in-place reload of Deployment ${target} failed, rolling it instead: ${outcome.failures.join('; ')}`;
-        log.warn('in-place reload failed; rolling the consumer Deployment', { deployment: target, hash: outcome.hash, failures: outcome.failures, reloaded: outcome.reloaded });
-        report('Warning', 'InPlaceReloadFailed', message);
+        const message = `in-place reload of Deployment ${target} ${outcome.refused ? 'refused by HolmesGPT' : 'failed'}, rolling it instead: ${outcome.failures.join('; ')}`;
+        log.warn(`in-place reload ${outcome.refused ? 'refused' : 'failed'}; rolling the consumer Deployment`, { deployment: target, hash: outcome.hash, failures: outcome.failures, reloaded: outcome.reloaded });
+        report('Warning', outcome.refused ? 'InPlaceReloadRefused' : 'InPlaceReloadFailed', message);
+        if (outcome.refused) this.#status = { ...this.#status, reloadProblem: message };
         this.#reloadOwed = true;
         await this.#stamp(outcome.hash, regarding);
         return;
@@ -183,12 +188,15 @@ export class OutputPublisher {
 /** The publisher the configuration asks for: the output ConfigMap, dry run or not, and the consumer to roll. */
 export function publisherFor(kube: KubeClient, config: OperatorConfig, deps: Omit<PublisherDeps, 'writer' | 'reload'>): OutputPublisher {
   const writer = new ConfigMapWriter(kube, { ...config.output, dryRun: config.dryRun });
-  const { deployment: target, inPlace, adminPort, hashPort, confirmTimeoutMs } = config.reload;
+  const { deployment: target, inPlace, adminPort, hashPort, confirmTimeoutMs, apiKeySecret, apiKeySecretKey } = config.reload;
   if (!target) return new OutputPublisher({ writer, ...deps });
   // reload.deployment is "name" (in the output namespace) or "namespace/name".
   const [namespace = config.output.namespace, deployment = target] = target.includes('/') ? target.split('/', 2) : [config.output.namespace, target];
   const reload = new ReloadStamper(kube, namespace, deployment);
   if (!inPlace) return new OutputPublisher({ writer, reload, ...deps });
-  const reloader = new InPlaceReloader({ kube, http: fetchConsumerHttp, namespace, deployment, adminPort, hashPort, confirmTimeoutMs });
+  const reloader = new InPlaceReloader({
+    kube, http: fetchConsumerHttp, namespace, deployment, adminPort, hashPort, confirmTimeoutMs,
+    ...(apiKeySecret ? { apiKeySecret: { name: apiKeySecret, key: apiKeySecretKey } } : {}),
+  });
   return new OutputPublisher({ writer, reload, inPlace: reloader, ...deps });
 }

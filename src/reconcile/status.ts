@@ -28,6 +28,8 @@ export interface OutputStatus {
   lastWrite?: { result: WriteResult; at: string; message?: string };
   /** Set while the last good output is kept because the new one could not be written. */
   problem?: string;
+  /** Set while HolmesGPT refuses the operator's in-place reloads (its API key); cleared by the next reload. */
+  reloadProblem?: string;
 }
 
 export interface StatusSnapshot {

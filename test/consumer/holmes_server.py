@@ -11,7 +11,10 @@ the package), so this process assembles what that server does at start-up and on
     holmes.admin.admin_api.init_admin_app(app, config, dal)
         POST /api/admin/reload/toolsets         config.reload_toolsets() + a new server executor (admin_api.py:48-71)
 
-and adds one read-only route for tests:
+and, when HOLMES_API_KEY is set, the server's API-key check (HolmesGPT's server.py, as of its repository's commit
+20c62adb: every path but holmes.utils.auth.AUTH_EXEMPT_PATHS needs the key that holmes.utils.auth.extract_api_key
+finds in X-API-Key or "Authorization: Bearer", else 401 {"detail": "Invalid or missing API key"}), and adds one
+read-only route for tests, which the key does not guard:
 
     GET /toolsets   {"pid": N, "toolsets": {"<name>": "enabled|failed|disabled"}}  (the file's, and any non-built-in)
 
@@ -44,6 +47,23 @@ def main() -> int:
     config = Config.load_from_env()
     app = FastAPI()
     init_admin_app(app, config, config.dal)
+
+    api_key = os.environ.get("HOLMES_API_KEY", "").strip()
+    if api_key:
+        import hmac
+
+        from fastapi import Request
+        from fastapi.responses import JSONResponse
+        from holmes.utils.auth import AUTH_EXEMPT_PATHS, extract_api_key
+
+        @app.middleware("http")
+        async def require_api_key(request: Request, call_next):
+            path = request.scope["path"]
+            if path in AUTH_EXEMPT_PATHS or path == "/toolsets":
+                return await call_next(request)
+            if not hmac.compare_digest(extract_api_key(request).encode(), api_key.encode()):
+                return JSONResponse(status_code=401, content={"detail": "Invalid or missing API key"})
+            return await call_next(request)
 
     @app.get("/toolsets")
     def toolsets() -> dict:

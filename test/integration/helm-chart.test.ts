@@ -379,6 +379,13 @@ describe('the HolmesGPT values snippet: one source (kt.holmesgptValues), printed
     expect(kept).toMatch(/carries the toolsets and MCP servers of ConfigMap\s+custom-toolsets-configmap \(key custom_toolset\.yaml\)/);
   });
 
+  it('reload.apiKeySecret grants get on that one Secret in HolmesGPT\'s namespace, and only with reload.inPlace', () => {
+    const secretRules = (...set: string[]) => (find(template(...set), 'Role', 'kt-kubernaut-toolset-reload', 'holmes')?.rules ?? []).filter((r) => r.resources?.includes('secrets'));
+    expect(secretRules('reload.deployment=holmes/holmes-holmes', 'reload.inPlace=true', 'reload.apiKeySecret=holmes-api-key'))
+      .toEqual([{ apiGroups: [''], resources: ['secrets'], resourceNames: ['holmes-api-key'], verbs: ['get'] }]);
+    expect(secretRules('reload.deployment=holmes/holmes-holmes', 'reload.apiKeySecret=holmes-api-key')).toEqual([]);
+  });
+
   it('consumer.base in another namespace grants get/list/watch on that one ConfigMap there, and nothing else', () => {
     const m = template('consumer.base.configMap=holmes/custom-toolsets-configmap');
     expect(find(m, 'Role', 'kt-kubernaut-toolset-base', 'holmes')?.rules).toEqual([

@@ -5,7 +5,7 @@ import type { CoreV1Api } from '@kubernetes/client-node';
 import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fetchConsumerHttp } from '../../src/output/consumer-http.ts';
+import { AdminRefused, fetchConsumerHttp } from '../../src/output/consumer-http.ts';
 import { HolmesServer, holmesPython } from '../support/holmesgpt.ts';
 import { HttpTarget } from '../support/http-target.ts';
 import { fixtureApi, freshNamespace } from '../support/kube.ts';
@@ -70,5 +70,17 @@ describe('HolmesGPT 0.45.0 admin reload', () => {
       expect({ change: change.what, served: now.toolsets, pid: now.pid }).toEqual({ change: change.what, served: change.served, pid: first.pid });
       before = now.toolsets;
     }
+  }, 300_000);
+
+  it('with HOLMES_API_KEY set, the admin reload needs that key in X-API-Key: without it or with a wrong one HolmesGPT answers 401, an AdminRefused', async () => {
+    const ns = await freshNamespace(core, 'admin-key');
+    running = await startOperator(testConfig(ns));
+    await createServices(core, ns, [{ name: 'orders', type: 'custom', endpoint: target.url }]);
+    mount((await outputWhere(core, ns, (o) => `custom/${ns}/orders` in o.toolsets, 'orders')).text);
+    server = await HolmesServer.start(mounted, { HOLMES_API_KEY: 'the-admin-key' });
+    const reload = (key?: string) => fetchConsumerHttp.reloadToolsets('127.0.0.1', server?.port ?? 0, 60_000, key).then((d) => d, (e: Error) => e);
+    const [none, wrong, right] = [await reload(), await reload('not-the-key'), await reload('the-admin-key')];
+    expect({ none: none instanceof AdminRefused, wrong: wrong instanceof AdminRefused, right }).toEqual({ none: true, wrong: true, right: expect.stringMatching(/^\d+ toolsets loaded/) as unknown });
+    expect((wrong as Error).message).toMatch(/HTTP 401: HolmesGPT refused the API key of reload\.apiKeySecret$/);
   }, 300_000);
 });

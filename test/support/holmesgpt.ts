@@ -112,9 +112,12 @@ export class HolmesServer {
     child.stderr?.on('data', (c: Buffer) => (this.#log = (this.#log + c.toString()).slice(-4000)));
   }
 
-  static async start(file: string): Promise<HolmesServer> {
+  /** `env` on top of ours: HOLMES_API_KEY makes it require that key, as HolmesGPT's server does. */
+  static async start(file: string, env: NodeJS.ProcessEnv = {}): Promise<HolmesServer> {
     const port = await freePort();
-    const child = spawn(holmesPython(), [join(root, 'test/consumer/holmes_server.py'), file, String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(holmesPython(), [join(root, 'test/consumer/holmes_server.py'), file, String(port)], {
+      stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env },
+    });
     const server = new HolmesServer(child, port);
     // HolmesGPT's import and first load take seconds, longer on a busy machine.
     await waitFor(async () => {

@@ -25,6 +25,9 @@ export class UnusedKube implements KubeClient {
   recordEvent(_event: EventRecord, _reportingController: string): Promise<void> {
     return Promise.reject(unused('recordEvent'));
   }
+  readSecretKey(_namespace: string, _name: string, _key: string): Promise<string | undefined> {
+    return Promise.reject(unused('readSecretKey'));
+  }
   getLease(_namespace: string, _name: string): Promise<Lease | undefined> {
     return Promise.reject(unused('getLease'));
   }

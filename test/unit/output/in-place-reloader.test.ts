@@ -6,7 +6,7 @@ import { EventRecorder } from '../../../src/observe/events.ts';
 import { createLogger } from '../../../src/observe/logger.ts';
 import { Metrics } from '../../../src/observe/metrics.ts';
 import { ConfigMapWriter, HASH_ANNOTATION } from '../../../src/output/configmap-writer.ts';
-import type { ConsumerHttp } from '../../../src/output/consumer-http.ts';
+import { AdminRefused, type ConsumerHttp } from '../../../src/output/consumer-http.ts';
 import { InPlaceReloader, RELOADED_ANNOTATION, type InPlaceReloaderDeps, type InPlaceResult } from '../../../src/output/in-place-reloader.ts';
 import { OutputPublisher } from '../../../src/output/publisher.ts';
 import { ReloadStamper } from '../../../src/output/reload-stamper.ts';
@@ -34,6 +34,10 @@ class ConsumerCluster extends UnusedKube implements ConsumerHttp {
   deploymentExists = true;
   listFailure: Error | undefined;
   reloadFailure: Error | undefined;
+  /** Secrets by "namespace/name", each a map of key to value. */
+  secrets = new Map<string, Record<string, string>>();
+  /** The API key HolmesGPT requires, when it requires one (HOLMES_API_KEY). */
+  requiredKey: string | undefined;
   template: Record<string, string> = {};
   readonly calls: string[] = [];
   readonly events: EventRecord[] = [];
@@ -74,12 +78,18 @@ class ConsumerCluster extends UnusedKube implements ConsumerHttp {
     return Promise.resolve(pod.file);
   }
 
-  reloadToolsets(ip: string, port: number): Promise<string> {
+  reloadToolsets(ip: string, port: number, _timeoutMs: number, apiKey?: string): Promise<string> {
     const pod = this.#at(ip);
-    this.calls.push(`reload ${pod.name}:${port}`);
+    this.calls.push(`reload ${pod.name}:${port}${apiKey ? ` key=${apiKey}` : ''}`);
     if (this.reloadFailure) return Promise.reject(this.reloadFailure);
+    if (this.requiredKey !== undefined && apiKey !== this.requiredKey) return Promise.reject(new AdminRefused(`HTTP 401 from ${pod.name}`));
     pod.loaded = pod.file;
     return Promise.resolve('40 toolsets loaded, 3 enabled, 0 skills');
+  }
+
+  override readSecretKey(namespace: string, name: string, key: string): Promise<string | undefined> {
+    this.calls.push(`secret ${namespace}/${name}`);
+    return Promise.resolve(this.secrets.get(`${namespace}/${name}`)?.[key]);
   }
 
   override getPodTemplateAnnotations(): Promise<Record<string, string> | undefined> {
@@ -167,13 +177,40 @@ describe('InPlaceReloader.reload', () => {
     expect(cluster.calls.filter((c) => c.includes(HASH_ANNOTATION))).toEqual([]);
   });
 
+  it('sends HolmesGPT\'s API key from reload.apiKeySecret, read anew at every run (a rotated key is used at once)', async () => {
+    const cluster = new ConsumerCluster();
+    cluster.pod('a');
+    cluster.requiredKey = 'first';
+    cluster.secrets.set('holmes/holmes-api-key', { apiKey: 'first\n' });
+    const reloader = reloaderFor(cluster, { apiKeySecret: { name: 'holmes-api-key', key: 'apiKey' } });
+    expect((await reloader.reload(NEW)).result).toBe('reloaded');
+    cluster.requiredKey = 'second';
+    cluster.secrets.set('holmes/holmes-api-key', { apiKey: 'second' });
+    expect((await reloader.reload(OLD)).result).toBe('reloaded');
+    expect(cluster.calls.filter((c) => c.startsWith('reload'))).toEqual(['reload a:5050 key=first', 'reload a:5050 key=second']);
+  });
+
+  it('a 401/403 from HolmesGPT, or a missing key, is a refusal: reported as such, never retried as a transient failure', async () => {
+    const cluster = new ConsumerCluster();
+    cluster.pod('a');
+    cluster.requiredKey = 'right';
+    cluster.secrets.set('holmes/holmes-api-key', { apiKey: 'wrong' });
+    const wrong = await reloaderFor(cluster, { apiKeySecret: { name: 'holmes-api-key', key: 'apiKey' } }).reload(NEW);
+    expect(wrong).toEqual({ result: 'failed', hash: NEW, reloaded: [], refused: true, failures: ['pod a: HTTP 401 from a'] });
+    const none = await reloaderFor(cluster).reload(NEW);
+    expect(none).toMatchObject({ result: 'failed', refused: true });
+    const missing = await reloaderFor(cluster, { apiKeySecret: { name: 'holmes-api-key', key: 'token' } }).reload(NEW);
+    expect(missing).toEqual({ result: 'failed', hash: NEW, reloaded: [], refused: true, failures: ['reload.apiKeySecret: Secret holmes/holmes-api-key has no key token'] });
+    expect(cluster.pods[0]?.loaded).toBe(OLD);
+  });
+
   it('gives up on a pod whose file does not change within confirmTimeout, naming the pod, the hash and the last answer', async () => {
     const cluster = new ConsumerCluster();
     cluster.pod('ok');
     cluster.pod('stuck', { syncAfterPolls: Number.POSITIVE_INFINITY });
     const outcome = await reloaderFor(cluster, { confirmTimeoutMs: 50 }).reload(NEW);
     expect(outcome).toEqual({
-      result: 'failed', hash: NEW, reloaded: ['ok'],
+      result: 'failed', hash: NEW, reloaded: ['ok'], refused: false,
       failures: [`pod stuck: the kubelet did not put the new file (sha256 ${NEW.slice(0, 12)}) in the pod within 50 ms; the file still has sha256 ${OLD.slice(0, 12)}`],
     });
     expect(cluster.pods[1]?.loaded).toBe(OLD);
@@ -260,7 +297,7 @@ describe('OutputPublisher with reload.inPlace', () => {
     const publisher = new OutputPublisher({ writer, reload: new ReloadStamper(cluster, 'holmes', 'holmesgpt'), inPlace, events, metrics, log });
     const content = 'toolsets:\n  a: {}\n';
     const outcome = firstValueFrom(inPlace.outcomes);
-    return { metrics, outcome, publish: () => publisher.publish({ ok: true, toolsets: { a: {} }, content, hash: contentHash(content) }, undefined) };
+    return { metrics, outcome, publisher, publish: () => publisher.publish({ ok: true, toolsets: { a: {} }, content, hash: contentHash(content) }, undefined) };
   }
 
   it('writes, reloads the pods in place without rolling the Deployment, and says so in an Event and the metrics', async () => {
@@ -274,6 +311,20 @@ describe('OutputPublisher with reload.inPlace', () => {
     await waitUntil(() => cluster.events.some((e) => e.reason === 'ConsumerReloaded'));
     expect(cluster.events.find((e) => e.reason === 'ConsumerReloaded')?.message).toBe(`1 pod(s) of Deployment holmes/holmesgpt reloaded in place for sha256 ${NEW.slice(0, 12)}`);
     expect(await metrics.registry.getSingleMetricAsString('kubernaut_toolset_in_place_reloads_total')).toContain('kubernaut_toolset_in_place_reloads_total{result="reloaded"} 1');
+  });
+
+  it('a refusal (HolmesGPT\'s API key) rolls the Deployment, with its own Event, metric and /status problem', async () => {
+    const cluster = new ConsumerCluster();
+    cluster.pod('a');
+    cluster.requiredKey = 'right';
+    const { metrics, outcome, publish, publisher } = publisherOn(cluster);
+    await publish();
+    expect(await outcome).toMatchObject({ result: 'failed', refused: true });
+    await waitUntil(() => cluster.calls.some((c) => c.startsWith('rollout')));
+    await waitUntil(() => cluster.events.some((e) => e.reason === 'InPlaceReloadRefused'));
+    expect(cluster.events.find((e) => e.reason === 'InPlaceReloadRefused')?.message).toMatch(/^in-place reload of Deployment holmes\/holmesgpt refused by HolmesGPT, rolling it instead: pod a: HTTP 401/);
+    expect(await metrics.registry.getSingleMetricAsString('kubernaut_toolset_in_place_reloads_total')).toContain('{result="refused"} 1');
+    expect(publisher.status.reloadProblem).toMatch(/refused by HolmesGPT/);
   });
 
   it('rolls the Deployment when a pod cannot be reloaded in place: the new file is never left unloaded', async () => {
