@@ -71,8 +71,12 @@ export class Metrics {
     labelNames: ['result'] as const, registers: [this.registry],
   });
   readonly inPlaceReloads = new Counter({
-    name: `${PREFIX}in_place_reloads_total`, help: 'In-place reloads of the consumer pods (reload.inPlace), by result (reloaded, unchanged, missing, failed: the Deployment was rolled instead, error).',
+    name: `${PREFIX}in_place_reloads_total`, help: 'In-place reloads of the consumer pods (reload.inPlace), by result (reloaded, unchanged, missing, failed or refused: the Deployment was rolled instead, error).',
     labelNames: ['result'] as const, registers: [this.registry],
+  });
+  readonly consumerPods = new Gauge({
+    name: `${PREFIX}consumer_pods`, help: 'HolmesGPT pods of reload.deployment at the last in-place reload run, by whether they have loaded the current output (current) or not (behind).',
+    labelNames: ['state'] as const, registers: [this.registry],
   });
   readonly inPlaceReloadDuration = new Histogram({
     name: `${PREFIX}in_place_reload_duration_seconds`, help: 'From asking the consumer pods for new content to all of them serving it (pod sync, file confirmed, admin reload).',

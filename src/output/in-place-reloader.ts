@@ -58,6 +58,8 @@ export class InPlaceReloader {
   readonly #now: () => number;
   #checked: { hash: string; at: number } | undefined;
   #followUp: { timer: NodeJS.Timeout; attempt: number } | undefined;
+  /** Each consumer pod of the last run and the content hash HolmesGPT in it last loaded (its reloaded annotation). */
+  #loaded: { pod: string; hash: string | undefined }[] = [];
 
   constructor(deps: InPlaceReloaderDeps) {
     this.#deps = deps;
@@ -73,6 +75,11 @@ export class InPlaceReloader {
   /** Whether a look again is scheduled (a pod of the Deployment was starting at the last run). */
   get followUpScheduled(): boolean {
     return this.#followUp !== undefined;
+  }
+
+  /** Each consumer pod seen at the last run, by name, with the content hash its HolmesGPT has loaded (if known). */
+  get loadedHashes(): readonly { pod: string; hash: string | undefined }[] {
+    return this.#loaded;
   }
 
   /** Asks for the consumer to serve `hash`; returns at once. */
@@ -91,7 +98,11 @@ export class InPlaceReloader {
     } catch (error) {
       return { result: 'error', hash, message: (error as Error).message };
     }
-    if (pods === undefined) return { result: 'missing', hash };
+    if (pods === undefined) {
+      this.#loaded = [];
+      return { result: 'missing', hash };
+    }
+    this.#loaded = pods.map((p) => ({ pod: p.name, hash: p.annotations[RELOADED_ANNOTATION] })).sort((a, b) => a.pod.localeCompare(b.pod));
     const behind = pods.filter((p) => p.annotations[RELOADED_ANNOTATION] !== hash);
     const due = behind.filter((p) => p.ready && p.ip);
     // A pod that is starting may read the old file before it is ready: look again until it is ready or at the hash.
@@ -116,6 +127,7 @@ export class InPlaceReloader {
       }
     }));
     const reloaded = outcomes.filter((o) => o.failure === undefined).map((o) => o.pod);
+    this.#loaded = this.#loaded.map((l) => (reloaded.includes(l.pod) ? { pod: l.pod, hash } : l));
     const failures = outcomes.flatMap((o) => (o.failure === undefined ? [] : [o.failure]));
     const refused = outcomes.some((o) => o.refused === true);
     // A failed run is retried no sooner than a recheck either (the caller has rolled the Deployment meanwhile), unless

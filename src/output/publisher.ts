@@ -125,6 +125,11 @@ export class OutputPublisher {
   async #reloadedInPlace(outcome: InPlaceResult): Promise<void> {
     const { inPlace, metrics, events, log } = this.#deps;
     if (!inPlace || outcome.result === 'skipped') return;
+    const consumerPods = inPlace.loadedHashes.map(({ pod, hash }) => ({ pod, ...(hash ? { loadedHash: hash } : {}), current: hash === outcome.hash }));
+    this.#status = { ...this.#status, consumerPods };
+    const current = consumerPods.filter((p) => p.current).length;
+    metrics.consumerPods.set({ state: 'current' }, current);
+    metrics.consumerPods.set({ state: 'behind' }, consumerPods.length - current);
     metrics.inPlaceReloads.inc({ result: outcome.result === 'failed' && outcome.refused ? 'refused' : outcome.result });
     const target = `${inPlace.namespace}/${inPlace.deployment}`;
     const regarding = this.#reference(undefined);

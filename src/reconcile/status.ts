@@ -30,6 +30,8 @@ export interface OutputStatus {
   problem?: string;
   /** Set while HolmesGPT refuses the operator's in-place reloads (its API key); cleared by the next reload. */
   reloadProblem?: string;
+  /** With reload.inPlace: each HolmesGPT pod and the content hash it has loaded, as of the last reload run. */
+  consumerPods?: { pod: string; loadedHash?: string; current: boolean }[];
 }
 
 export interface StatusSnapshot {

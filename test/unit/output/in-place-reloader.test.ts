@@ -303,10 +303,16 @@ describe('OutputPublisher with reload.inPlace', () => {
   it('writes, reloads the pods in place without rolling the Deployment, and says so in an Event and the metrics', async () => {
     const cluster = new ConsumerCluster();
     cluster.pod('a');
-    const { metrics, outcome, publish } = publisherOn(cluster);
+    cluster.pod('b', { ready: false });
+    const { metrics, outcome, publish, publisher } = publisherOn(cluster);
     await publish();
     expect((await outcome).result).toBe('reloaded');
     expect(cluster.pods[0]?.loaded).toBe(NEW);
+    // Per pod, what HolmesGPT has loaded: in /status and as a gauge (b is still starting).
+    await waitUntil(() => publisher.status.consumerPods !== undefined);
+    expect(publisher.status.consumerPods).toEqual([{ pod: 'a', loadedHash: NEW, current: true }, { pod: 'b', current: false }]);
+    const gauge = await metrics.registry.getSingleMetricAsString('kubernaut_toolset_consumer_pods');
+    expect([gauge.includes('{state="current"} 1'), gauge.includes('{state="behind"} 1')]).toEqual([true, true]);
     expect(cluster.calls.filter((c) => c.startsWith('rollout'))).toEqual([]);
     await waitUntil(() => cluster.events.some((e) => e.reason === 'ConsumerReloaded'));
     expect(cluster.events.find((e) => e.reason === 'ConsumerReloaded')?.message).toBe(`1 pod(s) of Deployment holmes/holmesgpt reloaded in place for sha256 ${NEW.slice(0, 12)}`);
