@@ -10,7 +10,7 @@ export const esm = {
  * KUBERNAUT_COVERAGE=1 (.ci/run sets it): V8 coverage of the unit and integration suites together, as `npm test`
  * runs them, gated a few points under what README reports, so a real drop fails CI.
  */
-const COVERAGE_GATE = { lines: 95, branches: 86, functions: 94 };
+const COVERAGE_GATE = { lines: 95, branches: 87, functions: 95 };
 const coverageGate = process.env.KUBERNAUT_COVERAGE === '1'
   ? { collectCoverage: true, coverageDirectory: 'coverage/all', coverageThreshold: { global: COVERAGE_GATE } }
   : {};
