@@ -263,21 +263,24 @@ describe('the chart and the production image on a real node', () => {
     if (!leader || !standby) throw new Error('no leader/standby');
     expect(await leaseHolder()).toBe(statuses[leaderIndex]?.leader.identity);
 
-    // Delete the leader's pod and make a change at once: the standby must take the Lease and write it.
+    // Delete the leader's pod and make a change at once: another replica must take the Lease and write it. The
+    // leader hands the Lease back, so whichever candidate tries next wins it: usually the standby, sometimes the
+    // Deployment's replacement pod when it starts within the standby's retry period (seen once in three runs).
     const t0 = Date.now();
+    const leaderIdentity = statuses[leaderIndex]?.leader.identity;
     await core.deleteNamespacedPod({ namespace: NS, name: leader.metadata?.name ?? '' });
     await core.createNamespacedService({ namespace: APPS, body: helloService(APPS, 'hello-2') });
     await waitForOutput('hello-2 written by the new leader', (t) => t[`custom/${APPS}/hello-2`] !== undefined, (LEASE_DURATION_S + 2) * 1000);
     const written = Date.now() - t0;
-    const standbyIdentity = statuses[1 - leaderIndex]?.leader.identity;
-    expect(await leaseHolder()).toBe(standbyIdentity);
-    expect((await operatorStatus(standby)).leader.leading).toBe(true);
+    const holder = await leaseHolder();
+    expect(holder === leaderIdentity).toBe(false);
     measured.failoverWriteSeconds = (written / 1000).toFixed(1);
     expect(written).toBeLessThanOrEqual((LEASE_DURATION_S + 2) * 1000);
-    // The Deployment replaces the deleted pod; the newcomer stays a standby.
+    // The Deployment replaces the deleted pod: of the two replicas now, exactly one leads, and it holds the Lease.
     const after = await readyOperatorPods(2, 120_000, (p) => !p.some((x) => x.metadata?.name === leader.metadata?.name));
     const leading = (await Promise.all(after.map(operatorStatus))).filter((s) => s.leader.leading);
-    expect(leading.map((s) => s.leader.identity)).toEqual([standbyIdentity]);
+    expect(leading.map((s) => s.leader.identity)).toEqual([await leaseHolder()]);
+    expect([standby.metadata?.name, ...after.map((p) => p.metadata?.name)]).toContain((holder ?? '').split('_')[0]);
   }, 300_000);
 
   it('when the leader process is SIGKILLed (no hand-back), a standby takes over once the Lease expires', async () => {
