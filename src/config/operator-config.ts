@@ -84,6 +84,12 @@ export interface OperatorConfig {
   };
 }
 
+/** A setting naming an object as "name" (in the output namespace) or "namespace/name": reload.deployment, consumer.base.configMap. */
+export function inOutputNamespace(config: OperatorConfig, ref: string): { namespace: string; name: string } {
+  const [namespace, name] = ref.includes('/') ? ref.split('/', 2) as [string, string] : [config.output.namespace, ref];
+  return { namespace, name };
+}
+
 /** Every setting at its default from config.schema.json; the output namespace is POD_NAMESPACE when that is set. */
 export function defaultConfig(env: NodeJS.ProcessEnv = process.env): OperatorConfig {
   return configOf({}, env);

@@ -1,5 +1,5 @@
 import { merge, type Observable } from 'rxjs';
-import type { OperatorConfig } from '../config/operator-config.ts';
+import { inOutputNamespace, type OperatorConfig } from '../config/operator-config.ts';
 import { TRUST_LABEL } from '../discovery/tenancy.ts';
 import type { KubeClient } from '../kube/client.ts';
 import type { ConfigMap, Namespace, Service } from '../kube/objects.ts';
@@ -19,8 +19,7 @@ type AnyReflector = Reflector<Service | ConfigMap | Namespace>;
 export function baseLayerRef(config: OperatorConfig): { namespace: string; name: string; key: string } | undefined {
   const { configMap, key } = config.consumer.base;
   if (!configMap) return undefined;
-  const [namespace, name] = configMap.includes('/') ? configMap.split('/') as [string, string] : [config.output.namespace, configMap];
-  return { namespace, name, key };
+  return { ...inOutputNamespace(config, configMap), key };
 }
 
 /**

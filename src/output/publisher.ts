@@ -1,4 +1,4 @@
-import type { OperatorConfig } from '../config/operator-config.ts';
+import { inOutputNamespace, type OperatorConfig } from '../config/operator-config.ts';
 import type { KubeClient } from '../kube/client.ts';
 import type { ConfigMap, ObjectReference } from '../kube/objects.ts';
 import { outputEventKey, type EventRecorder } from '../observe/events.ts';
@@ -195,8 +195,7 @@ export function publisherFor(kube: KubeClient, config: OperatorConfig, deps: Omi
   const writer = new ConfigMapWriter(kube, { ...config.output, dryRun: config.dryRun });
   const { deployment: target, inPlace, adminPort, hashPort, confirmTimeoutMs, apiKeySecret, apiKeySecretKey } = config.reload;
   if (!target) return new OutputPublisher({ writer, ...deps });
-  // reload.deployment is "name" (in the output namespace) or "namespace/name".
-  const [namespace = config.output.namespace, deployment = target] = target.includes('/') ? target.split('/', 2) : [config.output.namespace, target];
+  const { namespace, name: deployment } = inOutputNamespace(config, target);
   const reload = new ReloadStamper(kube, namespace, deployment);
   if (!inPlace) return new OutputPublisher({ writer, reload, ...deps });
   const reloader = new InPlaceReloader({
