@@ -77,6 +77,8 @@ export interface OperatorConfig {
     inPlace: boolean;
     adminPort: number;
     hashPort: number;
+    /** How a pod's new file is confirmed before HolmesGPT reloads it: its file-hash sidecar, or the content marker. */
+    confirm: 'sidecar' | 'marker';
     confirmTimeoutMs: number;
     /** A Secret in the consumer's namespace holding HolmesGPT's API key (HOLMES_API_KEY); empty: none is sent. */
     apiKeySecret: string;

@@ -11,6 +11,11 @@ export interface ConsumerHttp {
    * resolves with HolmesGPT's detail ("N toolsets loaded, M enabled, ..."). A 401 or 403 is an AdminRefused.
    */
   reloadToolsets(ip: string, port: number, timeoutMs: number, apiKey?: string): Promise<string>;
+  /**
+   * The names of the toolsets HolmesGPT's server has loaded (GET /api/info?detail=full, its `toolsets[].name`), with
+   * `apiKey` as for the reload. A 401 or 403 is an AdminRefused.
+   */
+  loadedToolsets(ip: string, port: number, timeoutMs: number, apiKey?: string): Promise<string[]>;
 }
 
 /** HolmesGPT refused the admin call (401/403): its API key is missing or wrong; retrying cannot help. */
@@ -22,6 +27,7 @@ export class AdminRefused extends Error {
 }
 
 export const ADMIN_RELOAD_PATH = '/api/admin/reload/toolsets';
+export const INFO_PATH = '/api/info?detail=full';
 const MAX_BODY_BYTES = 64 * 1024;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
@@ -79,12 +85,26 @@ export const fetchConsumerHttp: ConsumerHttp = {
   },
   async reloadToolsets(ip, port, timeoutMs, apiKey) {
     const url = `${origin(ip, port)}${ADMIN_RELOAD_PATH}`;
-    const { status, body } = await call(url, { method: 'POST', ...(apiKey ? { headers: { 'X-API-Key': apiKey } } : {}) }, timeoutMs);
-    if (status === 401 || status === 403) {
-      throw new AdminRefused(`POST ${url}: HTTP ${status}: HolmesGPT refused ${apiKey ? 'the API key of reload.apiKeySecret' : 'the call without an API key (set reload.apiKeySecret)'}`);
-    }
+    const { status, body } = await call(url, { method: 'POST', ...withKey(apiKey) }, timeoutMs);
+    refusedIf(status, `POST ${url}`, apiKey);
     if (status !== 200 || field(body, 'status') !== 'ok') throw new Error(`POST ${url}: HTTP ${status}: ${shown(field(body, 'detail') ?? body)}`);
     const detail = field(body, 'detail');
     return typeof detail === 'string' ? detail : '';
   },
+  async loadedToolsets(ip, port, timeoutMs, apiKey) {
+    const url = `${origin(ip, port)}${INFO_PATH}`;
+    const { status, body } = await call(url, { method: 'GET', ...withKey(apiKey) }, timeoutMs);
+    refusedIf(status, `GET ${url}`, apiKey);
+    const toolsets = field(body, 'toolsets');
+    if (status !== 200 || !Array.isArray(toolsets)) throw new Error(`GET ${url}: HTTP ${status}, not HolmesGPT's detailed info: ${shown(body)}`);
+    return toolsets.map((t) => field(t, 'name')).filter((n): n is string => typeof n === 'string');
+  },
 };
+
+const withKey = (apiKey: string | undefined) => (apiKey ? { headers: { 'X-API-Key': apiKey } } : {});
+
+function refusedIf(status: number, request: string, apiKey: string | undefined): void {
+  if (status === 401 || status === 403) {
+    throw new AdminRefused(`${request}: HTTP ${status}: HolmesGPT refused ${apiKey ? 'the API key of reload.apiKeySecret' : 'the call without an API key (set reload.apiKeySecret)'}`);
+  }
+}

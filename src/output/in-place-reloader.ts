@@ -5,6 +5,7 @@ import type { KubeClient } from '../kube/client.ts';
 import type { ConsumerPod } from '../kube/objects.ts';
 import { backoffDelay } from '../retry/backoff.ts';
 import { AdminRefused, type ConsumerHttp } from './consumer-http.ts';
+import { MARKER_PREFIX } from '../reconcile/output-document.ts';
 import { HASH_ANNOTATION } from './configmap-writer.ts';
 
 /** On a consumer pod: the content hash HolmesGPT in that pod was last reloaded with (written after the reload). */
@@ -30,6 +31,8 @@ export interface InPlaceReloaderDeps {
   deployment: string;
   adminPort: number;
   hashPort: number;
+  /** How a pod's new file is confirmed: its file-hash sidecar before the reload, or the content marker after it. */
+  confirm?: 'sidecar' | 'marker';
   confirmTimeoutMs: number;
   /** The Secret (in the consumer's namespace) and key holding HolmesGPT's API key, when its server requires one. */
   apiKeySecret?: { name: string; key: string };
@@ -42,7 +45,8 @@ export interface InPlaceReloaderDeps {
  * Reloads HolmesGPT in the consumer's ready pods without restarting them. Per pod: a pod annotation carrying the
  * new hash makes the kubelet sync the pod, which refreshes its ConfigMap volume at once (instead of at its periodic
  * sync, up to a minute or more later); the file-hash sidecar confirms the file holds the new content; then HolmesGPT's
- * admin API reloads it, and the pod is annotated with the hash it now serves. That annotation is the record: pods
+ * admin API reloads it, and the pod is annotated with the hash it now serves. With the content marker instead of a
+ * sidecar, HolmesGPT reloads until its own toolset listing names the new file's marker. That annotation is the record: pods
  * already at the hash are left alone, across operator restarts too.
  *
  * Runs off the reconcile path, one at a time; requests that arrive meanwhile fold into one run for the newest hash.
@@ -52,7 +56,7 @@ export class InPlaceReloader {
   readonly namespace: string;
   readonly deployment: string;
   readonly #deps: InPlaceReloaderDeps;
-  readonly #requests = new Subject<string>();
+  readonly #requests = new Subject<Wanted>();
   /** One outcome per run; runs happen only while this is subscribed. */
   readonly outcomes: Observable<InPlaceResult>;
   readonly #now: () => number;
@@ -67,7 +71,7 @@ export class InPlaceReloader {
     this.deployment = deps.deployment;
     this.#now = deps.now ?? Date.now;
     // reload() handles its own failures; a bug must not end the stream, and with it every later reload.
-    this.outcomes = this.#requests.pipe(oneAtATime((hash) => defer(() => this.reload(hash).catch((error: unknown) => ({
+    this.outcomes = this.#requests.pipe(oneAtATime(({ hash, marker }) => defer(() => this.reload(hash, marker).catch((error: unknown) => ({
       result: 'error' as const, hash, message: `in-place reload: ${(error as Error).message}`,
     })))));
   }
@@ -82,13 +86,13 @@ export class InPlaceReloader {
     return this.#loaded;
   }
 
-  /** Asks for the consumer to serve `hash`; returns at once. */
-  request(hash: string): void {
-    this.#requests.next(hash);
+  /** Asks for the consumer to serve `hash` (whose content marker is `marker`, with confirm=marker); returns at once. */
+  request(hash: string, marker?: string): void {
+    this.#requests.next({ hash, ...(marker ? { marker } : {}) });
   }
 
   /** One run: every ready pod not yet at `hash` is refreshed, confirmed and reloaded. Never throws. */
-  async reload(hash: string): Promise<InPlaceResult> {
+  async reload(hash: string, marker?: string): Promise<InPlaceResult> {
     const started = this.#now();
     const checked = this.#checked;
     if (checked?.hash === hash && started - checked.at < RECHECK_MS) return { result: 'skipped', hash };
@@ -107,7 +111,7 @@ export class InPlaceReloader {
     const due = behind.filter((p) => p.ready && p.ip);
     // A pod that is starting may read the old file before it is ready: look again until it is ready or at the hash.
     const waiting = due.length < behind.length;
-    this.#scheduleFollowUp(hash, waiting);
+    this.#scheduleFollowUp({ hash, ...(marker ? { marker } : {}) }, waiting);
     if (due.length === 0) {
       if (!waiting) this.#checked = { hash, at: started };
       return { result: 'unchanged', hash };
@@ -120,7 +124,7 @@ export class InPlaceReloader {
     }
     const outcomes = await Promise.all(due.map(async (pod) => {
       try {
-        await this.#reloadPod(pod, hash, apiKey);
+        await this.#reloadPod(pod, { hash, ...(marker ? { marker } : {}) }, apiKey);
         return { pod: pod.name };
       } catch (error) {
         return { pod: pod.name, failure: `pod ${pod.name}: ${(error as Error).message}`, refused: error instanceof AdminRefused };
@@ -137,14 +141,14 @@ export class InPlaceReloader {
     return { result: 'reloaded', hash, pods: reloaded, seconds: (this.#now() - started) / 1000 };
   }
 
-  #scheduleFollowUp(hash: string, needed: boolean): void {
+  #scheduleFollowUp(wanted: Wanted, needed: boolean): void {
     const previous = this.#followUp;
     if (previous) clearTimeout(previous.timer);
     this.#followUp = undefined;
     if (!needed) return;
     const attempt = (previous?.attempt ?? 0) + 1;
     const initialMs = this.#deps.waitingRecheckMs ?? WAITING_RECHECK_MS;
-    const timer = setTimeout(() => this.request(hash), backoffDelay(attempt, { initialMs, maxMs: RECHECK_MS, jitter: 0 }));
+    const timer = setTimeout(() => this.request(wanted.hash, wanted.marker), backoffDelay(attempt, { initialMs, maxMs: RECHECK_MS, jitter: 0 }));
     timer.unref();
     this.#followUp = { timer, attempt };
   }
@@ -158,17 +162,30 @@ export class InPlaceReloader {
     return value.trim();
   }
 
-  async #reloadPod(pod: ConsumerPod, hash: string, apiKey: string | undefined): Promise<void> {
-    const { kube, http, adminPort, hashPort, confirmTimeoutMs } = this.#deps;
+  async #reloadPod(pod: ConsumerPod, wanted: Wanted, apiKey: string | undefined): Promise<void> {
+    const { kube, http, adminPort, confirmTimeoutMs } = this.#deps;
+    const { hash } = wanted;
     const ip = pod.ip ?? '';
     const deadline = this.#now() + confirmTimeoutMs;
     if (pod.annotations[HASH_ANNOTATION] !== hash) await kube.annotatePod(pod.namespace, pod.name, { [HASH_ANNOTATION]: hash });
+    if (this.#deps.confirm === 'marker') {
+      await this.#reloadUntilMarked(ip, wanted, deadline, apiKey);
+    } else {
+      await this.#awaitFileHash(ip, hash, deadline);
+      await http.reloadToolsets(ip, adminPort, Math.max(1_000, deadline - this.#now()), apiKey);
+    }
+    await kube.annotatePod(pod.namespace, pod.name, { [RELOADED_ANNOTATION]: hash });
+  }
+
+  /** Polls the pod's file-hash sidecar until the kubelet has put the file with `hash` in place. */
+  async #awaitFileHash(ip: string, hash: string, deadline: number): Promise<void> {
+    const { http, hashPort, confirmTimeoutMs } = this.#deps;
     const pollMs = this.#deps.pollMs ?? POLL_MS;
     for (;;) {
       let last: string;
       try {
         const seen = await http.fileHash(ip, hashPort, Math.max(1, Math.min(deadline - this.#now(), 2_000)));
-        if (seen === hash) break;
+        if (seen === hash) return;
         last = `the file still has sha256 ${seen.slice(0, 12)}`;
       } catch (error) {
         last = (error as Error).message;
@@ -178,7 +195,34 @@ export class InPlaceReloader {
       }
       await sleep(pollMs);
     }
-    await http.reloadToolsets(ip, adminPort, Math.max(1_000, deadline - this.#now()), apiKey);
-    await kube.annotatePod(pod.namespace, pod.name, { [RELOADED_ANNOTATION]: hash });
   }
+
+  /**
+   * Without a sidecar nothing tells when the kubelet has swapped the file, so HolmesGPT reloads, and is asked which
+   * marker it now lists; an old one means it read the old file, and it reloads again (backing off) until the deadline.
+   */
+  async #reloadUntilMarked(ip: string, wanted: Wanted, deadline: number, apiKey: string | undefined): Promise<void> {
+    const { http, adminPort, confirmTimeoutMs } = this.#deps;
+    const { marker } = wanted;
+    if (!marker) throw new Error('reload.confirm=marker, but the file carries no content marker');
+    const pollMs = this.#deps.pollMs ?? POLL_MS;
+    for (let attempt = 1; ; attempt++) {
+      const budget = () => Math.max(1_000, deadline - this.#now());
+      await http.reloadToolsets(ip, adminPort, budget(), apiKey);
+      const names = await http.loadedToolsets(ip, adminPort, budget(), apiKey);
+      if (names.includes(marker)) return;
+      const wait = backoffDelay(attempt, { initialMs: pollMs, maxMs: 2_000, jitter: 0 });
+      if (this.#now() + wait >= deadline) {
+        const held = names.filter((n) => n.startsWith(MARKER_PREFIX));
+        throw new Error(`HolmesGPT did not load the new file (${marker}) within ${confirmTimeoutMs} ms; it lists ${held.length > 0 ? held.join(', ') : 'no content marker'}`);
+      }
+      await sleep(wait);
+    }
+  }
+}
+
+/** What a run is for: the content hash, and its marker when the file carries one. */
+interface Wanted {
+  hash: string;
+  marker?: string;
 }

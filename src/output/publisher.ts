@@ -92,7 +92,7 @@ export class OutputPublisher {
     this.#status = { ...status, hash, bytes, ...(changed || !status.lastWrite ? { lastWrite: { result: outcome.result, at } } : {}) };
     if (changed) this.#reloadOwed = true;
     // In place, every publish asks: the reloader itself skips pods already at the hash, and looks again now and then.
-    if (this.#deps.inPlace && !outcome.dryRun) this.#deps.inPlace.request(hash);
+    if (this.#deps.inPlace && !outcome.dryRun) this.#deps.inPlace.request(hash, document.marker);
     else if (this.#reloadOwed && !outcome.dryRun) await this.#stamp(hash, regarding);
     if (!changed) return outcome;
     if (firstEventAt !== undefined) metrics.eventToApplied.observe((Date.now() - firstEventAt) / 1000);
@@ -193,13 +193,13 @@ export class OutputPublisher {
 /** The publisher the configuration asks for: the output ConfigMap, dry run or not, and the consumer to roll. */
 export function publisherFor(kube: KubeClient, config: OperatorConfig, deps: Omit<PublisherDeps, 'writer' | 'reload'>): OutputPublisher {
   const writer = new ConfigMapWriter(kube, { ...config.output, dryRun: config.dryRun });
-  const { deployment: target, inPlace, adminPort, hashPort, confirmTimeoutMs, apiKeySecret, apiKeySecretKey } = config.reload;
+  const { deployment: target, inPlace, adminPort, hashPort, confirm, confirmTimeoutMs, apiKeySecret, apiKeySecretKey } = config.reload;
   if (!target) return new OutputPublisher({ writer, ...deps });
   const { namespace, name: deployment } = inOutputNamespace(config, target);
   const reload = new ReloadStamper(kube, namespace, deployment);
   if (!inPlace) return new OutputPublisher({ writer, reload, ...deps });
   const reloader = new InPlaceReloader({
-    kube, http: fetchConsumerHttp, namespace, deployment, adminPort, hashPort, confirmTimeoutMs,
+    kube, http: fetchConsumerHttp, namespace, deployment, adminPort, hashPort, confirm, confirmTimeoutMs,
     ...(apiKeySecret ? { apiKeySecret: { name: apiKeySecret, key: apiKeySecretKey } } : {}),
   });
   return new OutputPublisher({ writer, reload, inPlace: reloader, ...deps });

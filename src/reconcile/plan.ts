@@ -44,6 +44,8 @@ export interface PlanSettings {
   failureThreshold: number;
   /** false: every candidate counts as healthy (health.enabled off, or `render` without --check-health). */
   healthChecks: boolean;
+  /** reload.confirm=marker (with reload.inPlace): the file carries a content marker HolmesGPT reveals by name. */
+  contentMarker: boolean;
 }
 
 export function planSettings(config: OperatorConfig, healthChecks = config.health.enabled): PlanSettings {
@@ -58,6 +60,7 @@ export function planSettings(config: OperatorConfig, healthChecks = config.healt
     budgetBytes: config.output.sizeBudgetBytes,
     failureThreshold: config.health.failureThreshold,
     healthChecks,
+    contentMarker: config.reload.deployment !== '' && config.reload.inPlace && config.reload.confirm === 'marker',
   };
 }
 
@@ -111,7 +114,7 @@ export function plan(input: PlanInput, settings: PlanSettings): Plan {
     return previous !== undefined;
   });
   const base = input.base ? parseBaseLayer(input.base) : undefined;
-  const fitted = planToolsets(eligible, input.overrides, { defaults: settings.defaults, budgetBytes: settings.budgetBytes, pinned, ...(base ? { base } : {}) });
+  const fitted = planToolsets(eligible, input.overrides, { defaults: settings.defaults, budgetBytes: settings.budgetBytes, pinned, marker: settings.contentMarker, ...(base ? { base } : {}) });
   const allRejections = [...rejections, ...fitted.rejections];
   const toolsets = Object.keys(fitted.toolsets).sort();
   const decided = verdicts({

@@ -13,6 +13,8 @@ export interface PlanOptions {
   pinned?: ReadonlyMap<string, Record<string, unknown>>;
   /** The admin's own toolsets (consumer.base): written as they are, and they win every name they hold. */
   base?: BaseLayer;
+  /** Add the content marker HolmesGPT reveals by name (reload.confirm=marker). */
+  marker?: boolean;
 }
 
 export interface ToolsetPlan {
@@ -53,7 +55,7 @@ export function planToolsets(eligible: readonly Candidate[], overridesText: stri
     .map((candidate) => ({ candidate, by: options.base?.source ?? '', admin: true as const }))];
   let kept = claims.winners.filter((c) => !(c.toolset in adminNames)).map((c) => rendered.get(c.key) as Sized);
   let toolsets = toolsetsOf(kept);
-  let document = outputDocument(toolsets, overridesText, options.base);
+  let document = outputDocument(toolsets, overridesText, options.base, options.marker);
   while (document.ok && Buffer.byteLength(document.content) > options.budgetBytes && kept.length > 0) {
     const over = Buffer.byteLength(document.content) - options.budgetBytes;
     const dropped = dropLargestContributors(kept, over);
@@ -66,7 +68,7 @@ export function planToolsets(eligible: readonly Candidate[], overridesText: stri
       });
     }
     toolsets = toolsetsOf(kept);
-    document = outputDocument(toolsets, overridesText, options.base);
+    document = outputDocument(toolsets, overridesText, options.base, options.marker);
   }
   if (document.ok && Buffer.byteLength(document.content) > options.budgetBytes) {
     const bytes = Buffer.byteLength(document.content);

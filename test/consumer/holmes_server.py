@@ -1,26 +1,33 @@
 #!/usr/bin/env python3
 """A long-running HolmesGPT consumer: HolmesGPT's own config, toolset loading and admin reload API, no model.
 
-Usage: holmes_server.py TOOLSET_PATH PORT
+Usage: holmes_server.py [TOOLSET_PATH PORT]
+
+With no arguments it starts the way HolmesGPT's image starts its server (`python3 -u server.py` in its chart; the
+e2e image names this file server.py): the toolset file from CUSTOM_TOOLSET_LOCATION (default
+/etc/holmes/config/custom_toolset.yaml, holmes.utils.definitions), port 5050, host 0.0.0.0.
 
 The holmesgpt 0.45.0 wheel ships no server.py (the HTTP server lives in HolmesGPT's repository and image, not in
 the package), so this process assembles what that server does at start-up and on a reload from the wheel's parts:
 
     Config.load_from_env()                      the toolset file from CUSTOM_TOOLSET_LOCATION, as in-cluster
     config.create_server_tool_executor(dal)     the server's cached executor (prerequisite checks run here)
-    holmes.admin.admin_api.init_admin_app(app, config, dal)
-        POST /api/admin/reload/toolsets         config.reload_toolsets() + a new server executor (admin_api.py:48-71)
+    holmes.admin.admin_api.init_admin_app(app, config, dal), only with ENABLE_ADMIN_API=true (as the server)
+        POST /api/admin/reload/toolsets         config.reload_toolsets() + a new server executor (admin_api.py)
+    GET /api/info[?detail=full]                 the server's info route (added to HolmesGPT's server in July 2026,
+                                                before 0.45.0): with detail=full, toolsets[] of
+                                                {name, enabled, status, type, error, tool_count}
 
-and, when HOLMES_API_KEY is set, the server's API-key check (HolmesGPT's server.py, as of its repository's commit
+and, when HOLMES_API_KEY is set, the server's API-key check (HolmesGPT's server.py at its repository's commit
 20c62adb: every path but holmes.utils.auth.AUTH_EXEMPT_PATHS needs the key that holmes.utils.auth.extract_api_key
 finds in X-API-Key or "Authorization: Bearer", else 401 {"detail": "Invalid or missing API key"}), and adds one
 read-only route for tests, which the key does not guard:
 
     GET /toolsets   {"pid": N, "toolsets": {"<name>": "enabled|failed|disabled"}}  (the file's, and any non-built-in)
 
-Listens on 127.0.0.1, or on HOLMES_SERVER_HOST when set (0.0.0.0 in the e2e suite's HolmesGPT pod, built by
-tools/e2e/build-holmes-image.sh). Run it locally with the venv python from tools/holmesgpt/setup.sh. The environment is isolated
-the way load_toolsets.py isolates it (no ~/.holmes, no Robusta platform, no model download).
+With arguments it listens on 127.0.0.1, or on HOLMES_SERVER_HOST when set. Run it locally with the venv python from
+tools/holmesgpt/setup.sh. The environment is isolated the way load_toolsets.py isolates it (no ~/.holmes, no Robusta
+platform, no model download).
 """
 
 import os
@@ -30,10 +37,14 @@ from load_toolsets import _isolate_environment, _names_in_file
 
 
 def main() -> int:
-    if len(sys.argv) != 3:
+    if len(sys.argv) == 3:
+        path, port, host = os.path.abspath(sys.argv[1]), int(sys.argv[2]), os.environ.get("HOLMES_SERVER_HOST", "127.0.0.1")
+    elif len(sys.argv) == 1:
+        path = os.environ.get("CUSTOM_TOOLSET_LOCATION", "/etc/holmes/config/custom_toolset.yaml")
+        port, host = 5050, os.environ.get("HOLMES_SERVER_HOST", "0.0.0.0")
+    else:
         print(__doc__, file=sys.stderr)
         return 2
-    path, port = os.path.abspath(sys.argv[1]), int(sys.argv[2])
     import tempfile
 
     _isolate_environment(path, tempfile.mkdtemp(prefix="holmes-server-"))
@@ -46,7 +57,8 @@ def main() -> int:
 
     config = Config.load_from_env()
     app = FastAPI()
-    init_admin_app(app, config, config.dal)
+    if os.environ.get("ENABLE_ADMIN_API", "false").lower() == "true":
+        init_admin_app(app, config, config.dal)
 
     api_key = os.environ.get("HOLMES_API_KEY", "").strip()
     if api_key:
@@ -65,6 +77,26 @@ def main() -> int:
                 return JSONResponse(status_code=401, content={"detail": "Invalid or missing API key"})
             return await call_next(request)
 
+    @app.get("/api/info")
+    def info(detail: str = "") -> dict:
+        executor = config.create_server_tool_executor(config.dal)
+        statuses = [t.status.value for t in executor.toolsets]
+        answer = {
+            "toolsets_summary": {
+                "total": len(statuses), "enabled": statuses.count("enabled"),
+                "failed": statuses.count("failed"), "disabled": statuses.count("disabled"),
+            },
+        }
+        if detail == "full":
+            answer["toolsets"] = [
+                {
+                    "name": t.name, "enabled": t.enabled, "status": t.status.value,
+                    "type": t.type.value if t.type is not None else None, "error": t.error, "tool_count": len(t.tools),
+                }
+                for t in executor.toolsets
+            ]
+        return answer
+
     @app.get("/toolsets")
     def toolsets() -> dict:
         # The server's cached executor: the one the admin reload replaces, and the one a chat request would use.
@@ -75,7 +107,7 @@ def main() -> int:
         return {"pid": os.getpid(), "toolsets": {t.name: t.status.value for t in kept}}
 
     config.create_server_tool_executor(config.dal)
-    uvicorn.run(app, host=os.environ.get("HOLMES_SERVER_HOST", "127.0.0.1"), port=port, log_level="warning")
+    uvicorn.run(app, host=host, port=port, log_level="warning")
     return 0
 
 

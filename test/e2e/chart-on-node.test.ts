@@ -13,7 +13,7 @@ import { apiGet } from '../../tools/control-plane/control-plane.ts';
 import { ctr } from '../../tools/control-plane/node-containerd.ts';
 import { waitFor } from '../../tools/control-plane/wait.ts';
 import {
-  apps, CHART as chart, core, cp, deployment, helm as helmIn, hello, helloService, images, kc, mergePatch, podGet, readyPods, restrictedContainer,
+  apps, CHART as chart, core, cp, helm as helmIn, hello, helloService, images, kc, mergePatch, podGet, prometheusDeployment, readyPods,
 } from '../support/e2e-kube.ts';
 
 const RELEASE = 'kubernaut-toolset';
@@ -108,20 +108,7 @@ async function createPrometheus(): Promise<void> {
       },
     },
   });
-  await apps.createNamespacedDeployment({
-    namespace: MON,
-    body: deployment(MON, 'prometheus', {
-      containers: [{
-        name: 'prometheus', image: images.prometheus, imagePullPolicy: 'Never',
-        args: ['--config.file=/etc/prometheus/prometheus.yml', '--storage.tsdb.path=/prometheus', '--web.listen-address=:9090'],
-        ports: [{ name: 'http', containerPort: 9090 }],
-        readinessProbe: { httpGet: { path: '/-/ready', port: 9090 }, periodSeconds: 1 },
-        securityContext: { ...restrictedContainer, runAsUser: 65534 },
-        volumeMounts: [{ name: 'config', mountPath: '/etc/prometheus' }, { name: 'data', mountPath: '/prometheus' }],
-      }],
-      volumes: [{ name: 'config', configMap: { name: 'prometheus-config' } }, { name: 'data', emptyDir: {} }],
-    }),
-  });
+  await apps.createNamespacedDeployment({ namespace: MON, body: prometheusDeployment(MON, 'prometheus', 'prometheus-config') });
   await core.createNamespacedService({
     namespace: MON,
     body: {

@@ -1,9 +1,20 @@
-// HolmesGPT as a pod on the node, fed by the operator's ConfigMap, and the time from an annotation change to
-// HolmesGPT serving the change: reloaded in place (reload.inPlace) and rolled (reload.deployment alone). The
-// latencies are measured and printed for docs/benchmarks.md, not asserted (machines here are shared and noisy);
-// what is asserted is that every change reaches every HolmesGPT pod, and that in place no pod restarts.
+// HolmesGPT as a pod on the node, shaped the way HolmesGPT's own Helm chart renders it, beside the operator, and the
+// time from an annotation change to HolmesGPT serving the change: reloaded in place without a sidecar
+// (reload.confirm=marker), in place with the file-hash sidecar (added to the pod the way a post-renderer would), and
+// rolled (reload.deployment alone). What is asserted: the admin's toolsets from the chart's own ConfigMap (an enabled
+// built-in with an admin header, one MCP server) stay enabled with the discovered one at every change, every change
+// reaches every HolmesGPT pod, and in place no pod restarts. The latencies are printed for docs/benchmarks.md, not
+// asserted (machines here are shared and noisy).
+//
+// The chart's shape (HolmesGPT's helm/holmes templates, as docs/holmesgpt-compatibility.md cites them): Deployment
+// <release>-holmes, container `holmes` running `python3 -u server.py`, ConfigMap custom-toolsets-configmap (key
+// custom_toolset.yaml: toolsets: and mcp_servers:) mounted whole at /etc/holmes/config as volume
+// custom-toolsets-configmap, an emptyDir tmp-volume at /tmp, and the chart's additionalEnvVars, additionalVolumes
+// and additionalVolumeMounts appended to its env, volumes and mounts: here, exactly the snippet the operator's
+// chart prints in its NOTES for the values it was installed with.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
+import type { V1Container, V1Deployment, V1EnvVar, V1Pod, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import { dump, load } from 'js-yaml';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,19 +22,24 @@ import { percentile } from '../../bench/support.ts';
 import { waitFor } from '../../tools/control-plane/wait.ts';
 import { HASH_ANNOTATION } from '../../src/output/configmap-writer.ts';
 import { RELOADED_ANNOTATION } from '../../src/output/in-place-reloader.ts';
+import { MARKER_PREFIX } from '../../src/reconcile/output-document.ts';
 import {
-  apps, CHART, core, deployment, helm, hello, helloService, images, isReady, mergePatch, podGet, readyPods, restrictedContainer,
+  apps, CHART, core, deployment, helm, hello, helloService, images, isReady, mergePatch, podGet, prometheusDeployment, readyPods, restrictedContainer,
 } from '../support/e2e-kube.ts';
 
 const NS = 'e2e-holmes';
 const RELEASE = 'holmes-tools';
 const OUTPUT = 'kubernaut-toolset-config';
-const KEY = 'custom_toolset.yaml';
-const CONSUMER = 'holmesgpt';
-const CONSUMER_SELECTOR = 'app=holmesgpt';
 const OPERATOR_SELECTOR = `app.kubernetes.io/instance=${RELEASE}`;
+/** HolmesGPT's chart installed as release "holmes": its Deployment, ConfigMap, key and mount. */
+const CONSUMER = 'holmes-holmes';
+const CONSUMER_SELECTOR = `app=${CONSUMER}`;
+const CHART_CONFIGMAP = 'custom-toolsets-configmap';
+const CHART_KEY = 'custom_toolset.yaml';
 const TARGET = 'reload-target';
 const TOOLSET = `custom/${NS}/${TARGET}`;
+/** The admin's toolsets in HolmesGPT's chart values: a built-in with a credential header, and an MCP server. */
+const ADMIN = ['prometheus/metrics', 'admin-incidents'];
 const CHANGES = 20;
 const work = mkdtempSync(join(tmpdir(), 'kubernaut-e2e-holmes-'));
 const measured: Record<string, string> = {};
@@ -32,32 +48,105 @@ const valuesFile = join(work, 'values.json');
 writeFileSync(valuesFile, JSON.stringify({
   image: { pullPolicy: 'Never' },
   watchNamespaces: [NS],
-  output: { key: KEY },
   health: { interval: '3s', timeout: '2s', failureThreshold: 2 },
-  reload: { deployment: CONSUMER, inPlace: true },
+  consumer: { base: { configMap: CHART_CONFIGMAP, key: CHART_KEY } },
+  reload: { deployment: CONSUMER, inPlace: true, confirm: 'marker' },
 }));
 
-/** HolmesGPT (the image from tools/e2e/build-holmes-image.sh) with the file-hash sidecar from the operator's image. */
-function holmesgpt(): V1Deployment {
-  const config = { name: 'toolsets', mountPath: '/etc/holmes/config', readOnly: true };
+/** What HolmesGPT's chart writes into custom-toolsets-configmap from its `toolsets:` and `mcp_servers:` values. */
+const chartToolsets = dump({
+  toolsets: {
+    'prometheus/metrics': {
+      enabled: true,
+      config: { prometheus_url: `http://admin-prometheus.${NS}.svc.cluster.local:9090`, additional_headers: { Authorization: 'Bearer {{ env.ADMIN_TOKEN }}' } },
+    },
+  },
+  mcp_servers: {
+    'admin-incidents': { description: 'Incident tracker configured in HolmesGPT\'s chart', config: { url: `http://admin-mcp.${NS}.svc.cluster.local:8000/mcp`, mode: 'streamable-http' } },
+  },
+});
+
+interface HolmesValues {
+  additionalEnvVars: V1EnvVar[];
+  additionalVolumes: V1Volume[];
+  additionalVolumeMounts: V1VolumeMount[];
+}
+
+/** The HolmesGPT values block of the operator chart's NOTES (as `helm install` or `upgrade` printed it). */
+function snippetOf(helmOutput: string): HolmesValues {
+  const notes = helmOutput.slice(helmOutput.indexOf('NOTES:'));
+  const at = notes.indexOf('additionalEnvVars:');
+  const end = notes.indexOf('\n\n', at);
+  if (at < 0 || end < 0) throw new Error(`no HolmesGPT values in the NOTES:\n${notes}`);
+  const block = notes.slice(at, end).split('\n').map((l) => l.replace(/^ {2}/, '')).join('\n');
+  return load(block) as HolmesValues;
+}
+
+/** HolmesGPT as its chart renders it, with the chart's extension values set to `values`. */
+function holmesgpt(values: HolmesValues, replicas: number, extraContainers: V1Container[] = []): V1Deployment {
   return deployment(NS, CONSUMER, {
     terminationGracePeriodSeconds: 5,
     securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532 },
     containers: [
       {
-        name: 'holmes', image: images.holmesgpt, imagePullPolicy: 'Never', ports: [{ name: 'http', containerPort: 5050 }],
+        name: 'holmes', image: images.holmesgpt, imagePullPolicy: 'Never', command: ['python3', '-u', 'server.py'],
+        ports: [{ name: 'http', containerPort: 5050 }],
         readinessProbe: { tcpSocket: { port: 5050 }, periodSeconds: 1 }, securityContext: restrictedContainer,
-        volumeMounts: [config, { name: 'tmp', mountPath: '/tmp' }],
+        env: [
+          { name: 'LOG_LEVEL', value: 'INFO' }, { name: 'ENABLE_TELEMETRY', value: 'false' },
+          // The admin's credential, as a chart user passes it (additionalEnvVars, usually from a Secret).
+          { name: 'ADMIN_TOKEN', value: 'e2e-admin-token' },
+          ...values.additionalEnvVars,
+        ],
+        volumeMounts: [
+          { name: 'tmp-volume', mountPath: '/tmp' },
+          { name: CHART_CONFIGMAP, mountPath: '/etc/holmes/config' },
+          ...values.additionalVolumeMounts,
+        ],
       },
-      {
-        name: 'file-hash', image: images.operator, imagePullPolicy: 'Never', ports: [{ name: 'file-hash', containerPort: 9812 }],
-        args: ['file-hash', '--file', `/etc/holmes/config/${KEY}`],
-        readinessProbe: { httpGet: { path: '/', port: 9812 }, periodSeconds: 1 }, securityContext: restrictedContainer,
-        volumeMounts: [config],
-      },
+      ...extraContainers,
     ],
-    volumes: [{ name: 'toolsets', configMap: { name: OUTPUT } }, { name: 'tmp', emptyDir: {} }],
-  }, 2);
+    volumes: [
+      { name: 'tmp-volume', emptyDir: { sizeLimit: '256Mi' } },
+      { name: CHART_CONFIGMAP, configMap: { name: CHART_CONFIGMAP, optional: true } },
+      ...values.additionalVolumes,
+    ],
+  }, replicas);
+}
+
+/** The operator's file-hash sidecar, added the way a post-renderer adds it to the chart's pod (reload.confirm=sidecar). */
+function fileHashSidecar(values: HolmesValues): V1Container {
+  const mount = values.additionalVolumeMounts[0] as V1VolumeMount;
+  const file = values.additionalEnvVars.find((e) => e.name === 'CUSTOM_TOOLSET_LOCATION')?.value ?? '';
+  return {
+    name: 'kubernaut-file-hash', image: images.operator, imagePullPolicy: 'Never', ports: [{ name: 'file-hash', containerPort: 9812 }],
+    args: ['file-hash', '--file', file],
+    readinessProbe: { httpGet: { path: '/', port: 9812 }, periodSeconds: 1 }, securityContext: restrictedContainer,
+    volumeMounts: [{ ...mount, readOnly: true }],
+  };
+}
+
+/** An MCP server (test/consumer/mcp_server.py, in the HolmesGPT image) and Prometheus, for the admin's toolsets. */
+async function adminBackends(): Promise<void> {
+  await apps.createNamespacedDeployment({
+    namespace: NS,
+    body: deployment(NS, 'admin-mcp', {
+      containers: [{
+        name: 'mcp', image: images.holmesgpt, imagePullPolicy: 'Never',
+        command: ['python3', '-u', 'mcp_server.py', '8000', 'streamable-http', '--host', '0.0.0.0'],
+        ports: [{ containerPort: 8000 }], readinessProbe: { tcpSocket: { port: 8000 }, periodSeconds: 1 }, securityContext: restrictedContainer,
+        volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+      }],
+      volumes: [{ name: 'tmp', emptyDir: {} }],
+    }),
+  });
+  await core.createNamespacedConfigMap({ namespace: NS, body: { metadata: { name: 'admin-prometheus' }, data: { 'prometheus.yml': 'global:\n  scrape_interval: 1m\n' } } });
+  await apps.createNamespacedDeployment({ namespace: NS, body: prometheusDeployment(NS, 'admin-prometheus', 'admin-prometheus') });
+  for (const [name, port] of [['admin-mcp', 8000], ['admin-prometheus', 9090]] as const) {
+    await core.createNamespacedService({ namespace: NS, body: { metadata: { name }, spec: { selector: { app: name }, ports: [{ port, targetPort: port }] } } });
+  }
+  await readyPods(NS, 'app=admin-mcp', 1, 180_000);
+  await readyPods(NS, 'app=admin-prometheus', 1, 180_000);
 }
 
 interface Served {
@@ -73,7 +162,10 @@ async function served(pod: V1Pod): Promise<Served> {
   return { pod: pod.metadata?.name ?? '', toolsets: body.toolsets };
 }
 
-/** Every ready, non-terminating HolmesGPT pod, once all of them serve the target toolset enabled (or not at all). */
+/** The admin's toolsets enabled, and the target's toolset enabled (or not loaded at all). */
+const serving = (s: Served, enabled: boolean) => ADMIN.every((a) => s.toolsets[a] === 'enabled') && (s.toolsets[TOOLSET] === 'enabled') === enabled;
+
+/** Every ready, non-terminating HolmesGPT pod, once all of them serve the admin's toolsets and the target as asked. */
 async function consumersServing(enabled: boolean, timeoutMs = 180_000): Promise<Served[]> {
   let last: Served[] = [];
   return waitFor(async () => {
@@ -82,8 +174,8 @@ async function consumersServing(enabled: boolean, timeoutMs = 180_000): Promise<
     // Old pods of a rollout are still listed while they terminate; a pod that is not ready serves nobody.
     if (ready.length === 0 || ready.length !== pods.length) return undefined;
     last = await Promise.all(ready.map(served));
-    return last.every((s) => (s.toolsets[TOOLSET] === 'enabled') === enabled) ? last : undefined;
-  }, { timeoutMs, intervalMs: 100, describe: () => `every HolmesGPT pod serving ${TOOLSET} ${enabled ? 'enabled' : 'absent'}; have ${JSON.stringify(last)}` });
+    return last.every((s) => serving(s, enabled)) ? last : undefined;
+  }, { timeoutMs, intervalMs: 100, describe: () => `every HolmesGPT pod serving ${ADMIN.join(', ')} enabled and ${TOOLSET} ${enabled ? 'enabled' : 'absent'}; have ${JSON.stringify(last)}` });
 }
 
 async function annotate(enabled: boolean): Promise<void> {
@@ -124,21 +216,80 @@ async function operatorMetric(name: string, labels: string): Promise<number> {
   return Number(line?.split(' ').at(-1) ?? 0);
 }
 
-describe('HolmesGPT on the node, reloaded by the operator', () => {
+/** Upgrades the operator with `set`, waits for its new pod, and returns the HolmesGPT values its NOTES now print. */
+async function upgradeOperator(...set: string[]): Promise<HolmesValues> {
+  const out = await helm(work, 'upgrade', RELEASE, CHART, '--namespace', NS, '--values', valuesFile, ...set.flatMap((s) => ['--set', s]), '--wait', '--timeout', '3m');
+  await readyPods(NS, OPERATOR_SELECTOR, 1, 180_000);
+  return snippetOf(out);
+}
+
+/**
+ * Replaces HolmesGPT's Deployment spec as a `helm upgrade` of its chart would: fields other managers set (the
+ * operator's hash stamp on the pod template) are kept, and a concurrent change makes the replace retry.
+ */
+async function rerenderHolmesgpt(body: V1Deployment, replicas: number): Promise<void> {
+  await waitFor(async () => {
+    const live = await apps.readNamespacedDeployment({ namespace: NS, name: CONSUMER });
+    const template = body.spec?.template;
+    if (!template) throw new Error('no pod template');
+    template.metadata = { ...template.metadata, annotations: { ...live.spec?.template.metadata?.annotations } };
+    body.metadata = { ...body.metadata, resourceVersion: live.metadata?.resourceVersion ?? '' };
+    return apps.replaceNamespacedDeployment({ namespace: NS, name: CONSUMER, body }).then(() => true, (error: unknown) => {
+      if ((error as { code?: number }).code === 409) return undefined;
+      throw error;
+    });
+  }, { timeoutMs: 30_000, intervalMs: 100, describe: () => `replacing Deployment ${NS}/${CONSUMER} without a conflict` });
+  await readyPods(NS, CONSUMER_SELECTOR, replicas, 300_000, (pods) => pods.every((p) => (p.spec?.containers.length ?? 0) === body.spec?.template.spec?.containers.length));
+  await consumersServing(true);
+}
+
+/** In place: the changes reach every pod with no restart and no rollout, and each pod records the current hash. */
+async function measureInPlace(label: string): Promise<void> {
+  const before = await readyPods(NS, CONSUMER_SELECTOR, 2);
+  const generationBefore = await generation();
+  const reloadedBefore = await operatorMetric('kubernaut_toolset_in_place_reloads_total', 'result="reloaded"');
+  const failedBefore = await operatorMetric('kubernaut_toolset_in_place_reloads_total', 'result="failed"');
+
+  await measureChanges(label, 2);
+
+  const after = await readyPods(NS, CONSUMER_SELECTOR, 2);
+  expect(after.map((p) => p.metadata?.uid).sort()).toEqual(before.map((p) => p.metadata?.uid).sort());
+  // The same containers too: none restarted, each running since before the first change.
+  expect(after.map(restarts)).toEqual([0, 0]);
+  expect(after.map(started).sort()).toEqual(before.map(started).sort());
+  expect(await generation()).toBe(generationBefore);
+  // Each pod records the content it was reloaded with (the ConfigMap's current hash) just after its reload, and
+  // the run is counted after the last pod's record: wait for both, then check them.
+  const hash = await outputHash();
+  let recorded: (string | undefined)[] = [];
+  await waitFor(async () => {
+    recorded = (await core.listNamespacedPod({ namespace: NS, labelSelector: CONSUMER_SELECTOR })).items.map((p) => p.metadata?.annotations?.[RELOADED_ANNOTATION]);
+    return recorded.every((r) => r === hash) && (await operatorMetric('kubernaut_toolset_in_place_reloads_total', 'result="reloaded"')) >= reloadedBefore + CHANGES ? true : undefined;
+  }, { timeoutMs: 30_000, describe: () => `both pods annotated ${RELOADED_ANNOTATION}=${hash}; have ${JSON.stringify(recorded)}` });
+  expect(recorded).toEqual([hash, hash]);
+  expect(await operatorMetric('kubernaut_toolset_in_place_reloads_total', 'result="failed"')).toBe(failedBefore);
+}
+
+describe('HolmesGPT shaped as its own Helm chart renders it, beside the operator, reloaded by it', () => {
+  let inPlaceValues: HolmesValues;
+
   beforeAll(async () => {
     await core.createNamespace({ body: { metadata: { name: NS } } });
     await apps.createNamespacedDeployment({ namespace: NS, body: hello(NS) });
     await core.createNamespacedService({ namespace: NS, body: helloService(NS, TARGET) });
+    await core.createNamespacedConfigMap({ namespace: NS, body: { metadata: { name: CHART_CONFIGMAP }, data: { [CHART_KEY]: chartToolsets } } });
+    await adminBackends();
     await readyPods(NS, 'app=hello', 1);
-    await helm(work, 'install', RELEASE, CHART, '--namespace', NS, '--values', valuesFile);
+    inPlaceValues = snippetOf(await helm(work, 'install', RELEASE, CHART, '--namespace', NS, '--values', valuesFile));
     await readyPods(NS, OPERATOR_SELECTOR, 1, 180_000);
     // HolmesGPT starts on a file that already holds the toolset (the operator health-checked hello first).
-    await waitFor(async () => ((await core.readNamespacedConfigMap({ namespace: NS, name: OUTPUT }).catch(() => undefined))?.data?.[KEY]?.includes(TOOLSET) ? true : undefined), {
-      timeoutMs: 60_000, describe: () => `the operator's ConfigMap ${NS}/${OUTPUT} with ${TOOLSET}`,
-    });
-    await apps.createNamespacedDeployment({ namespace: NS, body: holmesgpt() });
+    await waitFor(async () => {
+      const text = (await core.readNamespacedConfigMap({ namespace: NS, name: OUTPUT }).catch(() => undefined))?.data?.['toolset.yaml'] ?? '';
+      return text.includes(TOOLSET) && ADMIN.every((a) => text.includes(a)) ? true : undefined;
+    }, { timeoutMs: 60_000, describe: () => `the operator's ConfigMap ${NS}/${OUTPUT} with ${TOOLSET} and ${ADMIN.join(', ')}` });
+    await apps.createNamespacedDeployment({ namespace: NS, body: holmesgpt(inPlaceValues, 2) });
     await readyPods(NS, CONSUMER_SELECTOR, 2, 300_000);
-  }, 600_000);
+  }, 900_000);
 
   afterAll(async () => {
     process.stderr.write(`\n[e2e] measured: ${JSON.stringify(measured)}\n`);
@@ -150,48 +301,59 @@ describe('HolmesGPT on the node, reloaded by the operator', () => {
     }
   }, 180_000);
 
-  it('HolmesGPT loads the toolset the operator wrote, checked from its own pod through cluster DNS', async () => {
+  it('the NOTES snippet mounts the operator\'s file as a directory and points CUSTOM_TOOLSET_LOCATION into it, with the admin API on', () => {
+    const mount = inPlaceValues.additionalVolumeMounts[0];
+    expect({
+      file: inPlaceValues.additionalEnvVars.find((e) => e.name === 'CUSTOM_TOOLSET_LOCATION')?.value,
+      admin: inPlaceValues.additionalEnvVars.find((e) => e.name === 'ENABLE_ADMIN_API')?.value,
+      subPath: mount?.subPath, configMap: inPlaceValues.additionalVolumes[0]?.configMap?.name,
+    }).toEqual({ file: `${mount?.mountPath}/toolset.yaml`, admin: 'true', subPath: undefined, configMap: OUTPUT });
+  });
+
+  it('HolmesGPT, fed only the operator\'s file, serves the admin\'s built-in and MCP server and the discovered toolset, all enabled', async () => {
     const both = await consumersServing(true);
     expect(both).toHaveLength(2);
-    for (const s of both) expect(s.toolsets).toEqual({ [TOOLSET]: 'enabled' });
+    for (const s of both) {
+      const markers = Object.keys(s.toolsets).filter((n) => n.startsWith(MARKER_PREFIX));
+      expect({ ...s.toolsets, [markers[0] ?? 'no marker']: 'marker' }).toEqual({
+        'prometheus/metrics': 'enabled', 'admin-incidents': 'enabled', [TOOLSET]: 'enabled', [markers[0] ?? '']: 'marker',
+      });
+      // The content marker is there, switched off: HolmesGPT offers no tool for it.
+      expect(markers.map((m) => s.toolsets[m])).toEqual(['disabled']);
+    }
   }, 240_000);
 
-  it('in place: every change reaches both HolmesGPT pods with no restart and no rollout', async () => {
-    const before = await readyPods(NS, CONSUMER_SELECTOR, 2);
-    const generationBefore = await generation();
-    const reloadedBefore = await operatorMetric('kubernaut_toolset_in_place_reloads_total', 'result="reloaded"');
-
-    await measureChanges('inPlaceSeconds', 2);
-
-    const after = await readyPods(NS, CONSUMER_SELECTOR, 2);
-    expect(after.map((p) => p.metadata?.uid).sort()).toEqual(before.map((p) => p.metadata?.uid).sort());
-    // The same containers too: none restarted, each running since before the first change.
-    expect(after.map(restarts)).toEqual([0, 0]);
-    expect(after.map(started).sort()).toEqual(before.map(started).sort());
-    expect(await generation()).toBe(generationBefore);
-    // Each pod records the content it was reloaded with (the ConfigMap's current hash) just after its reload, and
-    // the run is counted after the last pod's record: wait for both, then check them.
-    const hash = await outputHash();
-    let recorded: (string | undefined)[] = [];
-    await waitFor(async () => {
-      recorded = (await core.listNamespacedPod({ namespace: NS, labelSelector: CONSUMER_SELECTOR })).items.map((p) => p.metadata?.annotations?.[RELOADED_ANNOTATION]);
-      return recorded.every((r) => r === hash) && (await operatorMetric('kubernaut_toolset_in_place_reloads_total', 'result="reloaded"')) >= reloadedBefore + CHANGES ? true : undefined;
-    }, { timeoutMs: 30_000, describe: () => `both pods annotated ${RELOADED_ANNOTATION}=${hash}; have ${JSON.stringify(recorded)}` });
-    expect(recorded).toEqual([hash, hash]);
-    expect(await operatorMetric('kubernaut_toolset_in_place_reloads_total', 'result="failed"')).toBe(0);
+  it('in place without a sidecar (reload.confirm=marker): every change reaches both pods, admin toolsets kept, no restart, no rollout', async () => {
+    await measureInPlace('inPlaceMarkerSeconds');
   }, 900_000);
 
-  it('rolled (reload.deployment alone): every change reaches HolmesGPT through a new pod, one rollout per change', async () => {
-    await helm(work, 'upgrade', RELEASE, CHART, '--namespace', NS, '--values', valuesFile, '--set', 'reload.inPlace=false', '--wait', '--timeout', '3m');
+  it('in place with the file-hash sidecar added by a post-renderer (reload.confirm=sidecar): the same, confirmed by the sidecar', async () => {
+    // The sidecar first (harmless to the marker mode), then the operator told to use it.
+    await rerenderHolmesgpt(holmesgpt(inPlaceValues, 2, [fileHashSidecar(inPlaceValues)]), 2);
+    const values = await upgradeOperator('reload.confirm=sidecar');
+    expect(values).toEqual(inPlaceValues);
+    // The file lost its marker: both pods reloaded with it through the sidecar before the changes are timed.
+    await waitFor(async () => {
+      const hash = await outputHash();
+      const pods = (await core.listNamespacedPod({ namespace: NS, labelSelector: CONSUMER_SELECTOR })).items;
+      return !(await core.readNamespacedConfigMap({ namespace: NS, name: OUTPUT })).data?.['toolset.yaml']?.includes(MARKER_PREFIX) &&
+        pods.every((p) => p.metadata?.annotations?.[RELOADED_ANNOTATION] === hash) ? true : undefined;
+    }, { timeoutMs: 120_000, describe: () => 'both HolmesGPT pods reloaded with the marker-free file' });
+    await measureInPlace('inPlaceSidecarSeconds');
+  }, 1_200_000);
+
+  it('rolled (reload.deployment alone): every change reaches HolmesGPT through a new pod, one rollout per change, admin toolsets kept', async () => {
+    const values = await upgradeOperator('reload.inPlace=false');
+    expect(values.additionalEnvVars.map((e) => e.name)).toEqual(['CUSTOM_TOOLSET_LOCATION']);
+    // One HolmesGPT pod while rolling: a rollout of two replaces them one after the other and takes about twice as
+    // long, so the number measured here is the rollout's best case (and the suite stays a few minutes shorter).
+    await rerenderHolmesgpt(holmesgpt(values, 1), 1);
     // The rolling operator owes the consumer a stamp once after start-up (in place never stamped the template): that
     // first rollout is not one of the measured changes.
     const stamped = async () => (await apps.readNamespacedDeployment({ namespace: NS, name: CONSUMER })).spec?.template.metadata?.annotations?.[HASH_ANNOTATION];
     await waitFor(async () => ((await stamped()) !== undefined && (await stamped()) === (await outputHash()) ? true : undefined), {
       timeoutMs: 120_000, describe: () => 'the rolling operator stamping the current hash on the HolmesGPT pod template',
     });
-    // One HolmesGPT pod while rolling: a rollout of two replaces them one after the other and takes about twice as
-    // long, so the number measured here is the rollout's best case (and the suite stays a few minutes shorter).
-    await apps.patchNamespacedDeployment({ namespace: NS, name: CONSUMER, body: { spec: { replicas: 1 } } }, mergePatch);
     await consumersServing(true);
     await readyPods(NS, CONSUMER_SELECTOR, 1);
     const generationBefore = await generation();

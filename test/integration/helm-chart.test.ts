@@ -100,6 +100,11 @@ describe('helm chart', () => {
     expect(chartConfig(inPlace)).toMatchObject({ reload: { deployment: 'holmes/holmesgpt', inPlace: true, adminPort: 8000, hashPort: 9812, confirmTimeout: '20s' } });
     expect(find(inPlace, 'NetworkPolicy', 'kt-kubernaut-toolset')?.spec).toMatchObject({ egress: expect.arrayContaining([{ ports: [{ port: 9812 }, { port: 8000 }] }]) });
     expect(JSON.stringify(find(template('reload.deployment=holmes/holmesgpt', 'networkPolicy.enabled=true'), 'NetworkPolicy', 'kt-kubernaut-toolset'))).not.toContain('9812');
+    // Without the sidecar (reload.confirm=marker) only the admin port is opened, and NOTES asks for no sidecar.
+    const marker = template('reload.deployment=holmes/holmesgpt', 'reload.inPlace=true', 'reload.confirm=marker', 'networkPolicy.enabled=true');
+    expect(chartConfig(marker)).toMatchObject({ reload: { inPlace: true, confirm: 'marker' } });
+    expect(find(marker, 'NetworkPolicy', 'kt-kubernaut-toolset')?.spec).toMatchObject({ egress: expect.arrayContaining([{ ports: [{ port: 5050 }] }]) });
+    expect(JSON.stringify(find(marker, 'NetworkPolicy', 'kt-kubernaut-toolset'))).not.toContain('9812');
     // Namespaces are read only when the trust label is in use.
     expect(find(template(), 'ClusterRole', 'kt-kubernaut-toolset-namespaces')).toBeUndefined();
     expect(find(template('tenancy.trustLabel=true'), 'ClusterRole', 'kt-kubernaut-toolset-namespaces')?.rules).toEqual([{ apiGroups: [''], resources: ['namespaces'], verbs: ['list', 'watch'] }]);
@@ -370,6 +375,14 @@ describe('the HolmesGPT values snippet: one source (kt.holmesgptValues), printed
     });
     expect(shown.length).toBeGreaterThan(0);
     for (const [name, block] of shown) expect({ name, block }).toEqual({ name, block: snippet });
+  });
+
+  it('NOTES asks for the file-hash sidecar only with reload.confirm=sidecar', () => {
+    const inPlace = ['reload.deployment=holmes/holmesgpt', 'reload.inPlace=true'];
+    expect(notes(...inPlace)).toContain('they need the file-hash\nsidecar');
+    const marker = notes(...inPlace, 'reload.confirm=marker');
+    expect(marker).toMatch(/confirmed by the content\nmarker HolmesGPT lists \(no sidecar\)/);
+    expect(marker).not.toContain('file-hash');
   });
 
   it('NOTES warns when HolmesGPT\'s own toolsets would be lost, and says where they come from when they are kept', () => {

@@ -5,6 +5,7 @@ import type { CoreV1Api } from '@kubernetes/client-node';
 import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MARKER_PREFIX } from '../../src/reconcile/output-document.ts';
 import { AdminRefused, fetchConsumerHttp } from '../../src/output/consumer-http.ts';
 import { HolmesServer, holmesPython } from '../support/holmesgpt.ts';
 import { HttpTarget } from '../support/http-target.ts';
@@ -82,5 +83,41 @@ describe('HolmesGPT 0.45.0 admin reload', () => {
     const [none, wrong, right] = [await reload(), await reload('not-the-key'), await reload('the-admin-key')];
     expect({ none: none instanceof AdminRefused, wrong: wrong instanceof AdminRefused, right }).toEqual({ none: true, wrong: true, right: expect.stringMatching(/^\d+ toolsets loaded/) as unknown });
     expect((wrong as Error).message).toMatch(/HTTP 401: HolmesGPT refused the API key of reload\.apiKeySecret$/);
+  }, 300_000);
+
+  it('reload.confirm=marker: the file carries a disabled marker named after its content, which HolmesGPT lists (GET /api/info?detail=full) once it has loaded that file, and offers no tool for', async () => {
+    const ns = await freshNamespace(core, 'admin-marker');
+    running = await startOperator(testConfig(ns, { reload: { deployment: 'holmesgpt', inPlace: true, confirm: 'marker' } }));
+    const a = `custom/${ns}/orders`;
+    await createServices(core, ns, [{ name: 'orders', type: 'custom', endpoint: target.url }]);
+    const markerIn = (text: string) => text.match(new RegExp(`^  (${MARKER_PREFIX}[0-9a-f]{16}):$`, 'm'))?.[1];
+    const first = await outputWhere(core, ns, (o) => a in o.toolsets, a);
+    const firstMarker = markerIn(first.text);
+    expect(firstMarker).toBeDefined();
+    mount(first.text);
+    server = await HolmesServer.start(mounted);
+    const listed = () => fetchConsumerHttp.loadedToolsets('127.0.0.1', server?.port ?? 0, 60_000);
+    expect((await listed()).filter((n) => n.startsWith(MARKER_PREFIX))).toEqual([firstMarker]);
+    expect((await server.toolsets()).toolsets).toEqual({ [a]: 'enabled', [firstMarker as string]: 'disabled' });
+
+    await createServices(core, ns, [{ name: 'billing', type: 'custom', endpoint: target.url }]);
+    const second = await outputWhere(core, ns, (o) => `custom/${ns}/billing` in o.toolsets, 'billing');
+    const secondMarker = markerIn(second.text);
+    expect(secondMarker).toBeDefined();
+    expect(secondMarker).not.toBe(firstMarker);
+    mount(second.text);
+    // Until it reloads, HolmesGPT still lists the old file's marker: that is how the operator knows to try again.
+    expect((await listed()).filter((n) => n.startsWith(MARKER_PREFIX))).toEqual([firstMarker]);
+    await fetchConsumerHttp.reloadToolsets('127.0.0.1', server.port, 60_000);
+    expect((await listed()).filter((n) => n.startsWith(MARKER_PREFIX))).toEqual([secondMarker]);
+  }, 300_000);
+
+  it('without ENABLE_ADMIN_API=true HolmesGPT serves no admin API (as its server): the reload call fails with the 404, never a silent success', async () => {
+    const ns = await freshNamespace(core, 'admin-off');
+    running = await startOperator(testConfig(ns));
+    await createServices(core, ns, [{ name: 'orders', type: 'custom', endpoint: target.url }]);
+    mount((await outputWhere(core, ns, (o) => `custom/${ns}/orders` in o.toolsets, 'orders')).text);
+    server = await HolmesServer.start(mounted, { ENABLE_ADMIN_API: 'false' });
+    await expect(fetchConsumerHttp.reloadToolsets('127.0.0.1', server.port, 60_000)).rejects.toThrow(/\/api\/admin\/reload\/toolsets: HTTP 404/);
   }, 300_000);
 });

@@ -72,6 +72,21 @@ export function hello(namespace: string): V1Deployment {
   });
 }
 
+/** Prometheus (the e2e image) on :9090, reading prometheus.yml from ConfigMap `configMap`, as nobody. */
+export function prometheusDeployment(namespace: string, name: string, configMap: string): V1Deployment {
+  return deployment(namespace, name, {
+    containers: [{
+      name: 'prometheus', image: images.prometheus, imagePullPolicy: 'Never',
+      args: ['--config.file=/etc/prometheus/prometheus.yml', '--storage.tsdb.path=/prometheus', '--web.listen-address=:9090'],
+      ports: [{ name: 'http', containerPort: 9090 }],
+      readinessProbe: { httpGet: { path: '/-/ready', port: 9090 }, periodSeconds: 1 },
+      securityContext: { ...restricted, runAsUser: 65534 },
+      volumeMounts: [{ name: 'config', mountPath: '/etc/prometheus' }, { name: 'data', mountPath: '/prometheus' }],
+    }],
+    volumes: [{ name: 'config', configMap: { name: configMap } }, { name: 'data', emptyDir: {} }],
+  });
+}
+
 /** A Service in front of hello, annotated as a custom toolset. */
 export function helloService(namespace: string, name: string) {
   return {

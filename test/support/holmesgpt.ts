@@ -112,11 +112,11 @@ export class HolmesServer {
     child.stderr?.on('data', (c: Buffer) => (this.#log = (this.#log + c.toString()).slice(-4000)));
   }
 
-  /** `env` on top of ours: HOLMES_API_KEY makes it require that key, as HolmesGPT's server does. */
+  /** `env` on top of ours (the admin API on, as README's in-place values set it): HOLMES_API_KEY makes it require that key, as HolmesGPT's server does. */
   static async start(file: string, env: NodeJS.ProcessEnv = {}): Promise<HolmesServer> {
     const port = await freePort();
     const child = spawn(holmesPython(), [join(root, 'test/consumer/holmes_server.py'), file, String(port)], {
-      stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ENABLE_ADMIN_API: 'true', ...env },
     });
     const server = new HolmesServer(child, port);
     // HolmesGPT's import and first load take seconds, longer on a busy machine.

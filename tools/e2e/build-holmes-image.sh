@@ -2,10 +2,12 @@
 # Builds the HolmesGPT consumer image the end-to-end suite runs on the local node, without a registry:
 #   localhost/kubernaut-e2e/holmesgpt:<key>
 # It holds the pinned holmesgpt from PyPI (the venv tools/holmesgpt/setup.sh installs), the CPython that venv was
-# made with (its standard library only), and test/consumer/holmes_server.py: HolmesGPT's Config, its server tool
-# executor and its own admin app (POST /api/admin/reload/toolsets) on :5050. The holmesgpt wheel has no server.py,
-# so this is the server a HolmesGPT pod runs, assembled from the wheel's parts. The toolset file is expected at
-# /etc/holmes/config/custom_toolset.yaml (a ConfigMap directory mount); /tmp must be writable (an emptyDir).
+# made with (its standard library only), and test/consumer/holmes_server.py as server.py: HolmesGPT's Config, its
+# server tool executor and its own admin app (POST /api/admin/reload/toolsets) on :5050. The holmesgpt wheel has no
+# server.py, so this is the server a HolmesGPT pod runs, assembled from the wheel's parts, started the way
+# HolmesGPT's chart starts its image: `python3 -u server.py` in the working directory, python3 on the PATH. The
+# toolset file is read from CUSTOM_TOOLSET_LOCATION (default /etc/holmes/config/custom_toolset.yaml); /tmp must be
+# writable (an emptyDir). test/consumer/mcp_server.py is there too, for an MCP server pod.
 # Like the prometheus test image it is built from scratch: the files plus exactly the shared libraries they link.
 # Writes an OCI archive (cached by the key: holmesgpt version, python version, a hash of the server's source, this
 # script and the HolmesGPT setup) and prints
@@ -21,7 +23,7 @@ say() { printf '[e2e holmesgpt image %ss] %s\n' "$SECONDS" "$*" >&2; }
 python=$("$repo/tools/holmesgpt/setup.sh" | tail -n 1)
 read -r base_prefix purelib py_version < <("$python" -c 'import sys, sysconfig; print(sys.base_prefix, sysconfig.get_paths()["purelib"], "%d.%d" % sys.version_info[:2])')
 source "$repo/tools/holmesgpt/versions.env"
-server_src=("$repo/test/consumer/holmes_server.py" "$repo/test/consumer/load_toolsets.py")
+server_src=("$repo/test/consumer/holmes_server.py" "$repo/test/consumer/load_toolsets.py" "$repo/test/consumer/mcp_server.py")
 recipe=("${server_src[@]}" "${BASH_SOURCE[0]}" "$repo/tools/holmesgpt/setup.sh" "$repo/tools/holmesgpt/versions.env")
 key=$HOLMESGPT_VERSION-py$("$python" -c 'import platform; print(platform.python_version())')-$(cat "${recipe[@]}" | sha256sum | cut -c1-12)
 ref=localhost/kubernaut-e2e/holmesgpt:$key
@@ -47,6 +49,7 @@ if [ ! -s "$archive" ]; then
   mkdir -p "$stage/opt/holmes/site-packages"
   tar -C "$purelib" --exclude=./pip --exclude='./pip-*' -cf - . | tar -C "$stage/opt/holmes/site-packages" -xf -
   cp "${server_src[@]}" "$stage/opt/holmes/server/"
+  ln -s holmes_server.py "$stage/opt/holmes/server/server.py"
   # Every shared library the interpreter and the extension modules link against, from the build host (Debian, as
   # the host that built the venv), at the same paths; the loader too.
   find "$stage/opt" -name '*.so*' -type f >"$work/objects"
@@ -70,8 +73,7 @@ if [ ! -s "$archive" ]; then
   "${b[@]}" config --user 65532:65532 --workingdir /opt/holmes/server \
     --env PYTHONPATH=/opt/holmes/site-packages:/opt/holmes/server --env LD_LIBRARY_PATH=/opt/python/lib \
     --env HOME=/tmp --env PYTHONDONTWRITEBYTECODE=1 --env HOLMES_SERVER_HOST=0.0.0.0 \
-    --entrypoint "[\"/opt/python/bin/python$py_version\", \"/opt/holmes/server/holmes_server.py\"]" \
-    --cmd '["/etc/holmes/config/custom_toolset.yaml", "5050"]' "$c"
+    --env PATH=/opt/python/bin --entrypoint '["python3", "-u", "server.py"]' "$c"
   "${b[@]}" commit --quiet "$c" "$ref" >/dev/null
   "${b[@]}" push --quiet "$ref" "oci-archive:$archive.tmp:$ref"
   mv "$archive.tmp" "$archive"

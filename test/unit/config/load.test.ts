@@ -89,7 +89,7 @@ describe('configFromDocument: defaults (SPEC §3, §4)', () => {
         leaderElection: { enabled: false, leaseName: 'holmes-toolsets', leaseDuration: '20s', renewDeadline: '15s', retryPeriod: '3s' },
         shutdownTimeout: '45s',
         consumer: { base: { configMap: 'holmes/custom-toolsets-configmap', key: 'toolsets.yaml' } },
-        reload: { deployment: 'holmes/holmesgpt', inPlace: true, adminPort: 8000, hashPort: 9000, confirmTimeout: '7s', apiKeySecret: 'holmes-api-key', apiKeySecretKey: 'key' },
+        reload: { deployment: 'holmes/holmesgpt', inPlace: true, adminPort: 8000, hashPort: 9000, confirm: 'marker', confirmTimeout: '7s', apiKeySecret: 'holmes-api-key', apiKeySecretKey: 'key' },
       },
       { POD_NAMESPACE: 'ignored' },
     );
@@ -110,7 +110,7 @@ describe('configFromDocument: defaults (SPEC §3, §4)', () => {
       leaderElection: { enabled: false, leaseName: 'holmes-toolsets', leaseDurationMs: 20_000, renewDeadlineMs: 15_000, retryPeriodMs: 3_000 },
       shutdownTimeoutMs: 45_000,
       consumer: { base: { configMap: 'holmes/custom-toolsets-configmap', key: 'toolsets.yaml' } },
-      reload: { deployment: 'holmes/holmesgpt', inPlace: true, adminPort: 8000, hashPort: 9000, confirmTimeoutMs: 7_000, apiKeySecret: 'holmes-api-key', apiKeySecretKey: 'key' },
+      reload: { deployment: 'holmes/holmesgpt', inPlace: true, adminPort: 8000, hashPort: 9000, confirm: 'marker', confirmTimeoutMs: 7_000, apiKeySecret: 'holmes-api-key', apiKeySecretKey: 'key' },
     });
   });
 

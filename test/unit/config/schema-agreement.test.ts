@@ -37,7 +37,7 @@ const everything: Everything = {
   leaderElection: { enabled: false, leaseName: 'holmes', leaseDurationMs: 20_000, renewDeadlineMs: 15_000, retryPeriodMs: 3_000 },
   shutdownTimeoutMs: 45_000,
   consumer: { base: { configMap: 'holmes/custom-toolsets-configmap', key: 'toolsets.yaml' } },
-  reload: { deployment: 'holmes/holmesgpt', inPlace: true, adminPort: 8000, hashPort: 9000, confirmTimeoutMs: 7_000, apiKeySecret: 'holmes-api-key', apiKeySecretKey: 'key' },
+  reload: { deployment: 'holmes/holmesgpt', inPlace: true, adminPort: 8000, hashPort: 9000, confirm: 'marker', confirmTimeoutMs: 7_000, apiKeySecret: 'holmes-api-key', apiKeySecretKey: 'key' },
 };
 
 const dotted = (path: readonly string[]) => path.join('.');

@@ -7,6 +7,7 @@ import { createLogger } from '../../../src/observe/logger.ts';
 import { Metrics } from '../../../src/observe/metrics.ts';
 import { ConfigMapWriter, HASH_ANNOTATION } from '../../../src/output/configmap-writer.ts';
 import { AdminRefused, type ConsumerHttp } from '../../../src/output/consumer-http.ts';
+import { MARKER_PREFIX } from '../../../src/reconcile/output-document.ts';
 import { InPlaceReloader, RELOADED_ANNOTATION, type InPlaceReloaderDeps, type InPlaceResult } from '../../../src/output/in-place-reloader.ts';
 import { OutputPublisher } from '../../../src/output/publisher.ts';
 import { ReloadStamper } from '../../../src/output/reload-stamper.ts';
@@ -15,6 +16,8 @@ import { UnusedKube } from '../../support/unused-kube.ts';
 
 const OLD = contentHash('toolsets: {}\n');
 const NEW = contentHash('toolsets:\n  a: {}\n');
+/** The fake's content marker of a hash (the real one hashes the file without the marker). */
+const markerOf = (hash: string) => `${MARKER_PREFIX}${hash.slice(0, 16)}`;
 
 interface FakePod extends ConsumerPod {
   /** The sha256 of the file the kubelet has put in the pod. */
@@ -70,12 +73,17 @@ class ConsumerCluster extends UnusedKube implements ConsumerHttp {
   fileHash(ip: string, port: number): Promise<string> {
     const pod = this.#at(ip);
     this.calls.push(`hash ${pod.name}:${port}`);
+    this.#sync(pod);
+    return Promise.resolve(pod.file);
+  }
+
+  /** Without a sidecar (confirm=marker) the kubelet's sync lands after `syncAfterPolls` reloads instead. */
+  #sync(pod: FakePod): void {
     const pending = this.#pending.get(pod.name);
     if (pending && ++pending.polls >= pod.syncAfterPolls) {
       pod.file = pending.hash;
       this.#pending.delete(pod.name);
     }
-    return Promise.resolve(pod.file);
   }
 
   reloadToolsets(ip: string, port: number, _timeoutMs: number, apiKey?: string): Promise<string> {
@@ -83,8 +91,17 @@ class ConsumerCluster extends UnusedKube implements ConsumerHttp {
     this.calls.push(`reload ${pod.name}:${port}${apiKey ? ` key=${apiKey}` : ''}`);
     if (this.reloadFailure) return Promise.reject(this.reloadFailure);
     if (this.requiredKey !== undefined && apiKey !== this.requiredKey) return Promise.reject(new AdminRefused(`HTTP 401 from ${pod.name}`));
+    if (this.syncOnReload) this.#sync(pod);
     pod.loaded = pod.file;
     return Promise.resolve('40 toolsets loaded, 3 enabled, 0 skills');
+  }
+
+  syncOnReload = false;
+
+  loadedToolsets(ip: string, port: number, _timeoutMs: number, apiKey?: string): Promise<string[]> {
+    const pod = this.#at(ip);
+    this.calls.push(`info ${pod.name}:${port}${apiKey ? ` key=${apiKey}` : ''}`);
+    return Promise.resolve(['kubernetes/core', markerOf(pod.loaded)]);
   }
 
   override readSecretKey(namespace: string, name: string, key: string): Promise<string | undefined> {
@@ -253,6 +270,49 @@ describe('InPlaceReloader.reload', () => {
     now += 1;
     expect(await reloader.reload(NEW)).toEqual({ result: 'unchanged', hash: NEW });
     expect((await reloader.reload(OLD)).result).toBe('reloaded');
+  });
+});
+
+describe('InPlaceReloader.reload with reload.confirm=marker (no sidecar)', () => {
+  const markerReloader = (cluster: ConsumerCluster, overrides: Partial<InPlaceReloaderDeps> = {}) => {
+    cluster.syncOnReload = true;
+    return reloaderFor(cluster, { confirm: 'marker', ...overrides });
+  };
+
+  it('reloads until HolmesGPT lists the new file\'s marker, never asks a sidecar, then records the hash', async () => {
+    const cluster = new ConsumerCluster();
+    cluster.pod('a', { syncAfterPolls: 3 });
+    const outcome = await markerReloader(cluster).reload(NEW, markerOf(NEW));
+    expect(outcome).toMatchObject({ result: 'reloaded', hash: NEW, pods: ['a'] });
+    expect(cluster.calls.filter((c) => !c.startsWith('list'))).toEqual([
+      `annotate a {"${HASH_ANNOTATION}":"${NEW}"}`,
+      'reload a:5050', 'info a:5050', 'reload a:5050', 'info a:5050', 'reload a:5050', 'info a:5050',
+      `annotate a {"${RELOADED_ANNOTATION}":"${NEW}"}`,
+    ]);
+    expect(cluster.pods[0]?.loaded).toBe(NEW);
+  });
+
+  it('gives up within confirmTimeout on a pod that keeps the old file, naming the marker it still lists', async () => {
+    const cluster = new ConsumerCluster();
+    cluster.pod('stuck', { syncAfterPolls: Number.POSITIVE_INFINITY });
+    const outcome = await markerReloader(cluster, { confirmTimeoutMs: 50 }).reload(NEW, markerOf(NEW));
+    expect(outcome).toEqual({
+      result: 'failed', hash: NEW, reloaded: [], refused: false,
+      failures: [`pod stuck: HolmesGPT did not load the new file (${markerOf(NEW)}) within 50 ms; it lists ${markerOf(OLD)}`],
+    });
+    expect(cluster.pods[0]?.annotations[RELOADED_ANNOTATION]).toBeUndefined();
+  });
+
+  it('sends the API key to the listing too, and a file without a marker is a failure, not a reload on faith', async () => {
+    const cluster = new ConsumerCluster();
+    cluster.pod('a', { syncAfterPolls: 1 });
+    cluster.secrets.set('holmes/holmes-key', { apiKey: 'k1' });
+    cluster.requiredKey = 'k1';
+    const keyed = markerReloader(cluster, { apiKeySecret: { name: 'holmes-key', key: 'apiKey' } });
+    expect(await keyed.reload(NEW, markerOf(NEW))).toMatchObject({ result: 'reloaded' });
+    expect(cluster.calls).toContain('info a:5050 key=k1');
+    const other = contentHash('toolsets:\n  b: {}\n');
+    expect(await keyed.reload(other)).toMatchObject({ result: 'failed', failures: ['pod a: reload.confirm=marker, but the file carries no content marker'] });
   });
 });
 
