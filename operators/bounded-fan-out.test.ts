@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { EMPTY, ReplaySubject, firstValueFrom, lastValueFrom, of, throwError, toArray } from 'rxjs';
+import { EMPTY, ReplaySubject, firstValueFrom, lastValueFrom, map, of, throwError, toArray } from 'rxjs';
 import type { Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { boundedFanOut } from './bounded-fan-out.ts';
@@ -166,5 +166,44 @@ describe('boundedFanOut', () => {
     [{ concurrency: 1, timeoutMs: Number.NaN }],
   ])('rejects %p', (options) => {
     expect(() => boundedFanOut(() => EMPTY, options)).toThrow(RangeError);
+  });
+
+  describe('with a fair order', () => {
+    // Items are "<group><n>"; group t is ranked first (trusted), the others second.
+    const fair = { group: (item: string) => item.charAt(0), rank: (item: string) => (item.startsWith('t') ? 0 : 1) };
+
+    it('starts the lowest rank first, then one group after another, instead of arrival order', () => {
+      const scheduler = testScheduler();
+      const started: string[] = [];
+      scheduler.run(({ cold, expectObservable }) => {
+        const work = (item: string) => {
+          started.push(item);
+          return cold('10ms (x|)');
+        };
+        // Five of a's items arrive first (one tenant's many targets), then b's, then the trusted namespace's.
+        const settled = of('a1', 'a2', 'a3', 'a4', 'a5', 'b1', 'b2', 't1', 't2').pipe(
+          boundedFanOut(work, { concurrency: 1, timeoutMs: 100, scheduler, fair }),
+          map((s) => s.item),
+        );
+        // a1 starts on arrival (the slot is free); then t's two, then a and b take turns.
+        expectObservable(settled).toBe('10ms a 9ms b 9ms c 9ms d 9ms e 9ms f 9ms g 9ms h 9ms (i|)', {
+          a: 'a1', b: 't1', c: 't2', d: 'a2', e: 'b1', f: 'a3', g: 'b2', h: 'a4', i: 'a5',
+        });
+      });
+      expect(started).toEqual(['a1', 't1', 't2', 'a2', 'b1', 'a3', 'b2', 'a4', 'a5']);
+    });
+
+    it('keeps the concurrency bound and completes once every item settled', () => {
+      const scheduler = testScheduler();
+      scheduler.run(({ cold, expectObservable }) => {
+        const inner = { a1: cold('10ms (x|)'), a2: cold('20ms (x|)'), b1: cold('10ms (x|)'), t1: cold('5ms (x|)') };
+        const settled = of('a1', 'a2', 'b1', 't1').pipe(
+          boundedFanOut(scripted(inner), { concurrency: 2, timeoutMs: 100, scheduler, fair }),
+          map((s) => s.item),
+        );
+        // a1 and a2 take both slots; when a1 ends, t1 goes before b1, which waits for the next free slot (t1's).
+        expectObservable(settled).toBe('10ms a 4ms b 4ms c 4ms (d|)', { a: 'a1', b: 't1', c: 'a2', d: 'b1' });
+      });
+    });
   });
 });

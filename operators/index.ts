@@ -1,5 +1,5 @@
 export { boundedFanOut } from './bounded-fan-out.ts';
-export type { BoundedFanOutOptions, Settled } from './bounded-fan-out.ts';
+export type { BoundedFanOutOptions, FairOrder, Settled } from './bounded-fan-out.ts';
 export { debounceWithMaxDelay } from './debounce-with-max-delay.ts';
 export type { DebounceOptions } from './debounce-with-max-delay.ts';
 export { oneAtATime } from './one-at-a-time.ts';

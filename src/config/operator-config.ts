@@ -22,6 +22,10 @@ export interface OperatorConfig {
     trustedNamespaces: string[];
     /** Also trust namespaces labelled kubernaut.io/toolset-trusted=true (the operator then watches Namespaces). */
     trustLabel: boolean;
+    /** Untrusted namespaces may publish MCP servers. */
+    untrustedMcp: boolean;
+    /** Untrusted namespaces' descriptions are written (as one plain line); false: dropped. */
+    tenantDescriptions: boolean;
   };
   /** Admin-owned config per built-in type, merged under each annotation's config. */
   toolsetDefaults: ToolsetDefaults;
@@ -80,6 +84,8 @@ export interface OperatorConfig {
     /** How a pod's new file is confirmed before HolmesGPT reloads it: its file-hash sidecar, or the content marker. */
     confirm: 'sidecar' | 'marker';
     confirmTimeoutMs: number;
+    /** Least time between two rollouts of the consumer; changes meanwhile fold into one rollout at its end. */
+    minIntervalMs: number;
     /** A Secret in the consumer's namespace holding HolmesGPT's API key (HOLMES_API_KEY); empty: none is sent. */
     apiKeySecret: string;
     apiKeySecretKey: string;

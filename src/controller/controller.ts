@@ -82,7 +82,7 @@ export class ToolsetController {
     this.#publisher = publisherFor(kube, config, { events: this.#events, metrics, log, onStored: (stored) => this.#output.stored(stored) });
     this.#step = new ReconcileStep({
       snapshot: () => (watches.synced
-        ? { services: this.#store.services(), namespaces: watches.namespaces?.list() ?? [], live: this.#output.live(), base: watches.baseLayer() }
+        ? { services: this.#store.services(), routes: this.#store.routes(), namespaces: watches.namespaces?.list() ?? [], live: this.#output.live(), base: watches.baseLayer() }
         : undefined),
       settings, health: this.#health, publisher: this.#publisher, events: this.#events, leading: () => this.#gate.leading, metrics, log,
     });

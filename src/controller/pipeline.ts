@@ -37,6 +37,11 @@ export interface PipelineTiming {
 const CHANGED: ReconcileRequest = { fullRecheck: false };
 const RECHECK_ALL: ReconcileRequest = { fullRecheck: true };
 
+const FAIR_CHECKS = {
+  group: (t: HealthTarget) => t.key.slice(0, t.key.indexOf('/')),
+  rank: (t: HealthTarget) => (t.trusted ? 0 : 1),
+};
+
 /**
  * The controller as one composition (SPEC §1). Changes, the resync and health-interval timers, health results that
  * can change the output, and the early re-checks of failed candidates are debounced with a maximum delay; urgent
@@ -55,7 +60,9 @@ export function controllerPipeline(sources: PipelineSources, work: PipelineWork,
     };
     const settled$ = due$.pipe(
       // The checker reports its own timeouts precisely; the fan-out's is a backstop a little past it.
-      boundedFanOut(work.check, { concurrency: timing.checkConcurrency, timeoutMs: timing.checkTimeoutMs + 1_000, scheduler }),
+      // Waiting checks go trusted namespaces first, then one namespace after another: one tenant's thousand hanging
+      // targets hold back its own checks, not everybody's.
+      boundedFanOut(work.check, { concurrency: timing.checkConcurrency, timeoutMs: timing.checkTimeoutMs + 1_000, scheduler, fair: FAIR_CHECKS }),
       map(work.settle),
       share(),
     );

@@ -1,4 +1,5 @@
 import type { HealthBook, HealthTarget } from '../health/health-book.ts';
+import type { RouteLookup } from '../discovery/routing.ts';
 import type { BaseLayerSource } from '../toolset/base-layer.ts';
 import type { ConfigMap, Namespace, Service } from '../kube/objects.ts';
 import { serviceEventKey, type EventKey, type EventRecorder } from '../observe/events.ts';
@@ -37,7 +38,7 @@ export type StartChecks = (targets: readonly HealthTarget[]) => void;
 
 export interface ReconcileStepDeps {
   /** A snapshot of the caches, or undefined while they are not all synced. */
-  snapshot: () => { services: Iterable<Service>; namespaces: Iterable<Namespace>; live: ConfigMap | undefined; base?: BaseLayerSource | undefined } | undefined;
+  snapshot: () => { services: Iterable<Service>; routes?: RouteLookup; namespaces: Iterable<Namespace>; live: ConfigMap | undefined; base?: BaseLayerSource | undefined } | undefined;
   settings: PlanSettings;
   health: HealthBook;
   publisher: OutputPublisher;
@@ -94,6 +95,7 @@ export class ReconcileStep {
     const input = {
       services: snapshot.services, namespaces: snapshot.namespaces, health, overrides: snapshot.live?.data[OVERRIDES_KEY], previous: this.#previous,
       ...(snapshot.base ? { base: snapshot.base } : {}),
+      ...(snapshot.routes ? { routes: snapshot.routes } : {}),
     };
     let planned = plan(input, settings);
     if (settings.healthChecks) startChecks(health.due(planned.candidates, request.fullRecheck));

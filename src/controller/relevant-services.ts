@@ -1,4 +1,6 @@
+import type { Detection } from '../discovery/candidate.ts';
 import { detect, type DetectionOptions } from '../discovery/detect.ts';
+import { routeFact, type RouteFact, type RouteLookup } from '../discovery/routing.ts';
 import type { Service } from '../kube/objects.ts';
 import { objectKey } from '../kube/objects.ts';
 
@@ -9,27 +11,61 @@ import { objectKey } from '../kube/objects.ts';
  * second the window would never close and every reaction would wait for the maximum delay. The detection result is
  * the fingerprint, so what counts as relevant is exactly what detection reads, and a plan detects the few thousand
  * Services that matter instead of every Service in the cluster.
+ *
+ * Where every Service routes (its type and whether it selects pods) is kept too: an untrusted toolset's endpoint may
+ * name a Service that is not annotated, and a change of that Service's route changes the toolset's verdict.
  */
 export class RelevantServices {
   readonly #options: DetectionOptions;
-  readonly #relevant = new Map<string, { fingerprint: string; service: Service }>();
+  readonly #relevant = new Map<string, { fingerprint: string; service: Service; target: string | undefined }>();
+  readonly #routes = new Map<string, RouteFact>();
+  /** How many relevant Services' endpoints name each Service (namespace/name). */
+  readonly #targeted = new Map<string, number>();
 
   constructor(options: DetectionOptions) {
     this.#options = options;
   }
 
-  /** Records the event and returns true when the Service's detection result changed (in, out, or different). */
+  /**
+   * Records the event and returns true when the Service's detection result changed (in, out, or different), or
+   * when the route of a Service that a relevant endpoint names changed.
+   */
   changed(type: 'added' | 'modified' | 'deleted', service: Service): boolean {
     const key = objectKey(service.metadata);
-    const before = this.#relevant.get(key)?.fingerprint;
+    const previous = this.#relevant.get(key);
+    const routeBefore = this.#routes.get(key);
+    let after: string | undefined;
     if (type === 'deleted') {
-      this.#relevant.delete(key);
-      return before !== undefined;
+      this.#routes.delete(key);
+      this.#forget(key);
+    } else {
+      this.#routes.set(key, routeFact(service));
+      const detection = detect(service, this.#options);
+      after = detection.kind === 'ignored' ? undefined : JSON.stringify(detection);
+      this.#forget(key);
+      if (after !== undefined) this.#remember(key, { fingerprint: after, service, target: targetOf(detection) });
     }
-    const after = fingerprint(service, this.#options);
-    if (after === undefined) this.#relevant.delete(key);
-    else this.#relevant.set(key, { fingerprint: after, service });
-    return before !== after;
+    const routeChanged = routeBefore !== this.#routes.get(key) && this.#targeted.has(key);
+    return previous?.fingerprint !== after || routeChanged;
+  }
+
+  /** Where each Service the operator has seen routes (for the plan's routing check). */
+  routes(): RouteLookup {
+    return (key) => this.#routes.get(key);
+  }
+
+  #remember(key: string, entry: { fingerprint: string; service: Service; target: string | undefined }): void {
+    this.#relevant.set(key, entry);
+    if (entry.target !== undefined) this.#targeted.set(entry.target, (this.#targeted.get(entry.target) ?? 0) + 1);
+  }
+
+  #forget(key: string): void {
+    const target = this.#relevant.get(key)?.target;
+    this.#relevant.delete(key);
+    if (target === undefined) return;
+    const left = (this.#targeted.get(target) ?? 1) - 1;
+    if (left > 0) this.#targeted.set(target, left);
+    else this.#targeted.delete(target);
   }
 
   /** Detection itself changed (the trust labels did): every Service is judged again. */
@@ -47,7 +83,7 @@ export class RelevantServices {
   }
 }
 
-function fingerprint(service: Service, options: DetectionOptions): string | undefined {
-  const detection = detect(service, options);
-  return detection.kind === 'ignored' ? undefined : JSON.stringify(detection);
+function targetOf(detection: Detection): string | undefined {
+  const target = detection.kind === 'candidate' ? detection.candidate.target : undefined;
+  return target ? `${target.namespace}/${target.name}` : undefined;
 }

@@ -33,6 +33,10 @@ export interface Candidate {
   /** MCP servers: the transport HolmesGPT connects with (and the health check speaks). */
   mcpMode?: McpMode;
   autoDetected: boolean;
+  /** The Service's namespace is trusted (SPEC §6): its endpoint may go anywhere the policy allows. */
+  trusted: boolean;
+  /** The in-cluster Service the endpoint's host names, when it names one (always, from an untrusted namespace). */
+  target?: { namespace: string; name: string };
 }
 
 export type RejectionReason =
@@ -57,6 +61,8 @@ export type RejectionReason =
   | 'InvalidManifest'
   /** Template or variable syntax ({{, {%, {#, ${, $(, $NAME) in an annotation. */
   | 'TemplateNotAllowed'
+  /** An untrusted namespace's endpoint reaches a Service that could route outside the namespace (ExternalName, no selector, missing). */
+  | 'RouteNotAllowed'
   /** A built-in toolset claimed from a namespace that is not trusted. */
   | 'NamespaceNotTrusted'
   /** A toolset-config key that annotations may not set (credentials, files, TLS, fan-out, or unknown). */

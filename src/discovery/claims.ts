@@ -12,9 +12,12 @@ export interface Shadowed {
   tool?: string;
 }
 
-/** Highest priority first, then the oldest Service, then namespace/name, so the choice is total and stable. */
+/** A trusted namespace's Service before any other: a tenant never takes a name from the platform (SPEC §6). */
+const trustFirst = (a: Candidate, b: Candidate) => Number(b.trusted) - Number(a.trusted);
+
+/** Trusted first, then highest priority, then the oldest Service, then namespace/name: total and stable. */
 export function claimOrder(a: Candidate, b: Candidate): number {
-  return b.priority - a.priority || instant(a.createdAt) - instant(b.createdAt) || a.key.localeCompare(b.key);
+  return trustFirst(a, b) || b.priority - a.priority || instant(a.createdAt) - instant(b.createdAt) || a.key.localeCompare(b.key);
 }
 
 /**
@@ -28,10 +31,10 @@ function instant(rfc3339: string): number {
 
 /**
  * For generated names the contest is the tool name: custom/a-b/c and custom/a/b-c both become the tool
- * custom_a_b_c_request. Priority does not count there (a tenant sets it), only age and name.
+ * custom_a_b_c_request. Priority does not count there (a tenant sets it), only trust, age and name.
  */
 function toolOrder(a: Candidate, b: Candidate): number {
-  return instant(a.createdAt) - instant(b.createdAt) || a.key.localeCompare(b.key);
+  return trustFirst(a, b) || instant(a.createdAt) - instant(b.createdAt) || a.key.localeCompare(b.key);
 }
 
 /**

@@ -1,14 +1,15 @@
 import type { Service, ServicePort } from '../kube/objects.ts';
 import { ANNOTATIONS, MAX_DESCRIPTION_CHARS, MAX_HEALTH_PATH_CHARS } from './annotations.ts';
 import type { Candidate, Detection, ServiceRef } from './candidate.ts';
-import { endpointAllowed, type EndpointPolicy, type EndpointScope } from './endpoint-policy.ts';
+import { endpointAllowed, serviceOfUrl, type EndpointPolicy, type EndpointScope } from './endpoint-policy.ts';
 import { isNamespaceName, isServiceName } from './manifest.ts';
 import type { Tenancy } from './tenancy.ts';
 import { quote, Rejected } from './rejected.ts';
 import { annotatedConfig } from './toolset-config.ts';
 import { mcpServer } from './mcp-server.ts';
 import { toolsetPaths } from './toolset-paths.ts';
-import { PLAIN_PATH, PLAIN_PATH_CHARACTERS, templateToken } from './untrusted-text.ts';
+import { tenantLine } from './tenant-text.ts';
+import { PLAIN_PATH, PLAIN_PATH_CHARACTERS, PLAIN_QUERY, templateToken } from './untrusted-text.ts';
 import { BUILTIN_ALIASES, isShortType, SHORT_TYPES, TYPE_SPECS, type ShortType, type TypeSpec } from './toolset-types.ts';
 
 export interface DetectionOptions {
@@ -16,6 +17,10 @@ export interface DetectionOptions {
   /** Also consider well-known Services that carry no kubernaut.io/toolset annotation. */
   autoDetect: boolean;
   tenancy: Tenancy;
+  /** tenancy.tenantDescriptions: false drops every untrusted namespace's description (the origin line stays). */
+  tenantDescriptions?: boolean;
+  /** tenancy.untrustedMcp: untrusted namespaces may publish MCP servers (off by default). */
+  untrustedMcp?: boolean;
 }
 
 type OptIn = 'in' | 'out' | 'unset';
@@ -163,7 +168,7 @@ function annotatedEndpoint(raw: string, policy: EndpointPolicy, scope: EndpointS
   if (url.search || url.hash) {
     throw new Rejected('InvalidEndpoint', `${ANNOTATIONS.endpoint}=${quote(raw)} must not have a query or fragment`);
   }
-  // The URL ends up in strings HolmesGPT expands ($VAR, {{ }}); only plain characters pass.
+  // The URL ends up in strings HolmesGPT expands ({{ }}) and in what the model reads; only plain characters pass.
   const host = url.hostname.replace(/^\[|\]$/g, '');
   if (!isDnsName(host) && !/^[0-9a-f:.]+$/i.test(host)) {
     throw new Rejected('InvalidEndpoint', `${ANNOTATIONS.endpoint}=${quote(raw)}: host ${quote(url.hostname)} is not a DNS name or IP address`);
@@ -180,10 +185,11 @@ function annotatedEndpoint(raw: string, policy: EndpointPolicy, scope: EndpointS
 /** The health URL: the type's own check under the API URL, or the annotation's path under the server. */
 function healthUrl(raw: string | undefined, spec: TypeSpec, server: { base: string; endpoint: string }): string {
   if (raw === undefined) return `${server.endpoint}${spec.healthPath}`;
-  if (!raw.startsWith('/') || raw.length > MAX_HEALTH_PATH_CHARS || /[\s#]/.test(raw) || raw.startsWith('//')) {
+  const [path = '', query] = raw.split('?', 2);
+  if (!raw.startsWith('/') || raw.length > MAX_HEALTH_PATH_CHARS || raw.startsWith('//') || !PLAIN_PATH.test(path) || (query !== undefined && !PLAIN_QUERY.test(query))) {
     throw new Rejected(
       'InvalidHealthPath',
-      `${ANNOTATIONS.healthPath}=${quote(raw)} must be a path beginning with a single "/", without spaces or "#", at most ${MAX_HEALTH_PATH_CHARS} characters`,
+      `${ANNOTATIONS.healthPath}=${quote(raw)} must be a path beginning with a single "/" (${PLAIN_PATH_CHARACTERS}), optionally a query of those and & ?, at most ${MAX_HEALTH_PATH_CHARS} characters`,
     );
   }
   return `${server.base}${raw}`;
@@ -266,6 +272,13 @@ export function detect(svc: Service, options: DetectionOptions): Detection {
         `namespace ${namespace} is not trusted to provide the built-in toolset ${spec.builtin}; a cluster admin can ${options.tenancy.howToTrust(namespace)}`,
       );
     }
+    if (type === 'mcp' && !scope.trusted && options.untrustedMcp !== true) {
+      // An MCP server's own tool names and descriptions reach the model, and HolmesGPT calls its tools: opt-in only.
+      throw new Rejected(
+        'NamespaceNotTrusted',
+        `namespace ${namespace} is not trusted to publish MCP servers (HolmesGPT hands their tools' text to the model and calls them); a cluster admin can ${options.tenancy.howToTrust(namespace)}, or allow every namespace's MCP servers with tenancy.untrustedMcp=true`,
+      );
+    }
     const endpointAnnotation = annotations[ANNOTATIONS.endpoint];
     const server = endpointAnnotation !== undefined
       ? annotatedEndpoint(endpointAnnotation, options.policy, scope)
@@ -284,9 +297,13 @@ export function detect(svc: Service, options: DetectionOptions): Detection {
       priority: priority(annotations[ANNOTATIONS.priority]),
       createdAt: svc.metadata.creationTimestamp,
       autoDetected: opted === 'unset',
+      trusted: scope.trusted,
     };
+    const target = serviceOfUrl(new URL(candidate.endpoint), options.policy.clusterDomain);
+    if (target) candidate.target = target;
     const text = description(annotations[ANNOTATIONS.description]);
-    if (text !== undefined) candidate.description = text;
+    const shown = scope.trusted ? text : options.tenantDescriptions === false || text === undefined ? undefined : tenantLine(text);
+    if (shown !== undefined) candidate.description = shown;
     const paths = toolsetPaths(annotations[ANNOTATIONS.paths], type, new URL(endpoint).pathname.replace(/\/$/, ''));
     if (paths !== undefined) candidate.paths = paths;
     if (mcp) candidate.mcpMode = mcp.mode;

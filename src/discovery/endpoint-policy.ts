@@ -33,6 +33,11 @@ function matches(host: string, pattern: string): boolean {
   return host === p;
 }
 
+/** The Service a URL's host names (<name>.<namespace>.svc[.<cluster domain>]), if it names one. */
+export function serviceOfUrl(url: URL, clusterDomain: string): { name: string; namespace: string } | undefined {
+  return clusterServiceHost(url.hostname.toLowerCase(), clusterDomain);
+}
+
 function clusterServiceHost(host: string, clusterDomain: string): { name: string; namespace: string } | undefined {
   const domain = clusterDomain.toLowerCase().replaceAll('.', '\\.');
   const match = new RegExp(`^(${label})\\.(${label})\\.svc(\\.${domain})?$`).exec(host);

@@ -1,9 +1,11 @@
 /**
  * HolmesGPT expands text it loads: `{{ env.NAME }}` in every string of a toolset entry (at load time, so a secret
- * can leave before any model call), Jinja2 in tool commands, and `os.path.expandvars` ($NAME, ${NAME}) on them.
- * Text a tenant controls must carry none of that syntax into the output (SPEC §6).
+ * can leave before any model call, holmes/utils/env.py get_env_replacement) and Jinja2 in `llm_instructions`, where a
+ * description lands. `os.path.expandvars` ($NAME, ${NAME}) runs only on YAML tools' `command` and `script`
+ * (holmes/core/tools.py, YAMLTool), which the operator never writes, so `$` is plain text where tenant text lands;
+ * URL fields keep refusing it through PLAIN_PATH. Text a tenant controls must carry no Jinja into the output (SPEC §6).
  */
-const TEMPLATE_SYNTAX = /\{\{|\{%|\{#|\$\{|\$\(|\$[A-Za-z_]/;
+const TEMPLATE_SYNTAX = /\{\{|\{%|\{#/;
 
 /**
  * URL path characters that carry no expansion syntax anywhere HolmesGPT reads a URL ($VAR, {{ }}): what endpoint
@@ -11,6 +13,8 @@ const TEMPLATE_SYNTAX = /\{\{|\{%|\{#|\$\{|\$\(|\$[A-Za-z_]/;
  */
 export const PLAIN_PATH = /^[A-Za-z0-9._~/%:@!*+,;=()-]*$/;
 export const PLAIN_PATH_CHARACTERS = 'letters, digits and . _ ~ / % : @ ! * + , ; = ( ) -';
+/** A health URL's query: the same characters, and & ? between parameters. */
+export const PLAIN_QUERY = /^[A-Za-z0-9._~/%:@!*+,;=()?&-]*$/;
 
 /** The first template or expansion token in `text`, or undefined when it has none. */
 export function templateToken(text: string): string | undefined {

@@ -19,6 +19,8 @@ export interface HealthTarget {
   mcpMode?: McpMode;
   /** The GET must also answer JSON. */
   healthJson?: boolean;
+  /** From a trusted namespace: checked before any tenant's (a tenant's hanging targets never delay the platform's). */
+  trusted?: boolean;
 }
 
 export type SettledCheck = Settled<HealthTarget, HealthVerdict>;

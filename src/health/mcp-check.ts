@@ -10,7 +10,6 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { VERSION } from '../version.ts';
 import {
   abortedMessage, classify, DEFAULT_HEALTH_TIMEOUT_MS, displayUrl, failure, request, statusLine,
   type HealthCheckOptions, type HealthFailureReason, type HealthVerdict,
@@ -19,8 +18,17 @@ import {
 export type McpMode = 'streamable-http' | 'sse';
 export const MCP_MODES: readonly McpMode[] = ['streamable-http', 'sse'];
 
-/** The revision HolmesGPT's client (mcp 1.28) offers; servers answer with the one they speak. */
-const PROTOCOL_VERSION = '2025-06-18';
+/**
+ * The check speaks as HolmesGPT 0.45.0's own client, so that a server cannot show the operator one face and HolmesGPT
+ * another: the protocol revision its mcp 1.28.1 offers (mcp.types.LATEST_PROTOCOL_VERSION), that SDK's default
+ * clientInfo (mcp.client.session.DEFAULT_CLIENT_INFO) and the User-Agent of the httpx 0.28.1 it sends with.
+ */
+const PROTOCOL_VERSION = '2025-11-25';
+const CLIENT_INFO = { name: 'mcp', version: '0.1.0' };
+const USER_AGENT = 'python-httpx/0.28.1';
+/** What HolmesGPT would hand the model from one server, bounded: tools, and each tool's description. */
+const MAX_TOOLS = 100;
+const MAX_TOOL_DESCRIPTION_CHARS = 2_000;
 const MAX_EXCHANGE_BYTES = 1024 * 1024;
 /** Model APIs refuse a whole request whose tool names break this (OpenAI, Anthropic: 64 characters). */
 const TOOL_NAME = /^[A-Za-z0-9_-]{1,64}$/;
@@ -51,7 +59,8 @@ class Exchange {
 
   send(url: URL, method: 'GET' | 'POST', headers: Record<string, string>, body?: unknown): Promise<IncomingMessage> {
     const text = body === undefined ? undefined : JSON.stringify(body);
-    const all = text === undefined ? headers : { ...headers, 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(text)) };
+    const withAgent = { 'User-Agent': USER_AGENT, ...headers };
+    const all = text === undefined ? withAgent : { ...withAgent, 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(text)) };
     return new Promise((resolve, reject) => {
       const req = request(url, this.#ca, { method, headers: all });
       this.#requests.add(req);
@@ -151,7 +160,7 @@ class EventStream {
 }
 
 const rpc = (id: number, method: string, params: Record<string, unknown> = {}) => ({ jsonrpc: '2.0', id, method, params });
-const INITIALIZE = rpc(1, 'initialize', { protocolVersion: PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'kubernaut-toolset', version: VERSION } });
+const INITIALIZE = rpc(1, 'initialize', { protocolVersion: PROTOCOL_VERSION, capabilities: {}, clientInfo: CLIENT_INFO });
 const INITIALIZED = { jsonrpc: '2.0', method: 'notifications/initialized' };
 
 /** The result of a JSON-RPC response, or why there is none. */
@@ -189,8 +198,12 @@ export function collisionPrefix(toolset: string): string {
  */
 function checkTools(result: Record<string, unknown>, prefix: string): string[] {
   if (!Array.isArray(result.tools)) throw protocolError('tools/list: the result has no tools list');
+  if (result.tools.length > MAX_TOOLS) throw protocolError(`tools/list: ${result.tools.length} tools; at most ${MAX_TOOLS} are accepted from one server`);
   return result.tools.map((tool, i) => {
     if (!isObject(tool) || typeof tool.name !== 'string') throw protocolError(`tools/list: tool ${i} has no name`);
+    if (typeof tool.description === 'string' && [...tool.description].length > MAX_TOOL_DESCRIPTION_CHARS) {
+      throw protocolError(`tools/list: tool ${i}'s description has ${[...tool.description].length} characters; at most ${MAX_TOOL_DESCRIPTION_CHARS} are accepted (HolmesGPT hands it to the model)`);
+    }
     if (!TOOL_NAME.test(tool.name)) throw protocolError(`tools/list: tool ${i} has a name that is not 1-64 letters, digits, _ or - (model APIs would refuse every request)`);
     if (!TOOL_NAME.test(`${prefix}${tool.name}`)) {
       throw protocolError(`tools/list: tool ${i}'s name would pass 64 characters when HolmesGPT prefixes it with ${prefix} on a name collision (model APIs would refuse every request); shorten the tool or the Service name`);
@@ -206,8 +219,8 @@ function checkIdentity(result: Record<string, unknown>, tool: string): void {
 type Rpc = (message: Record<string, unknown>, id: number | undefined, what: string) => Promise<Record<string, unknown> | undefined>;
 
 /** initialize, initialized, tools/list and the identity probe, over whichever transport `rpc` speaks. */
-async function handshake(call: Rpc, prefix: string): Promise<void> {
-  checkInitialize((await call(INITIALIZE, 1, 'initialize')) ?? {});
+async function handshake(call: Rpc, prefix: string, negotiated: (version: string) => void = () => undefined): Promise<void> {
+  negotiated(checkInitialize((await call(INITIALIZE, 1, 'initialize')) ?? {}));
   await call(INITIALIZED, undefined, 'notifications/initialized');
   const tools = checkTools((await call(rpc(2, 'tools/list'), 2, 'tools/list')) ?? {}, prefix);
   const identity = IDENTITY_TOOLS.find((t) => tools.includes(t));
@@ -230,7 +243,10 @@ async function streamableHttp(url: URL, exchange: Exchange, prefix: string): Pro
     if (type.startsWith('application/json')) return resultOf(await exchange.json(res), id, what);
     res.destroy();
     throw protocolError(`${what}: the answer is neither application/json nor text/event-stream`);
-  }, prefix);
+  }, prefix, (version) => {
+    // As the SDK's client does after initialize (mcp.client.streamable_http).
+    headers['mcp-protocol-version'] = version;
+  });
 }
 
 /** HTTP+SSE: a GET opens the event stream, whose first event names the URL to POST messages to; answers come on the stream. */

@@ -35,6 +35,7 @@ export function toService(raw: unknown): Service {
       })),
       ...(svc.spec?.externalName ? { externalName: svc.spec.externalName } : {}),
       ...(svc.spec?.clusterIP ? { clusterIP: svc.spec.clusterIP } : {}),
+      ...(svc.spec?.selector && Object.keys(svc.spec.selector).length > 0 ? { selector: svc.spec.selector } : {}),
     },
   };
 }

@@ -27,6 +27,8 @@ export interface Service {
     ports: ServicePort[];
     externalName?: string;
     clusterIP?: string;
+    /** The pods it routes to; absent (or empty): its endpoints are whatever someone writes into EndpointSlices. */
+    selector?: Record<string, string>;
   };
 }
 

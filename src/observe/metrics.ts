@@ -67,7 +67,7 @@ export class Metrics {
     buckets: [0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 7.5, 10, 30], registers: [this.registry],
   });
   readonly reloadStamps = new Counter({
-    name: `${PREFIX}reload_stamps_total`, help: 'Stamps of the content hash on the consumer Deployment, by result (stamped, unchanged, missing, error).',
+    name: `${PREFIX}reload_stamps_total`, help: 'Stamps of the content hash on the consumer Deployment, by result (stamped, unchanged, missing, error, deferred: held back by reload.minInterval).',
     labelNames: ['result'] as const, registers: [this.registry],
   });
   readonly inPlaceReloads = new Counter({

@@ -18,6 +18,9 @@ export interface PublisherDeps {
   reload?: ReloadStamper;
   /** Reloads the consumer's pods in place (reload.inPlace); the stamper rolls the Deployment when that fails. */
   inPlace?: InPlaceReloader;
+  /** reload.minInterval: the least time between two rollouts. */
+  minRolloutIntervalMs?: number;
+  now?: () => number;
   events: EventRecorder;
   metrics: Metrics;
   log: Logger;
@@ -37,6 +40,9 @@ export class OutputPublisher {
   #namespaceMissing = false;
   /** A stamp is owed to the consumer: after each content change, and once after start-up to repair a missed one. */
   #reloadOwed = true;
+  #lastRolloutAt: number | undefined;
+  /** A rollout held back by reload.minInterval, for the newest hash, and its timer. */
+  #deferred: { hash: string; timer: NodeJS.Timeout } | undefined;
 
   constructor(deps: PublisherDeps) {
     this.#deps = deps;
@@ -170,6 +176,22 @@ export class OutputPublisher {
     const { reload, metrics, events, log } = this.#deps;
     if (!reload) return;
     const target = `${reload.namespace}/${reload.deployment}`;
+    const now = (this.#deps.now ?? Date.now)();
+    const waitMs = this.#lastRolloutAt === undefined ? 0 : this.#lastRolloutAt + (this.#deps.minRolloutIntervalMs ?? 0) - now;
+    if (waitMs > 0) {
+      // Folded: one rollout at the end of the interval, for whatever hash is newest then.
+      if (this.#deferred) clearTimeout(this.#deferred.timer);
+      else log.info('consumer rollout held back by reload.minInterval', { deployment: target, hash, inMs: waitMs });
+      const timer = setTimeout(() => {
+        const deferred = this.#deferred;
+        this.#deferred = undefined;
+        if (deferred) this.#stamp(deferred.hash, regarding).catch((error: unknown) => log.error('deferred rollout failed', { error: (error as Error).message }));
+      }, waitMs);
+      timer.unref();
+      this.#deferred = { hash, timer };
+      metrics.reloadStamps.inc({ result: 'deferred' });
+      return;
+    }
     const report = (type: 'Normal' | 'Warning', reason: string, message: string) =>
       events.report(outputEventKey('Reload'), { regarding, type, reason, message });
     try {
@@ -177,6 +199,7 @@ export class OutputPublisher {
       metrics.reloadStamps.inc({ result });
       this.#reloadOwed = false;
       if (result === 'stamped') {
+        this.#lastRolloutAt = now;
         log.info('consumer Deployment rolled for the new toolset file', { deployment: target, hash });
         report('Normal', 'ConsumerReloaded', `Deployment ${target} rolled for sha256 ${hash.slice(0, 12)}`);
       } else if (result === 'missing') {
@@ -193,14 +216,14 @@ export class OutputPublisher {
 /** The publisher the configuration asks for: the output ConfigMap, dry run or not, and the consumer to roll. */
 export function publisherFor(kube: KubeClient, config: OperatorConfig, deps: Omit<PublisherDeps, 'writer' | 'reload'>): OutputPublisher {
   const writer = new ConfigMapWriter(kube, { ...config.output, dryRun: config.dryRun });
-  const { deployment: target, inPlace, adminPort, hashPort, confirm, confirmTimeoutMs, apiKeySecret, apiKeySecretKey } = config.reload;
+  const { deployment: target, inPlace, adminPort, hashPort, confirm, confirmTimeoutMs, apiKeySecret, apiKeySecretKey, minIntervalMs } = config.reload;
   if (!target) return new OutputPublisher({ writer, ...deps });
   const { namespace, name: deployment } = inOutputNamespace(config, target);
   const reload = new ReloadStamper(kube, namespace, deployment);
-  if (!inPlace) return new OutputPublisher({ writer, reload, ...deps });
+  if (!inPlace) return new OutputPublisher({ writer, reload, minRolloutIntervalMs: minIntervalMs, ...deps });
   const reloader = new InPlaceReloader({
     kube, http: fetchConsumerHttp, namespace, deployment, adminPort, hashPort, confirm, confirmTimeoutMs,
     ...(apiKeySecret ? { apiKeySecret: { name: apiKeySecret, key: apiKeySecretKey } } : {}),
   });
-  return new OutputPublisher({ writer, reload, inPlace: reloader, ...deps });
+  return new OutputPublisher({ writer, reload, inPlace: reloader, minRolloutIntervalMs: minIntervalMs, ...deps });
 }

@@ -4,6 +4,7 @@ import { tenancy, trustedByLabel } from '../discovery/tenancy.ts';
 import type { OperatorConfig } from '../config/operator-config.ts';
 import type { HealthRecord } from '../health/hysteresis.ts';
 import type { Namespace, Service } from '../kube/objects.ts';
+import { routedCandidates, routeLookup, type RouteLookup } from '../discovery/routing.ts';
 import { parseBaseLayer, type BaseLayerSource } from '../toolset/base-layer.ts';
 import type { ToolsetDefaults } from '../toolset/render.ts';
 import { detectServices } from './detect-all.ts';
@@ -27,6 +28,11 @@ export interface PlanInput {
   overrides: string | undefined;
   /** The admin's base layer (consumer.base), when one is configured. */
   base?: BaseLayerSource;
+  /**
+   * Where every Service (annotated or not) routes, by namespace/name: what an untrusted endpoint's Service is. Absent:
+   * taken from `services` (which then must hold every Service, as in `render`).
+   */
+  routes?: RouteLookup;
   /** The generated entries of the last plan, by namespace/name (Plan.entries); none offline. */
   previous?: ReadonlyMap<string, Record<string, unknown>>;
 }
@@ -36,6 +42,8 @@ export interface PlanSettings {
   ownNamespace: string;
   trustedNamespaces: readonly string[];
   trustLabel: boolean;
+  tenantDescriptions: boolean;
+  untrustedMcp: boolean;
   excludeNamespaces: readonly string[];
   policy: DetectionOptions['policy'];
   autoDetect: boolean;
@@ -53,6 +61,8 @@ export function planSettings(config: OperatorConfig, healthChecks = config.healt
     ownNamespace: config.output.namespace,
     trustedNamespaces: config.tenancy.trustedNamespaces,
     trustLabel: config.tenancy.trustLabel,
+    tenantDescriptions: config.tenancy.tenantDescriptions,
+    untrustedMcp: config.tenancy.untrustedMcp,
     excludeNamespaces: config.namespaces.exclude,
     policy: { clusterDomain: config.clusterDomain, allowedHosts: config.endpoints.allowedHosts },
     autoDetect: config.autoDetect,
@@ -84,6 +94,8 @@ export function detectionOptions(settings: PlanSettings, labelled: () => Readonl
   return {
     policy: settings.policy,
     autoDetect: settings.autoDetect,
+    tenantDescriptions: settings.tenantDescriptions,
+    untrustedMcp: settings.untrustedMcp,
     tenancy: tenancy({
       ownNamespace: settings.ownNamespace,
       trustedNamespaces: settings.trustedNamespaces,
@@ -100,7 +112,12 @@ export function detectionOptions(settings: PlanSettings, labelled: () => Readonl
 export function plan(input: PlanInput, settings: PlanSettings): Plan {
   const labelled = trustedByLabel([...input.namespaces]);
   const detection = detectionOptions(settings, () => labelled);
-  const { candidates, rejections } = detectServices(input.services, detection, settings.excludeNamespaces);
+  const services = [...input.services];
+  const detected = detectServices(services, detection, settings.excludeNamespaces);
+  const routes = input.routes ?? routeLookup(services);
+  // A Service whose traffic could leave its untrusted namespace is neither checked nor written.
+  const { candidates, rejections: misrouted } = routedCandidates(detected.candidates, routes);
+  const rejections = [...detected.rejections, ...misrouted];
   const health = settings.healthChecks ? input.health : assumedHealthy(candidates);
   // An included toolset whose endpoint changed keeps the entry last written for it until the new URL has a verdict,
   // so it neither disappears meanwhile nor holds back anybody else's change.

@@ -64,7 +64,7 @@ export function planToolsets(eligible: readonly Candidate[], overridesText: stri
     for (const d of dropped) {
       rejections.push({
         service: d.candidate.service, key: d.candidate.key, reason: 'OutputBudget',
-        message: `${d.candidate.toolset} (${d.bytes} bytes) left out to keep the output within its budget of ${options.budgetBytes} bytes; namespace ${d.candidate.service.namespace} contributed the most (${d.namespaceBytes} bytes)`,
+        message: `${d.candidate.toolset} (${d.bytes} bytes) left out to keep the output within its budget of ${options.budgetBytes} bytes; namespace ${d.candidate.service.namespace} contributed the most (${d.namespaceBytes} bytes)${d.candidate.trusted ? '' : ' of the untrusted namespaces, which are left out before trusted ones'}`,
       });
     }
     toolsets = toolsetsOf(kept);
@@ -84,11 +84,14 @@ function toolsetsOf(kept: readonly Sized[]): ToolsetsMap {
   return withLogsSwitch(toolsets, kept.map((k) => k.candidate));
 }
 
-/** Takes entries away until at least `bytes` are freed: each time the largest entry of the largest namespace. */
+/**
+ * Takes entries away until at least `bytes` are freed: each time the largest entry of the largest namespace, the
+ * untrusted namespaces first (a flood of tenants must not push the platform's own toolsets out).
+ */
 function dropLargestContributors(kept: readonly Sized[], bytes: number): (Sized & { namespaceBytes: number })[] {
-  const byNamespace = new Map<string, { total: number; entries: Sized[] }>();
+  const byNamespace = new Map<string, { total: number; entries: Sized[]; trusted: boolean }>();
   for (const k of kept) {
-    const ns = byNamespace.get(k.candidate.service.namespace) ?? { total: 0, entries: [] };
+    const ns = byNamespace.get(k.candidate.service.namespace) ?? { total: 0, entries: [], trusted: k.candidate.trusted };
     ns.total += k.bytes;
     ns.entries.push(k);
     byNamespace.set(k.candidate.service.namespace, ns);
@@ -97,9 +100,11 @@ function dropLargestContributors(kept: readonly Sized[], bytes: number): (Sized 
   const dropped: (Sized & { namespaceBytes: number })[] = [];
   let freed = 0;
   while (freed < bytes) {
-    let largest: [string, { total: number; entries: Sized[] }] | undefined;
+    let largest: [string, { total: number; entries: Sized[]; trusted: boolean }] | undefined;
     for (const entry of byNamespace) {
-      if (!largest || entry[1].total > largest[1].total || (entry[1].total === largest[1].total && entry[0] < largest[0])) largest = entry;
+      const [name, ns] = entry;
+      if (!largest || Number(largest[1].trusted) - Number(ns.trusted) > 0 ||
+        (ns.trusted === largest[1].trusted && (ns.total > largest[1].total || (ns.total === largest[1].total && name < largest[0])))) largest = entry;
     }
     if (!largest) break;
     const [name, ns] = largest;

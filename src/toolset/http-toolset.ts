@@ -1,4 +1,5 @@
 import type { Candidate } from '../discovery/candidate.ts';
+import { tenantOrigin } from '../discovery/tenant-text.ts';
 
 /**
  * A custom or Jaeger Service as HolmesGPT 0.45's native HTTP toolset (holmes/plugins/toolsets/http/): no shell and
@@ -8,7 +9,9 @@ import type { Candidate } from '../discovery/candidate.ts';
  */
 export function httpEntry(c: Candidate): Record<string, unknown> {
   const origin = new URL(c.endpoint).origin;
-  const instructions = c.type === 'jaeger' ? jaegerInstructions(c) : c.description;
+  const own = c.type === 'jaeger' ? jaegerInstructions(c) : c.description;
+  // The model reads llm_instructions beside the platform's toolsets: a tenant's always says whose it is.
+  const instructions = c.trusted ? own : [tenantOrigin(c.service), own].filter((t) => t !== undefined).join(c.type === 'jaeger' ? '\n' : ' ');
   return {
     type: 'http',
     enabled: true,

@@ -1,4 +1,5 @@
 import type { Candidate } from '../discovery/candidate.ts';
+import { tenantOrigin } from '../discovery/tenant-text.ts';
 import type { McpMode } from '../health/mcp-check.ts';
 
 /**
@@ -10,7 +11,7 @@ export function mcpEntry(c: Candidate, mode: McpMode): Record<string, unknown> {
   return {
     type: 'mcp',
     enabled: true,
-    description: c.description ?? `MCP server of Service ${c.service.namespace}/${c.service.name}`,
+    description: `${c.trusted ? '' : `${tenantOrigin(c.service)} `}${c.description ?? `MCP server of Service ${c.service.namespace}/${c.service.name}`}`,
     config: { ...c.config, url: c.endpoint, mode },
   };
 }

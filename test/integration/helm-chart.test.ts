@@ -1,9 +1,13 @@
 // The Helm chart: lint, rendered manifests, schema, install on the real API server, and the operator running with
 // exactly the rights the chart grants (a TokenRequest token of the chart's ServiceAccount, the chart's config).
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions, type V1PolicyRule } from '@kubernetes/client-node';
+import {
+  AdmissionregistrationV1Api, CoreV1Api, KubeConfig, PatchStrategy, RbacAuthorizationV1Api, setHeaderOptions,
+  type V1PolicyRule, type V1ValidatingAdmissionPolicy, type V1ValidatingAdmissionPolicyBinding,
+} from '@kubernetes/client-node';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { request as httpsRequest } from 'node:https';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -407,4 +411,103 @@ describe('the HolmesGPT values snippet: one source (kt.holmesgptValues), printed
     expect(chartConfig(m)).toMatchObject({ consumer: { base: { configMap: 'holmes/custom-toolsets-configmap', key: 'custom_toolset.yaml' } } });
     expect(find(template('consumer.base.configMap=custom-toolsets-configmap'), 'Role', 'kt-kubernaut-toolset-base')).toBeUndefined();
   });
+});
+
+describe('tenancy.trustLabelPolicy: the chart\'s ValidatingAdmissionPolicy on the real API server', () => {
+  const cp = testCluster();
+  const suffix = randomBytes(3).toString('hex');
+  const release = `vap-${suffix}`;
+  const admission = new KubeConfig();
+  admission.loadFromFile(cp.kubeconfig);
+  const policies = admission.makeApiClient(AdmissionregistrationV1Api);
+  const rbac = admission.makeApiClient(RbacAuthorizationV1Api);
+  const role = `vap-namespaces-${suffix}`;
+
+  /** A request as `user` in `groups` (impersonated by the admin), as a namespace self-service tool would make it. */
+  function as(user: string, groups: string[], method: 'POST' | 'PATCH', path: string, body: unknown): Promise<{ status: number; body: string }> {
+    return new Promise((resolve, reject) => {
+      const req = httpsRequest(new URL(path, cp.apiServerUrl), {
+        method, ca: readFileSync(cp.caCert), cert: readFileSync(cp.adminCert), key: readFileSync(cp.adminKey), timeout: 10_000,
+        headers: {
+          'Impersonate-User': user, 'Impersonate-Group': groups,
+          'Content-Type': method === 'PATCH' ? 'application/merge-patch+json' : 'application/json',
+        },
+      }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      });
+      req.on('error', reject);
+      req.end(JSON.stringify(body));
+    });
+  }
+  const createNs = (user: string, groups: string[], name: string, labels: Record<string, string> = {}) =>
+    as(user, groups, 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } });
+  const labelNs = (user: string, groups: string[], name: string, value: string | null) =>
+    as(user, groups, 'PATCH', `/api/v1/namespaces/${name}`, { metadata: { labels: { 'kubernaut.io/toolset-trusted': value } } });
+  const created: string[] = [];
+
+  afterAll(async () => {
+    const core = fixtureApi().core;
+    await Promise.all(created.map((name) => core.deleteNamespace({ name }).catch(() => undefined)));
+    await policies.deleteValidatingAdmissionPolicyBinding({ name: `${release}-kubernaut-toolset-trust-label` }).catch(() => undefined);
+    await policies.deleteValidatingAdmissionPolicy({ name: `${release}-kubernaut-toolset-trust-label` }).catch(() => undefined);
+    await rbac.deleteClusterRoleBinding({ name: role }).catch(() => undefined);
+    await rbac.deleteClusterRole({ name: role }).catch(() => undefined);
+  });
+
+  it('is off by default, and refuses to render without a group', () => {
+    expect(find(template(), 'ValidatingAdmissionPolicy', 'kt-kubernaut-toolset-trust-label')).toBeUndefined();
+    const out = helm('template', 'kt', chart, '--set', 'tenancy.trustLabelPolicy.enabled=true', '--set', 'tenancy.trustLabelPolicy.groups=null');
+    expect(out.status).not.toBe(0);
+    expect(out.stderr).toContain('tenancy.trustLabelPolicy.groups: name at least one group');
+    // The operator's own configuration does not carry the chart-only setting.
+    expect(chartConfig(template('tenancy.trustLabelPolicy.enabled=true'))).toMatchObject({ tenancy: { trustedNamespaces: [], trustLabel: false, tenantDescriptions: true } });
+    expect(JSON.stringify(chartConfig(template('tenancy.trustLabelPolicy.enabled=true')))).not.toContain('trustLabelPolicy');
+  });
+
+  it('only the named groups may set, change or remove kubernaut.io/toolset-trusted; anyone may create a Namespace without it', async () => {
+    const rendered = helm('template', release, chart, '--set', 'tenancy.trustLabelPolicy.enabled=true', '--set', 'tenancy.trustLabelPolicy.groups={platform-admins}', '--show-only', 'templates/trust-label-policy.yaml');
+    expect(rendered.stderr).toBe('');
+    const [policy, binding] = loadAll(rendered.stdout) as [V1ValidatingAdmissionPolicy, V1ValidatingAdmissionPolicyBinding];
+    await policies.createValidatingAdmissionPolicy({ body: policy });
+    await policies.createValidatingAdmissionPolicyBinding({ body: binding });
+    // Both groups may create and label Namespaces as far as RBAC goes: what is refused is the admission policy's.
+    await rbac.createClusterRole({ body: { metadata: { name: role }, rules: [{ apiGroups: [''], resources: ['namespaces'], verbs: ['create', 'patch', 'get'] }] } });
+    await rbac.createClusterRoleBinding({
+      body: {
+        metadata: { name: role }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
+        subjects: ['tenants', 'platform-admins'].map((name) => ({ kind: 'Group', name, apiGroup: 'rbac.authorization.k8s.io' })),
+      },
+    });
+    const tenant = ['tenant-tool', ['tenants']] as const;
+    const admin = ['alice', ['platform-admins']] as const;
+    const name = (what: string) => {
+      created.push(`vap-${what}-${suffix}`);
+      return `vap-${what}-${suffix}`;
+    };
+    // The policy takes effect once the API server has compiled it: poll until a tenant's labelled Namespace is refused.
+    let refused = { status: 0, body: '' };
+    await waitFor(async () => {
+      refused = await createNs(...tenant, name(`t${created.length}`), { 'kubernaut.io/toolset-trusted': 'true' });
+      return refused.status === 403 ? true : undefined;
+    }, { timeoutMs: 30_000, intervalMs: 250, describe: () => `the tenant's labelled Namespace refused; last answer ${refused.status} ${refused.body.slice(0, 300)}` });
+    expect((JSON.parse(refused.body) as { message: string }).message).toContain('only members of platform-admins may set, change or remove the label kubernaut.io/toolset-trusted (<unset> -> true)');
+
+    const plain = name('plain');
+    expect((await createNs(...tenant, plain)).status).toBe(201);
+    const relabel = await labelNs(...tenant, plain, 'true');
+    expect({ status: relabel.status, message: (JSON.parse(relabel.body) as { message: string }).message }).toEqual({
+      status: 403, message: expect.stringContaining('(<unset> -> true)') as unknown,
+    });
+    expect((await createNs(...tenant, name('other'), { team: 'a' })).status).toBe(201);
+
+    const trusted = name('trusted');
+    expect((await createNs(...admin, trusted, { 'kubernaut.io/toolset-trusted': 'true' })).status).toBe(201);
+    // A tenant can neither remove nor change the label an admin set; the admin can.
+    expect((await labelNs(...tenant, trusted, null)).status).toBe(403);
+    expect((await labelNs(...tenant, trusted, 'false')).status).toBe(403);
+    expect((await labelNs(...admin, trusted, null)).status).toBe(200);
+  }, 120_000);
 });

@@ -62,12 +62,25 @@ export function hostileServiceSets(seed: number, count: number): Service[][] {
     const name = chance(0.05) ? pick(['$SECRET_TOKEN', 'Api', '1bad', '{{x}}']) : `svc-${index}`;
     return {
       metadata: { name, namespace: chance(0.03) ? '$NS' : namespace, uid: `u-${namespace}-${index}`, resourceVersion: '1', creationTimestamp: `2026-01-0${1 + (index % 9)}T00:00:00Z`, labels: {}, annotations },
-      spec: { type: 'ClusterIP', ports: [{ name: 'http', port: chance(0.1) ? 9090 : 8080, protocol: 'TCP' }] },
+      spec: route(),
     };
+  }
+
+  /** Mostly a Service that selects its pods; sometimes an alias to anywhere, or one whose endpoints are hand-made. */
+  function route(): Service['spec'] {
+    const ports = [{ name: 'http', port: chance(0.1) ? 9090 : 8080, protocol: 'TCP' }];
+    if (chance(0.1)) return { type: 'ExternalName', externalName: pick(['prometheus-server.monitoring.svc.cluster.local', 'kubernetes.default.svc.cluster.local', 'evil.example.com']), ports };
+    return chance(0.1) ? { type: 'ClusterIP', ports } : { type: 'ClusterIP', ports, selector: { app: 'x' } };
   }
 
   return Array.from({ length: count }, () => {
     const size = 2 + Math.floor(random() * 10);
-    return Array.from({ length: size }, (_, i) => serviceIn(pick([...TRUSTED, ...UNTRUSTED, ...UNTRUSTED]), i));
+    const set = Array.from({ length: size }, (_, i) => serviceIn(pick([...TRUSTED, ...UNTRUSTED, ...UNTRUSTED]), i));
+    // The Service that endpoints named api.<namespace> reach, when there is one: unannotated, any route.
+    const apis = [...new Set(set.map((svc) => svc.metadata.namespace))].filter(() => chance(0.5)).map((namespace): Service => ({
+      metadata: { name: 'api', namespace, uid: `u-${namespace}-api`, resourceVersion: '1', creationTimestamp: '2026-01-01T00:00:00Z', labels: {}, annotations: {} },
+      spec: route(),
+    }));
+    return [...set, ...apis];
   });
 }

@@ -39,7 +39,8 @@ export function testConfig(namespace: string, patch: ConfigPatch = {}): Operator
     http: merged(d.http, { port: 0, metricsPort: 0 }, patch.http),
     watch: merged(d.watch, patch.watch),
     leaderElection: merged(d.leaderElection, { enabled: false }, patch.leaderElection),
-    reload: merged(d.reload, patch.reload),
+    // Rollouts as fast as the tests make changes, unless a test is about the limit.
+    reload: merged(d.reload, { minIntervalMs: 0 }, patch.reload),
     consumer: { base: merged(d.consumer.base, patch.consumer?.base) },
   };
 }

@@ -19,7 +19,8 @@ import type { BaseLayerSource } from '../../src/toolset/base-layer.ts';
  *   healthChecks: optional; false = `render` without --check-health (every candidate counts as healthy)
  *   namespaces: [{name, labels}] — the Namespaces the operator sees (only the trust label matters)
  *   services: Service manifests (metadata: name, namespace, annotations, labels, creationTimestamp;
- *             spec: type, ports, externalName); uid and creationTimestamp get defaults
+ *             spec: type, ports, externalName, selector); uid and creationTimestamp get defaults, and a Service
+ *             other than ExternalName selects {app: <its name>} unless it gives `selector` ({} for none)
  *   servicesOf: instead of services, the name of an earlier scenario of the same file whose Services to use
  *   health: {namespace/name: state}; a candidate not listed has passed one check at its current health URL.
  *           state: healthy | pending (never checked) | unhealthy (one failed check) | a list of check results in
@@ -116,12 +117,15 @@ function serviceOf(raw: unknown, where: string): Service {
   onlyKeys(raw.metadata, ['name', 'namespace', 'annotations', 'labels', 'creationTimestamp', 'uid'], `${where}.metadata`);
   if (raw.spec !== undefined) {
     if (!isMap(raw.spec)) fail(where, 'spec must be a map');
-    onlyKeys(raw.spec, ['type', 'ports', 'externalName', 'clusterIP'], `${where}.spec`);
+    onlyKeys(raw.spec, ['type', 'ports', 'externalName', 'clusterIP', 'selector'], `${where}.spec`);
   }
   const { name, namespace } = raw.metadata;
   if (typeof name !== 'string' || typeof namespace !== 'string') fail(where, 'metadata.name and metadata.namespace are required');
+  const spec = isMap(raw.spec) ? raw.spec : {};
+  const selector = spec.type === 'ExternalName' ? undefined : (spec.selector ?? { app: name });
   return toService({
     ...raw,
+    spec: { ...spec, ...(selector ? { selector } : {}) },
     metadata: { uid: `uid-${namespace}-${name}`, creationTimestamp: '2024-01-01T00:00:00Z', ...raw.metadata },
   });
 }

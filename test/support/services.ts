@@ -10,6 +10,8 @@ export interface ServiceSpec {
   endpoint?: string;
   /** Leave out kubernaut.io/toolset: enabled. */
   optIn?: boolean;
+  /** The pods it selects; default {app: <name>}, null for none (endpoints by hand). */
+  selector?: Record<string, string> | null;
 }
 
 export function annotatedService(namespace: string, s: ServiceSpec): V1Service {
@@ -21,7 +23,10 @@ export function annotatedService(namespace: string, s: ServiceSpec): V1Service {
   };
   return {
     metadata: { name: s.name, namespace, annotations, ...(s.labels ? { labels: s.labels } : {}) },
-    spec: { ports: s.ports ?? [{ name: 'http', port: 80 }] },
+    spec: {
+      ports: s.ports ?? [{ name: 'http', port: 80 }],
+      ...(s.selector === null ? {} : { selector: s.selector ?? { app: s.name } }),
+    },
   };
 }
 

@@ -94,6 +94,7 @@ names, defaults and constraints to the configuration schema.
 {{- $_ := set $config $section (get $v $section) }}
 {{- end }}
 {{- if not $v.health.caFile }}{{ $_ := set $config "health" (omit $v.health "caFile") }}{{ end }}
+{{- $_ := set $config "tenancy" (omit $v.tenancy "trustLabelPolicy") }}
 {{- with $v.labelSelector }}{{ $_ := set $config "labelSelector" . }}{{ end }}
 {{- with $v.toolsetDefaults }}{{ $_ := set $config "toolsetDefaults" . }}{{ end }}
 {{- toYaml $config }}

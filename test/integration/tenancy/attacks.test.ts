@@ -80,7 +80,7 @@ describe('tenants attacking through Service annotations (real API server, Holmes
       [`${ns.b}/apiserver`]: 'EndpointNotAllowed',
       [`${ns.b}/loopback`]: 'EndpointNotAllowed',
       [`${ns.b}/desc`]: 'TemplateNotAllowed',
-      [`${ns.b}/dollar`]: 'TemplateNotAllowed',
+      [`${ns.b}/dollar`]: 'InvalidHealthPath',
     };
     const status = () => running?.operator.status().services ?? [];
     await waitFor(() => (Object.keys(expected).every((k) => status().some((s) => `${s.namespace}/${s.name}` === k && s.verdict === 'rejected')) ? true : undefined), {
@@ -133,4 +133,37 @@ describe('tenants attacking through Service annotations (real API server, Holmes
     expect(loaded.invalid).toEqual([]);
     expect(Object.keys(loaded.toolsets).sort()).toEqual(Object.keys(later.toolsets).sort());
   }, 180_000);
+
+  it('refuses a tenant endpoint whose Service routes out of the namespace, and follows the routing Service\'s changes', async () => {
+    const b = ns.b;
+    const statusOf = (name: string) => running?.operator.status().services.find((s) => s.namespace === b && s.name === name);
+    await createServices(core, b, [
+      { name: 'via-hop', type: 'custom', endpoint: `http://hop.${b}.svc:8080` },
+      { name: 'handmade', type: 'custom', selector: null },
+      { name: 'hop', optIn: false, ports: [{ name: 'http', port: 8080 }] },
+    ]);
+    await core.createNamespacedService({
+      namespace: b,
+      body: {
+        metadata: { name: 'selfref', annotations: { 'kubernaut.io/toolset': 'enabled', 'kubernaut.io/toolset-type': 'custom', 'kubernaut.io/toolset-endpoint': `http://selfref.${b}.svc.cluster.local:8080` } },
+        spec: { type: 'ExternalName', externalName: `prometheus-k8s.${ns.platform}.svc.cluster.local` },
+      },
+    });
+    await outputWhere(core, ns.out, (o) => `custom/${b}/via-hop` in o.toolsets, 'the toolset reaching pods of its namespace through hop');
+    await waitFor(() => (statusOf('selfref')?.reason === 'RouteNotAllowed' && statusOf('handmade')?.reason === 'RouteNotAllowed' ? true : undefined), {
+      timeoutMs: 20_000, describe: () => `selfref and handmade RouteNotAllowed; have ${JSON.stringify([statusOf('selfref'), statusOf('handmade')])}`,
+    });
+    expect(statusOf('selfref')?.message).toBe(`the endpoint names Service ${b}/selfref (this Service itself) of type ExternalName (an alias of prometheus-k8s.${ns.platform}.svc.cluster.local); from an untrusted namespace it must select pods of the namespace`);
+    expect(statusOf('handmade')?.message).toMatch(new RegExp(`^the endpoint names Service ${b}/handmade \\(this Service itself\\), which has no selector`));
+
+    // hop, which nobody annotated, becomes an alias of the API server: the toolset that used it is taken out.
+    await core.deleteNamespacedService({ namespace: b, name: 'hop' });
+    await core.createNamespacedService({ namespace: b, body: { metadata: { name: 'hop' }, spec: { type: 'ExternalName', externalName: 'kubernetes.default.svc.cluster.local' } } });
+    const out = await outputWhere(core, ns.out, (o) => !(`custom/${b}/via-hop` in o.toolsets), 'the toolset gone once hop became an alias');
+    expect(out.text).not.toContain('hop');
+    expect(statusOf('via-hop')).toMatchObject({ verdict: 'rejected', reason: 'RouteNotAllowed' });
+    await waitFor(async () => ((await core.listNamespacedEvent({ namespace: b })).items.some((e) => e.involvedObject.name === 'via-hop' && e.reason === 'ToolsetRejected' && e.message?.startsWith('RouteNotAllowed: ')) ? true : undefined), {
+      timeoutMs: 10_000, describe: () => 'a ToolsetRejected Event for via-hop (RouteNotAllowed)',
+    });
+  }, 120_000);
 });

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TYPE_SPECS } from '../../../src/discovery/toolset-types.ts';
 import { tenancy } from '../../../src/discovery/tenancy.ts';
+import { routedCandidates, routeLookup } from '../../../src/discovery/routing.ts';
 import { detectServices } from '../../../src/reconcile/detect-all.ts';
 import { planToolsets } from '../../../src/reconcile/toolsets.ts';
 import { toolsetDocument } from '../../../src/toolset/document.ts';
@@ -32,7 +33,10 @@ describe(`${SETS} seeded hostile Service sets (seed ${SEED})`, () => {
     const setToolsets: Record<string, Record<string, unknown>>[] = [];
     const seen = { rejections: new Map<string, number>(), builtinsWritten: 0, customWritten: 0 };
     for (const [i, services] of hostileServiceSets(SEED, SETS).entries()) {
-      const { candidates, rejections } = detectServices(services, detection);
+      const detected = detectServices(services, detection);
+      const routes = routeLookup(services);
+      const { candidates, rejections: misrouted } = routedCandidates(detected.candidates, routes);
+      const rejections = [...detected.rejections, ...misrouted];
       // Half of the sets run against a tight budget, so the fair drop is exercised too.
       const budgetBytes = i % 2 === 0 ? 921_600 : 900 + (i % 5) * 400;
       const plan = planToolsets(candidates, undefined, { defaults: { prometheus: { config: { additional_headers: { Authorization: `Bearer ${ADMIN_TEMPLATE}` } } } }, budgetBytes });
@@ -41,8 +45,8 @@ describe(`${SETS} seeded hostile Service sets (seed ${SEED})`, () => {
       const content = plan.document.content;
       expect(Buffer.byteLength(content)).toBeLessThanOrEqual(budgetBytes);
       // The only templates in the file are the admin's own (toolsetDefaults); nothing a tenant wrote, and nothing the
-      // operator generates (HTTP toolsets carry no command to template).
-      const templates = content.replaceAll(ADMIN_TEMPLATE, '').match(/\{\{|\{%|\{#|\$\{|\$\(|\$[A-Za-z_]/g);
+      // operator generates (HTTP toolsets carry no command to template, so $NAME expands nowhere in it).
+      const templates = content.replaceAll(ADMIN_TEMPLATE, '').match(/\{\{|\{%|\{#/g);
       expect({ set: i, templates }).toEqual({ set: i, templates: null });
       for (const c of plan.winners) {
         if (BUILTINS.has(c.toolset)) {
@@ -51,6 +55,11 @@ describe(`${SETS} seeded hostile Service sets (seed ${SEED})`, () => {
         } else {
           // Custom, Jaeger and MCP entries reach their own namespace only (loopback is an admin exception: trusted only).
           const host = new URL(c.endpoint).hostname;
+          // ...through a Service of that namespace that selects pods: no alias, no hand-made endpoints.
+          if (!TRUSTED.includes(c.service.namespace)) {
+            const target = `${c.target?.namespace}/${c.target?.name}`;
+            expect({ set: i, winner: c.key, target, route: routes(target) }).toEqual({ set: i, winner: c.key, target, route: 'selector' });
+          }
           expect({ set: i, host, ok: host.endsWith(`.${c.service.namespace}.svc`) || host.endsWith(`.${c.service.namespace}.svc.cluster.local`) || TRUSTED.includes(c.service.namespace) })
             .toEqual({ set: i, host, ok: true });
           // An HTTP toolset may reach exactly the Service's origin, with GET only, whatever the annotations said.

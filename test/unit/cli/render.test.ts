@@ -22,7 +22,7 @@ async function renderText(input: string, configDoc: unknown = {}): Promise<Rende
 }
 
 const svc = (namespace: string, name: string, annotations: Record<string, unknown>, ports: unknown = [{ name: 'http', port: 8080 }]) =>
-  ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace, annotations }, spec: { ports } });
+  ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace, annotations }, spec: { ports, selector: { app: name } } });
 const ns = (name: string, labels: Record<string, string> = {}) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } });
 const optIn = (type: string, extra: Record<string, unknown> = {}) => ({ 'kubernaut.io/toolset': 'enabled', 'kubernaut.io/toolset-type': type, ...extra });
 
@@ -50,6 +50,18 @@ describe('render: hostile manifests never abort it', () => {
     ]) expect(r.err).toMatch(line);
     expect(r.out).not.toContain('lipsum');
     expect(r.out).not.toContain('SECRET_TOKEN');
+  });
+
+  it('refuses a tenant endpoint whose Service routes out of the namespace, from the manifests given, as the operator does', async () => {
+    const docs = [
+      svc('team-a', 'via-hop', optIn('custom', { 'kubernaut.io/toolset-endpoint': 'http://hop.team-a.svc:8080' })),
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'hop', namespace: 'team-a' }, spec: { type: 'ExternalName', externalName: 'kubernetes.default.svc.cluster.local' } },
+      svc('team-a', 'good', optIn('custom')),
+    ];
+    const r = await renderText(docs.map((d) => dump(d)).join('---\n'));
+    expect(r.code).toBe(0);
+    expect(Object.keys((load(r.out) as { toolsets: object }).toolsets)).toEqual(['custom/team-a/good']);
+    expect(r.err).toMatch(/^rejected team-a\/via-hop: RouteNotAllowed: the endpoint names Service team-a\/hop of type ExternalName \(an alias of kubernetes\.default\.svc\.cluster\.local\)/m);
   });
 
   it('applies the size budget of --config: the largest contributors are left out, the file is written', async () => {

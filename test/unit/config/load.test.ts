@@ -78,7 +78,7 @@ describe('configFromDocument: defaults (SPEC §3, §4)', () => {
         labelSelector: 'team=sre',
         autoDetect: true,
         endpoints: { allowedHosts: ['*.example.com', '10.0.0.0/8'] },
-        tenancy: { trustedNamespaces: ['monitoring', 'logging'], trustLabel: true },
+        tenancy: { trustedNamespaces: ['monitoring', 'logging'], trustLabel: true, untrustedMcp: true, tenantDescriptions: false },
         toolsetDefaults: { prometheus: { config: { additional_headers: { Authorization: 'Bearer {{ env.PROM_TOKEN }}' } } } },
         health: { enabled: false, timeout: '2s', concurrency: 8, failureThreshold: 3, interval: '30s', caFile: '/etc/ca/bundle.pem' },
         reconcile: { quietWindow: '250ms', maxDelay: '10s', resyncInterval: '10m' },
@@ -89,7 +89,7 @@ describe('configFromDocument: defaults (SPEC §3, §4)', () => {
         leaderElection: { enabled: false, leaseName: 'holmes-toolsets', leaseDuration: '20s', renewDeadline: '15s', retryPeriod: '3s' },
         shutdownTimeout: '45s',
         consumer: { base: { configMap: 'holmes/custom-toolsets-configmap', key: 'toolsets.yaml' } },
-        reload: { deployment: 'holmes/holmesgpt', inPlace: true, adminPort: 8000, hashPort: 9000, confirm: 'marker', confirmTimeout: '7s', apiKeySecret: 'holmes-api-key', apiKeySecretKey: 'key' },
+        reload: { deployment: 'holmes/holmesgpt', inPlace: true, adminPort: 8000, hashPort: 9000, confirm: 'marker', confirmTimeout: '7s', minInterval: '1m', apiKeySecret: 'holmes-api-key', apiKeySecretKey: 'key' },
       },
       { POD_NAMESPACE: 'ignored' },
     );
@@ -99,7 +99,7 @@ describe('configFromDocument: defaults (SPEC §3, §4)', () => {
       labelSelector: 'team=sre',
       autoDetect: true,
       endpoints: { allowedHosts: ['*.example.com', '10.0.0.0/8'] },
-      tenancy: { trustedNamespaces: ['monitoring', 'logging'], trustLabel: true },
+      tenancy: { trustedNamespaces: ['monitoring', 'logging'], trustLabel: true, untrustedMcp: true, tenantDescriptions: false },
       toolsetDefaults: { prometheus: { config: { additional_headers: { Authorization: 'Bearer {{ env.PROM_TOKEN }}' } } } },
       health: { enabled: false, timeoutMs: 2_000, concurrency: 8, failureThreshold: 3, intervalMs: 30_000, caFile: '/etc/ca/bundle.pem' },
       reconcile: { quietMs: 250, maxDelayMs: 10_000, resyncMs: 600_000 },
@@ -110,12 +110,12 @@ describe('configFromDocument: defaults (SPEC §3, §4)', () => {
       leaderElection: { enabled: false, leaseName: 'holmes-toolsets', leaseDurationMs: 20_000, renewDeadlineMs: 15_000, retryPeriodMs: 3_000 },
       shutdownTimeoutMs: 45_000,
       consumer: { base: { configMap: 'holmes/custom-toolsets-configmap', key: 'toolsets.yaml' } },
-      reload: { deployment: 'holmes/holmesgpt', inPlace: true, adminPort: 8000, hashPort: 9000, confirm: 'marker', confirmTimeoutMs: 7_000, apiKeySecret: 'holmes-api-key', apiKeySecretKey: 'key' },
+      reload: { deployment: 'holmes/holmesgpt', inPlace: true, adminPort: 8000, hashPort: 9000, confirm: 'marker', confirmTimeoutMs: 7_000, minIntervalMs: 60_000, apiKeySecret: 'holmes-api-key', apiKeySecretKey: 'key' },
     });
   });
 
   it('tenancy is secure by default: nothing trusted but the operator\'s own namespace, no Namespace watch', () => {
-    expect(configFromDocument({}, {}).tenancy).toEqual({ trustedNamespaces: [], trustLabel: false });
+    expect(configFromDocument({}, {}).tenancy).toEqual({ trustedNamespaces: [], trustLabel: false, untrustedMcp: false, tenantDescriptions: true });
     expect(configFromDocument({}, {}).toolsetDefaults).toEqual({});
   });
 

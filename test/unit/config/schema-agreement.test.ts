@@ -26,7 +26,7 @@ const everything: Everything = {
   labelSelector: 'team=sre',
   autoDetect: true,
   endpoints: { allowedHosts: ['*.example.com'] },
-  tenancy: { trustedNamespaces: ['monitoring'], trustLabel: true },
+  tenancy: { trustedNamespaces: ['monitoring'], trustLabel: true, untrustedMcp: true, tenantDescriptions: false },
   toolsetDefaults: { grafana: { config: { api_key: '{{ env.GRAFANA_KEY }}' } } },
   health: { enabled: false, timeoutMs: 2_000, concurrency: 8, failureThreshold: 3, intervalMs: 30_000, caFile: '/etc/ca.pem' },
   reconcile: { quietMs: 250, maxDelayMs: 10_000, resyncMs: 600_000 },
@@ -37,7 +37,7 @@ const everything: Everything = {
   leaderElection: { enabled: false, leaseName: 'holmes', leaseDurationMs: 20_000, renewDeadlineMs: 15_000, retryPeriodMs: 3_000 },
   shutdownTimeoutMs: 45_000,
   consumer: { base: { configMap: 'holmes/custom-toolsets-configmap', key: 'toolsets.yaml' } },
-  reload: { deployment: 'holmes/holmesgpt', inPlace: true, adminPort: 8000, hashPort: 9000, confirm: 'marker', confirmTimeoutMs: 7_000, apiKeySecret: 'holmes-api-key', apiKeySecretKey: 'key' },
+  reload: { deployment: 'holmes/holmesgpt', inPlace: true, adminPort: 8000, hashPort: 9000, confirm: 'marker', confirmTimeoutMs: 7_000, minIntervalMs: 60_000, apiKeySecret: 'holmes-api-key', apiKeySecretKey: 'key' },
 };
 
 const dotted = (path: readonly string[]) => path.join('.');
@@ -103,6 +103,7 @@ describe('defaults come from the schema', () => {
       'health.timeout timeoutMs', 'health.interval intervalMs', 'reconcile.quietWindow quietMs', 'reconcile.maxDelay maxDelayMs',
       'reconcile.resyncInterval resyncMs', 'watch.stallTimeout stallTimeoutMs', 'leaderElection.leaseDuration leaseDurationMs',
       'leaderElection.renewDeadline renewDeadlineMs', 'leaderElection.retryPeriod retryPeriodMs', 'shutdownTimeout shutdownTimeoutMs',
+      'reload.minInterval minIntervalMs',
       'reload.confirmTimeout confirmTimeoutMs',
     ]);
   });

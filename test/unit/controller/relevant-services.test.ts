@@ -39,4 +39,29 @@ describe('RelevantServices', () => {
     expect(filter.changed('added', service({ name: 'prom', ports: [{ name: 'web', port: 80, protocol: 'TCP' }] }))).toBe(false);
     expect(filter.changed('modified', service({ name: 'prom', labels: { 'app.kubernetes.io/name': 'prometheus' }, ports: [{ name: 'web', port: 80, protocol: 'TCP' }] }))).toBe(true);
   });
+
+  it('reports a route change (type, selector) of a Service an endpoint names, though it is not annotated; not of any other', () => {
+    const filter = new RelevantServices(detectionOptions());
+    const hop = (spec: Partial<Parameters<typeof service>[0]>, selector?: Record<string, string>) => {
+      const s = service({ name: 'hop', ...spec });
+      return selector ? { ...s, spec: { ...s.spec, selector } } : s;
+    };
+    expect(filter.changed('added', hop({}, { app: 'hop' }))).toBe(false);
+    expect(filter.changed('added', service({ name: 'other' }))).toBe(false);
+    expect(filter.changed('added', service({ name: 'user', annotations: optIn('custom', { 'kubernaut.io/toolset-endpoint': 'http://hop.ns.svc:8080' }) }))).toBe(true);
+    expect(filter.routes()('ns/hop')).toBe('selector');
+    // The named Service turns into an alias of the API server: a change, though detection ignores it.
+    expect(filter.changed('modified', hop({ type: 'ExternalName', externalName: 'kubernetes.default.svc.cluster.local' }))).toBe(true);
+    expect(filter.routes()('ns/hop')).toBe('ExternalName:kubernetes.default.svc.cluster.local');
+    expect(filter.changed('modified', hop({ labels: { tick: '1' }, type: 'ExternalName', externalName: 'kubernetes.default.svc.cluster.local' }))).toBe(false);
+    expect(filter.changed('modified', hop({}))).toBe(true);
+    expect(filter.changed('deleted', hop({}))).toBe(true);
+    expect(filter.routes()('ns/hop')).toBeUndefined();
+    // A Service nobody's endpoint names changes route without a reconcile.
+    expect(filter.changed('modified', service({ name: 'other', type: 'ExternalName', externalName: 'x.example.com' }))).toBe(false);
+    expect(filter.routes()('ns/other')).toBe('ExternalName:x.example.com');
+    // Once the user is gone, the hop is nobody's target any more.
+    expect(filter.changed('deleted', service({ name: 'user', annotations: optIn('custom', { 'kubernaut.io/toolset-endpoint': 'http://hop.ns.svc:8080' }) }))).toBe(true);
+    expect(filter.changed('added', hop({}, { app: 'hop' }))).toBe(false);
+  });
 });

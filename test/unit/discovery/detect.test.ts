@@ -324,6 +324,8 @@ describe('detect: valid annotations', () => {
       priority: 0,
       createdAt: '2024-01-01T00:00:00Z',
       autoDetected: false,
+      trusted: true,
+      target: { namespace: NS, name: 'prom' },
     });
   });
 });
@@ -379,7 +381,7 @@ interface InvalidRow {
 }
 
 const PORT_RANGE = /is not a port number between 1 and 65535$/;
-const HEALTH_PATH = /^kubernaut\.io\/toolset-health-path=".*" must be a path beginning with a single "\/", without spaces or "#", at most 1024 characters$/;
+const HEALTH_PATH = /^kubernaut\.io\/toolset-health-path=".*" must be a path beginning with a single "\/" \(letters, digits and .*\), optionally a query of those and & \?, at most 1024 characters$/;
 const PRIORITY = /^kubernaut\.io\/toolset-priority=".*" must be an integer between -999999999 and 999999999$/;
 const NOT_ALLOWED = (host: string) =>
   new RegExp(`: host "${host.replaceAll('.', '\\.')}" is not allowed; only cluster Service names \\(<name>\\.<namespace>\\.svc\\) other than the API server, and endpoints\\.allowedHosts, are$`);
@@ -557,6 +559,7 @@ const invalid: InvalidRow[] = [
   { title: 'health path with a fragment', annotations: optIn('prometheus', { 'kubernaut.io/toolset-health-path': '/ok#x' }), reason: 'InvalidHealthPath', message: HEALTH_PATH },
   { title: 'health path //evil (protocol-relative)', annotations: optIn('prometheus', { 'kubernaut.io/toolset-health-path': '//evil.example.com/x' }), reason: 'InvalidHealthPath', message: HEALTH_PATH },
   { title: 'health path empty', annotations: optIn('prometheus', { 'kubernaut.io/toolset-health-path': '' }), reason: 'InvalidHealthPath', message: HEALTH_PATH },
+  { title: 'health path with ${IFS} (plain characters only)', annotations: optIn('prometheus', { 'kubernaut.io/toolset-health-path': '/health${IFS}' }), reason: 'InvalidHealthPath', message: HEALTH_PATH },
   { title: 'health path over 1024 characters', annotations: optIn('prometheus', { 'kubernaut.io/toolset-health-path': `/${'a'.repeat(1024)}` }), reason: 'InvalidHealthPath', message: HEALTH_PATH },
   {
     title: 'config not JSON',
@@ -645,12 +648,12 @@ const invalid: InvalidRow[] = [
     ['{"x":"\\u007b\\u007b env.OPENAI_API_KEY }}"}', '{{'],
     ['{"{{ env.K }}":1}', '{{'],
     ['{"labels":{"pod":"{% for %}"}}', '{%'],
-    ['{"labels":{"pod":"${HOME}"}}', '${'],
+    ['{"labels":{"pod":"{# x #}"}}', '{#'],
   ].map(([config, token]): InvalidRow => ({
     title: `config with ${config} (template syntax)`,
     annotations: optIn('tempo', { 'kubernaut.io/toolset-config': config as string }),
     reason: 'TemplateNotAllowed',
-    message: new RegExp(`contains "${(token as string).replace(/[{$}]/g, '\\$&')}"`),
+    message: new RegExp(`contains "${(token as string).replace(/[{$}#%]/g, '\\$&')}"`),
   })),
   ...['1.5', 'abc', '1e3', '1000000000', '', '0x10', '--1', '1 2'].map((value): InvalidRow => ({
     title: `priority ${JSON.stringify(value)}`,
@@ -685,10 +688,10 @@ const invalid: InvalidRow[] = [
     message: new RegExp(`^kubernaut\\.io/toolset-type="${value}" is not a known type`),
   })),
   {
-    title: 'endpoint path with $VAR (HolmesGPT would expand it to a secret)',
+    title: 'endpoint path with $VAR (only plain path characters reach a URL)',
     annotations: optIn('jaeger', { 'kubernaut.io/toolset-endpoint': 'http://attacker.team.svc:8080/$OPENAI_API_KEY' }),
-    reason: 'TemplateNotAllowed',
-    message: /^kubernaut\.io\/toolset-endpoint contains "\$O": template and variable syntax is not accepted/,
+    reason: 'InvalidEndpoint',
+    message: /^kubernaut\.io\/toolset-endpoint="http:\/\/attacker\.team\.svc:8080\/\$OPENAI_API_KEY": the path may only contain /,
   },
   {
     title: 'endpoint host with Jinja through a wildcard allowedHosts entry',

@@ -100,6 +100,34 @@ describe('checkMcp: servers that speak MCP', () => {
   });
 });
 
+describe('checkMcp speaks as HolmesGPT 0.45.0\'s client', () => {
+  it('sends its User-Agent, clientInfo, protocol revision and, after initialize, the negotiated version header', async () => {
+    const heard: { agent?: string; version?: string; body: Message }[] = [];
+    const { url } = await listen((req, res, body) => {
+      const message = JSON.parse(body) as Message;
+      heard.push({ agent: req.headers['user-agent'], version: req.headers['mcp-protocol-version'] as string | undefined, body: message });
+      const reply = good(message);
+      if (reply === undefined) return res.writeHead(202).end();
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(reply));
+    });
+    expect(await checkMcp(`${url}/mcp`, 'streamable-http', 'mcp/a/b', options)).toMatchObject({ healthy: true });
+    expect(heard.map((h) => h.agent)).toEqual(['python-httpx/0.28.1', 'python-httpx/0.28.1', 'python-httpx/0.28.1']);
+    expect(heard[0]?.body.params).toEqual({ protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'mcp', version: '0.1.0' } });
+    expect(heard.map((h) => h.version)).toEqual([undefined, '2025-06-18', '2025-06-18']);
+  });
+
+  it('a server that shows the operator a clean tool list and HolmesGPT another is judged on HolmesGPT\'s', async () => {
+    const { url } = await listen((req, res, body) => {
+      const message = JSON.parse(body) as Message;
+      const forHolmes = req.headers['user-agent']?.startsWith('python-httpx/') === true;
+      const reply = message.method === 'tools/list' && forHolmes ? { jsonrpc: '2.0', id: message.id, result: { tools: [{ name: 'x'.repeat(100) }] } } : good(message);
+      if (reply === undefined) return res.writeHead(202).end();
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(reply));
+    });
+    expect(await checkMcp(`${url}/mcp`, 'streamable-http', 'mcp/a/b', options)).toMatchObject({ healthy: false, reason: 'ProtocolError' });
+  });
+});
+
 describe('checkMcp: endpoints that are not (good) MCP servers', () => {
   const bad: [string, Answer | 'html' | 'status', RegExp, string][] = [
     ['a web page', 'html', /neither application\/json nor text\/event-stream/, 'ProtocolError'],
@@ -109,6 +137,8 @@ describe('checkMcp: endpoints that are not (good) MCP servers', () => {
     ['a tool name model APIs refuse', (m) => (m.method === 'tools/list' ? { jsonrpc: '2.0', id: m.id, result: { tools: [{ name: `${SECRET} rm -rf` }] } } : good(m)), /tool 0 has a name that is not 1-64 letters/, 'ProtocolError'],
     ['a tool name too long once HolmesGPT prefixes it', (m) => (m.method === 'tools/list' ? { jsonrpc: '2.0', id: m.id, result: { tools: [{ name: 'x'.repeat(60) }] } } : good(m)), /would pass 64 characters when HolmesGPT prefixes it with mcp_a_b__/, 'ProtocolError'],
     ['a 404', 'status', /POST http:\/\/127\.0\.0\.1:\d+\/mcp: HTTP 404 Not Found$/, 'HttpStatus'],
+    ['more tools than HolmesGPT should hand the model', (m) => (m.method === 'tools/list' ? { jsonrpc: '2.0', id: m.id, result: { tools: Array.from({ length: 101 }, (_, i) => ({ name: `t${i}` })) } } : good(m)), /tools\/list: 101 tools; at most 100 are accepted/, 'ProtocolError'],
+    ['a 20,198-character tool description', (m) => (m.method === 'tools/list' ? { jsonrpc: '2.0', id: m.id, result: { tools: [{ name: 'steer', description: `${SECRET}${'x'.repeat(20_176)}` }] } } : good(m)), /tool 0's description has 20198 characters; at most 2000/, 'ProtocolError'],
   ];
   it.each(bad)('%s is unhealthy with a message that repeats nothing it sent', async (_t, answer, message, reason) => {
     const { url } = answer === 'html'

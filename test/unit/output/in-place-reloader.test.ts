@@ -407,6 +407,34 @@ describe('OutputPublisher with reload.inPlace', () => {
   });
 });
 
+describe('OutputPublisher rolling the consumer (reload.deployment alone), at most once per reload.minInterval', () => {
+  it('rolls at once, then folds the changes within the interval into one rollout of the newest hash at its end', async () => {
+    const cluster = new ConsumerCluster();
+    let now = 1_000_000;
+    const metrics = new Metrics({ processMetrics: false });
+    const log = createLogger({ silent: true });
+    const writer = new ConfigMapWriter(cluster, { namespace: 'holmes', name: 'toolsets', key: 'custom_toolset.yaml', adopt: false, sizeBudgetBytes: 1 << 20, dryRun: false }, { attempts: 1 });
+    const publisher = new OutputPublisher({
+      writer, reload: new ReloadStamper(cluster, 'holmes', 'holmesgpt'), events: new EventRecorder(cluster, log, () => true), metrics, log,
+      minRolloutIntervalMs: 40, now: () => now,
+    });
+    const publish = (content: string) => publisher.publish({ ok: true, toolsets: {}, content, hash: contentHash(content) }, undefined);
+    const rollouts = () => cluster.calls.filter((c) => c.startsWith('rollout'));
+    await publish('toolsets:\n  a: {}\n');
+    expect(rollouts()).toHaveLength(1);
+    // A tenant edits its description twice within the interval: no rollout now, one later, for the last content.
+    now += 10;
+    await publish('toolsets:\n  b: {}\n');
+    now += 10;
+    await publish('toolsets:\n  c: {}\n');
+    expect(rollouts()).toHaveLength(1);
+    expect(await metrics.registry.getSingleMetricAsString('kubernaut_toolset_reload_stamps_total')).toContain('{result="deferred"} 2');
+    now += 40;
+    await waitUntil(() => rollouts().length === 2);
+    expect(cluster.template[HASH_ANNOTATION]).toBe(contentHash('toolsets:\n  c: {}\n'));
+  });
+});
+
 async function waitUntil(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {

@@ -84,7 +84,7 @@ describe('trusted namespaces (SPEC §6)', () => {
 
 describe('no templates from tenants', () => {
   const ANNOTATION_FIELDS = ['kubernaut.io/toolset-description', 'kubernaut.io/toolset-port', 'kubernaut.io/toolset-health-path', 'kubernaut.io/toolset-priority', 'kubernaut.io/toolset-type', 'kubernaut.io/toolset'];
-  const TOKENS = ['{{ env.OPENAI_API_KEY }}', '{% raw %}', '{# x #}', '${HOME}', '$(id)', '$SECRET_TOKEN'];
+  const TOKENS = ['{{ env.OPENAI_API_KEY }}', '{% raw %}', '{# x #}'];
 
   it.each(ANNOTATION_FIELDS.flatMap((field) => TOKENS.map((token) => [field, token])))('%s with %s → TemplateNotAllowed', (field, token) => {
     const svc = service({ namespace: 'monitoring', annotations: { ...optIn('custom'), [field]: `x ${token} y` } });
@@ -93,9 +93,23 @@ describe('no templates from tenants', () => {
     expect(r.message).toMatch(new RegExp(`^${field.replaceAll('.', '\\.')} contains "`));
   });
 
+  // HolmesGPT expands $NAME only in YAML tools' command and script, which the operator never writes (issue 24 item 8).
+  it.each(['${HOME}', '$(id)', '$USD', '$SECRET_TOKEN'])('a description with %s is plain text, as HolmesGPT reads it', (token) => {
+    const svc = service({ namespace: 'monitoring', annotations: optIn('custom', { 'kubernaut.io/toolset-description': `Prices in ${token} (per call)` }) });
+    expect(detect(svc, secure)).toMatchObject({ kind: 'candidate', candidate: { description: `Prices in ${token} (per call)` } });
+  });
+
+  it.each([
+    ['kubernaut.io/toolset-port', 'InvalidPort'], ['kubernaut.io/toolset-health-path', 'InvalidHealthPath'], ['kubernaut.io/toolset-priority', 'InvalidPriority'],
+    ['kubernaut.io/toolset-type', 'UnknownType'], ['kubernaut.io/toolset', 'InvalidToolsetAnnotation'],
+  ])('%s with $NAME is refused by its own rule (%s), not as a template', (field, reason) => {
+    const svc = service({ namespace: 'monitoring', annotations: { ...optIn('custom'), [field]: 'x $SECRET_TOKEN y' } });
+    expect(rejection(detect(svc, secure)).reason).toBe(reason);
+  });
+
   it('a dollar sign that expands nothing is plain text', () => {
     const svc = service({ namespace: 'team-a', annotations: optIn('custom', { 'kubernaut.io/toolset-description': 'Costs $5 per 1,000 calls; 100% read-only {braces} ok' }) });
-    expect(detect(svc, secure)).toMatchObject({ kind: 'candidate', candidate: { description: 'Costs $5 per 1,000 calls; 100% read-only {braces} ok' } });
+    expect(detect(svc, secure)).toMatchObject({ kind: 'candidate', candidate: { description: 'Costs $5 per 1,000 calls; 100% read-only braces ok' } });
   });
 
   it('an opt-out always wins: nothing else of an opted-out or unannotated Service is judged', () => {
