@@ -69,6 +69,12 @@ function allowedHostProblems(config: OperatorConfig): string[] {
   });
 }
 
+function consumerPolicyProblems(config: OperatorConfig): string[] {
+  const policy = config.consumer.networkPolicy;
+  if (!policy.enabled || config.reload.deployment !== '' || Object.keys(policy.podSelector).length > 0) return [];
+  return ['consumer.networkPolicy: name HolmesGPT\'s pods, with reload.deployment or consumer.networkPolicy.podSelector'];
+}
+
 function timingProblems({ reconcile: r, leaderElection: le }: OperatorConfig): string[] {
   const problems: string[] = [];
   if (r.maxDelayMs < r.quietMs) {
@@ -104,6 +110,7 @@ function semanticProblems(config: OperatorConfig, doc: unknown): string[] {
     ...outputNamespaceProblems(config, doc),
     ...allowedHostProblems(config),
     ...timingProblems(config),
+    ...consumerPolicyProblems(config),
     ...toolsetDefaultsProblems(config),
     ...namespaceOverlapProblems(config),
   ];

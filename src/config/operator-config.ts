@@ -74,6 +74,15 @@ export interface OperatorConfig {
       configMap: string;
       key: string;
     };
+    /** HolmesGPT's egress, allow-listed by the operator. */
+    networkPolicy: {
+      enabled: boolean;
+      name: string;
+      podSelector: Record<string, unknown>;
+      dns: Record<string, unknown>[];
+      egress: Record<string, unknown>[];
+      ingress: Record<string, unknown>[];
+    };
   };
   reload: {
     /** The consumer's Deployment ("name" in the output namespace, or "namespace/name"); empty: no reload. */

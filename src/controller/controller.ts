@@ -11,6 +11,7 @@ import { EventRecorder } from '../observe/events.ts';
 import type { Check } from '../observe/http-server.ts';
 import type { Logger } from '../observe/logger.ts';
 import type { Metrics } from '../observe/metrics.ts';
+import { ConsumerPolicyWriter } from '../output/consumer-policy-writer.ts';
 import { publisherFor, type OutputPublisher } from '../output/publisher.ts';
 import { detectionOptions, planSettings } from '../reconcile/plan.ts';
 import type { StatusSnapshot } from '../reconcile/status.ts';
@@ -82,9 +83,10 @@ export class ToolsetController {
     this.#publisher = publisherFor(kube, config, { events: this.#events, metrics, log, onStored: (stored) => this.#output.stored(stored) });
     this.#step = new ReconcileStep({
       snapshot: () => (watches.synced
-        ? { services: this.#store.services(), routes: this.#store.routes(), namespaces: watches.namespaces?.list() ?? [], live: this.#output.live(), base: watches.baseLayer() }
+        ? { services: this.#store.services(), routes: this.#store.routes(), pods: this.#store.pods(), namespaces: watches.namespaces?.list() ?? [], live: this.#output.live(), base: watches.baseLayer() }
         : undefined),
       settings, health: this.#health, publisher: this.#publisher, events: this.#events, leading: () => this.#gate.leading, metrics, log,
+      ...(config.consumer.networkPolicy.enabled ? { policy: new ConsumerPolicyWriter(config, { kube, events: this.#events, metrics, log }) } : {}),
     });
   }
 

@@ -1,5 +1,7 @@
 import type { HealthBook, HealthTarget } from '../health/health-book.ts';
-import type { RouteLookup } from '../discovery/routing.ts';
+import type { RouteLookup, ServicePods } from '../discovery/routing.ts';
+import type { ConsumerPolicyWriter } from '../output/consumer-policy-writer.ts';
+import { backendsOf } from '../reconcile/consumer-policy.ts';
 import type { BaseLayerSource } from '../toolset/base-layer.ts';
 import type { ConfigMap, Namespace, Service } from '../kube/objects.ts';
 import { serviceEventKey, type EventKey, type EventRecorder } from '../observe/events.ts';
@@ -38,10 +40,15 @@ export type StartChecks = (targets: readonly HealthTarget[]) => void;
 
 export interface ReconcileStepDeps {
   /** A snapshot of the caches, or undefined while they are not all synced. */
-  snapshot: () => { services: Iterable<Service>; routes?: RouteLookup; namespaces: Iterable<Namespace>; live: ConfigMap | undefined; base?: BaseLayerSource | undefined } | undefined;
+  snapshot: () => {
+    services: Iterable<Service>; routes?: RouteLookup; pods?: (key: string) => ServicePods | undefined; namespaces: Iterable<Namespace>;
+    live: ConfigMap | undefined; base?: BaseLayerSource | undefined;
+  } | undefined;
   settings: PlanSettings;
   health: HealthBook;
   publisher: OutputPublisher;
+  /** HolmesGPT's egress policy (consumer.networkPolicy), applied before the file that relies on it. */
+  policy?: ConsumerPolicyWriter;
   events: EventRecorder;
   /** This replica decides the output (leader, or no election). */
   leading: () => boolean;
@@ -68,7 +75,8 @@ export class ReconcileStep {
   }
 
   status(): StatusSnapshot {
-    return { ...this.#status, output: this.#deps.publisher.status };
+    const policy = this.#deps.policy;
+    return { ...this.#status, output: this.#deps.publisher.status, ...(policy ? { consumerPolicy: policy.status } : {}) };
   }
 
   /** Throws when the output could not be written (the pipeline retries with backoff). */
@@ -109,7 +117,13 @@ export class ReconcileStep {
     this.#previous = planned.entries;
     this.completed = true;
     if (!this.#deps.leading()) return { outcome: 'planned' };
+    // The policy first: a new toolset's pods are reachable before HolmesGPT is given it.
+    const policy = this.#deps.policy;
+    const reachable = policy ? backendsOf(planned.written, snapshot.pods ?? (() => undefined)) : undefined;
+    const policyResult = policy && reachable ? await policy.write(reachable.backends, reachable.uncovered) : undefined;
     const write = await this.#deps.publisher.publish(planned.document, snapshot.live, request.firstEventAt);
+    // A policy that could not be applied is retried like a failed write (the one in place stays meanwhile).
+    if (policyResult === 'error') throw new Error(`HolmesGPT's NetworkPolicy not applied: ${policy?.status.lastWrite?.message ?? ''}`);
     return { outcome: 'written', ...(write ? { write } : {}) };
   }
 

@@ -1,6 +1,6 @@
 import type { Detection } from '../discovery/candidate.ts';
 import { detect, type DetectionOptions } from '../discovery/detect.ts';
-import { routeFact, type RouteFact, type RouteLookup } from '../discovery/routing.ts';
+import { routeFact, servicePods, type RouteFact, type RouteLookup, type ServicePods } from '../discovery/routing.ts';
 import type { Service } from '../kube/objects.ts';
 import { objectKey } from '../kube/objects.ts';
 
@@ -12,13 +12,15 @@ import { objectKey } from '../kube/objects.ts';
  * the fingerprint, so what counts as relevant is exactly what detection reads, and a plan detects the few thousand
  * Services that matter instead of every Service in the cluster.
  *
- * Where every Service routes (its type and whether it selects pods) is kept too: an untrusted toolset's endpoint may
- * name a Service that is not annotated, and a change of that Service's route changes the toolset's verdict.
+ * Where every Service routes (its type, its selector and ports) is kept too: an untrusted toolset's endpoint may name
+ * a Service that is not annotated, and a change of that Service's route changes the toolset's verdict (and the pods
+ * HolmesGPT's egress policy allows).
  */
 export class RelevantServices {
   readonly #options: DetectionOptions;
   readonly #relevant = new Map<string, { fingerprint: string; service: Service; target: string | undefined }>();
-  readonly #routes = new Map<string, RouteFact>();
+  /** Every Service's route, and (with a selector) its pods and ports; `text` compares two of them at once. */
+  readonly #routes = new Map<string, { fact: RouteFact; pods: ServicePods | undefined; text: string }>();
   /** How many relevant Services' endpoints name each Service (namespace/name). */
   readonly #targeted = new Map<string, number>();
 
@@ -33,25 +35,32 @@ export class RelevantServices {
   changed(type: 'added' | 'modified' | 'deleted', service: Service): boolean {
     const key = objectKey(service.metadata);
     const previous = this.#relevant.get(key);
-    const routeBefore = this.#routes.get(key);
+    const routeBefore = this.#routes.get(key)?.text;
     let after: string | undefined;
     if (type === 'deleted') {
       this.#routes.delete(key);
       this.#forget(key);
     } else {
-      this.#routes.set(key, routeFact(service));
+      const fact = routeFact(service);
+      const pods = servicePods(service);
+      this.#routes.set(key, { fact, pods, text: JSON.stringify([fact, pods]) });
       const detection = detect(service, this.#options);
       after = detection.kind === 'ignored' ? undefined : JSON.stringify(detection);
       this.#forget(key);
       if (after !== undefined) this.#remember(key, { fingerprint: after, service, target: targetOf(detection) });
     }
-    const routeChanged = routeBefore !== this.#routes.get(key) && this.#targeted.has(key);
+    const routeChanged = routeBefore !== this.#routes.get(key)?.text && this.#targeted.has(key);
     return previous?.fingerprint !== after || routeChanged;
   }
 
   /** Where each Service the operator has seen routes (for the plan's routing check). */
   routes(): RouteLookup {
-    return (key) => this.#routes.get(key);
+    return (key) => this.#routes.get(key)?.fact;
+  }
+
+  /** The pods and ports of each Service with a selector (for HolmesGPT's egress policy). */
+  pods(): (key: string) => ServicePods | undefined {
+    return (key) => this.#routes.get(key)?.pods;
   }
 
   #remember(key: string, entry: { fingerprint: string; service: Service; target: string | undefined }): void {

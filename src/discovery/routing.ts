@@ -14,6 +14,21 @@ export function routeFact(service: Service): RouteFact {
   return service.spec.selector && Object.keys(service.spec.selector).length > 0 ? 'selector' : 'no-selector';
 }
 
+/** The pods a Service with a selector routes to, and its ports: what a NetworkPolicy must allow to reach it. */
+export interface ServicePods {
+  selector: Record<string, string>;
+  ports: { port: number; targetPort?: number | string; protocol?: string }[];
+}
+
+export function servicePods(service: Service): ServicePods | undefined {
+  const { selector, ports, type } = service.spec;
+  if (type === 'ExternalName' || !selector || Object.keys(selector).length === 0) return undefined;
+  return {
+    selector,
+    ports: ports.map((p) => ({ port: p.port, ...(p.targetPort !== undefined ? { targetPort: p.targetPort } : {}), ...(p.protocol ? { protocol: p.protocol } : {}) })),
+  };
+}
+
 /** The route fact of the Service `namespace/name`, or undefined when the operator sees no such Service. */
 export type RouteLookup = (key: string) => RouteFact | undefined;
 

@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import type { ApplyOptions, KubeClient, ServiceScope } from './client.ts';
 import { toKubeApiError } from './errors.ts';
 import { labelSelectorText, toConfigMap, toConsumerPod, toNamespace, toService } from './convert.ts';
-import type { ConfigMap, ConfigMapApply, ConsumerPod, EventRecord, Lease, Namespace, Service } from './objects.ts';
+import type { ConfigMap, ConfigMapApply, ConsumerPod, EventRecord, Lease, Namespace, NetworkPolicyApply, Service } from './objects.ts';
 import { listWatchSource, PAGE_SIZE } from './list-watch-source.ts';
 import { Reflector } from './reflector.ts';
 import { shareDispatcher } from './shared-dispatcher.ts';
@@ -215,6 +215,30 @@ export class ClientNodeKube implements KubeClient {
       );
     } catch (error) {
       throw toKubeApiError(`patch Pod ${namespace}/${pod}`, error);
+    }
+  }
+
+  async getDeploymentSelector(namespace: string, deployment: string): Promise<Record<string, unknown> | undefined> {
+    try {
+      const selector = (await this.#apps.readNamespacedDeployment({ namespace, name: deployment })).spec?.selector;
+      return selector ? { ...selector } : undefined;
+    } catch (error) {
+      const e = toKubeApiError(`get Deployment ${namespace}/${deployment}`, error);
+      if (e.notFound) return undefined;
+      throw e;
+    }
+  }
+
+  async applyNetworkPolicy(policy: NetworkPolicyApply, options: ApplyOptions): Promise<void> {
+    const body = {
+      apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy',
+      metadata: { name: policy.name, namespace: policy.namespace, labels: policy.labels, annotations: policy.annotations },
+      spec: policy.spec,
+    };
+    try {
+      await this.#objects.patch(body, undefined, options.dryRun ? 'All' : undefined, options.fieldManager, options.force ?? false, PatchStrategy.ServerSideApply);
+    } catch (error) {
+      throw toKubeApiError(`apply NetworkPolicy ${policy.namespace}/${policy.name}`, error);
     }
   }
 

@@ -1,4 +1,4 @@
-import type { ConfigMap, ConfigMapApply, ConsumerPod, EventRecord, Lease, Namespace, Service } from './objects.ts';
+import type { ConfigMap, ConfigMapApply, ConsumerPod, EventRecord, Lease, Namespace, NetworkPolicyApply, Service } from './objects.ts';
 import type { Reflector } from './reflector.ts';
 
 export interface ServiceScope {
@@ -47,4 +47,8 @@ export interface KubeClient {
   annotatePod(namespace: string, pod: string, annotations: Record<string, string>): Promise<void>;
   /** One key of a Secret, decoded; undefined when the Secret or the key does not exist. */
   readSecretKey(namespace: string, name: string, key: string): Promise<string | undefined>;
+  /** A Deployment's pod selector (a LabelSelector), or undefined when there is no such Deployment. */
+  getDeploymentSelector(namespace: string, deployment: string): Promise<Record<string, unknown> | undefined>;
+  /** Server-side apply of a NetworkPolicy's labels, annotations and whole spec. */
+  applyNetworkPolicy(policy: NetworkPolicyApply, options: ApplyOptions): Promise<void>;
 }

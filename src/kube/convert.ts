@@ -29,6 +29,7 @@ export function toService(raw: unknown): Service {
       type: svc.spec?.type ?? 'ClusterIP',
       ports: (svc.spec?.ports ?? []).map((p) => ({
         port: p.port,
+        ...(p.targetPort !== undefined ? { targetPort: p.targetPort } : {}),
         ...(p.name ? { name: p.name } : {}),
         ...(p.protocol ? { protocol: p.protocol } : {}),
         ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}),

@@ -16,6 +16,8 @@ export interface ObjectMeta {
 export interface ServicePort {
   name?: string;
   port: number;
+  /** The pods' port behind it (a number or a container port's name); absent: the same as `port`. */
+  targetPort?: number | string;
   protocol?: string;
   appProtocol?: string;
 }
@@ -40,6 +42,15 @@ export interface Namespace {
 export interface ConfigMap {
   metadata: ObjectMeta;
   data: Record<string, string>;
+}
+
+/** What the operator writes of HolmesGPT's NetworkPolicy (the spec is the API's NetworkPolicySpec as is). */
+export interface NetworkPolicyApply {
+  name: string;
+  namespace: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  spec: Record<string, unknown>;
 }
 
 /** What the operator writes: a ConfigMap reduced to the fields it owns under server-side apply. */
@@ -68,7 +79,7 @@ export interface Lease {
 }
 
 export interface ObjectReference {
-  kind: 'Service' | 'ConfigMap' | 'Deployment' | 'Lease';
+  kind: 'Service' | 'ConfigMap' | 'Deployment' | 'Lease' | 'NetworkPolicy';
   apiVersion: string;
   name: string;
   namespace: string;

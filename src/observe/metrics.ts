@@ -41,6 +41,10 @@ export class Metrics {
   readonly outputBytes = new Gauge({
     name: `${PREFIX}output_bytes`, help: 'Size of the last rendered toolset file in bytes.', registers: [this.registry],
   });
+  readonly consumerPolicyWrites = new Counter({
+    name: `${PREFIX}consumer_policy_writes_total`, help: 'Writes of HolmesGPT\'s NetworkPolicy (consumer.networkPolicy), by result (applied, error).',
+    labelNames: ['result'] as const, registers: [this.registry],
+  });
   readonly baseLayerInvalid = new Counter({
     name: `${PREFIX}base_layer_invalid_total`, help: 'Reconciles that found the base layer (consumer.base) missing or invalid and kept the last good output.',
     registers: [this.registry],

@@ -83,6 +83,8 @@ export interface Plan {
   entries: ReadonlyMap<string, Record<string, unknown>>;
   /** The generated toolset names in the document, sorted. */
   toolsets: string[];
+  /** The candidates written (what HolmesGPT's egress policy must let it reach). */
+  written: Candidate[];
   /** One per Service that is a candidate or was rejected, sorted by namespace/name. */
   verdicts: ServiceStatus[];
   events: PlannedEvent[];
@@ -143,6 +145,7 @@ export function plan(input: PlanInput, settings: PlanSettings): Plan {
     document: fitted.document,
     entries: fitted.entries,
     toolsets,
+    written: fitted.winners,
     ...decided,
     rejections: allRejections,
   };

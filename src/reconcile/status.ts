@@ -1,4 +1,5 @@
 import type { WriteResult } from '../output/configmap-writer.ts';
+import type { ConsumerPolicyStatus } from '../output/consumer-policy-writer.ts';
 
 export type ServiceVerdict = 'included' | 'unhealthy' | 'pending' | 'shadowed' | 'rejected';
 
@@ -38,5 +39,7 @@ export interface StatusSnapshot {
   lastReconcile?: { at: string; durationMs: number; ok: boolean; error?: string };
   toolsets: string[];
   output: OutputStatus;
+  /** HolmesGPT's egress policy, when the operator owns one (consumer.networkPolicy). */
+  consumerPolicy?: ConsumerPolicyStatus;
   services: ServiceStatus[];
 }

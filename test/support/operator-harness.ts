@@ -41,7 +41,7 @@ export function testConfig(namespace: string, patch: ConfigPatch = {}): Operator
     leaderElection: merged(d.leaderElection, { enabled: false }, patch.leaderElection),
     // Rollouts as fast as the tests make changes, unless a test is about the limit.
     reload: merged(d.reload, { minIntervalMs: 0 }, patch.reload),
-    consumer: { base: merged(d.consumer.base, patch.consumer?.base) },
+    consumer: { base: merged(d.consumer.base, patch.consumer?.base), networkPolicy: merged(d.consumer.networkPolicy, patch.consumer?.networkPolicy) },
   };
 }
 

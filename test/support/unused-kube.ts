@@ -1,5 +1,5 @@
 import type { ApplyOptions, KubeClient, ServiceScope } from '../../src/kube/client.ts';
-import type { ConfigMap, ConfigMapApply, ConsumerPod, EventRecord, Lease, Namespace, Service } from '../../src/kube/objects.ts';
+import type { ConfigMap, ConfigMapApply, ConsumerPod, EventRecord, Lease, Namespace, NetworkPolicyApply, Service } from '../../src/kube/objects.ts';
 import type { Reflector } from '../../src/kube/reflector.ts';
 
 const unused = (call: string) => new Error(`${call} is not part of this test's scripted API server`);
@@ -25,6 +25,14 @@ export class UnusedKube implements KubeClient {
   recordEvent(_event: EventRecord, _reportingController: string): Promise<void> {
     return Promise.reject(unused('recordEvent'));
   }
+  getDeploymentSelector(_namespace: string, _deployment: string): Promise<Record<string, unknown> | undefined> {
+    return Promise.reject(unused('getDeploymentSelector'));
+  }
+
+  applyNetworkPolicy(_policy: NetworkPolicyApply, _options: ApplyOptions): Promise<void> {
+    return Promise.reject(unused('applyNetworkPolicy'));
+  }
+
   readSecretKey(_namespace: string, _name: string, _key: string): Promise<string | undefined> {
     return Promise.reject(unused('readSecretKey'));
   }

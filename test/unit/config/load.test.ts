@@ -88,7 +88,7 @@ describe('configFromDocument: defaults (SPEC §3, §4)', () => {
         watch: { stallTimeout: '3m' },
         leaderElection: { enabled: false, leaseName: 'holmes-toolsets', leaseDuration: '20s', renewDeadline: '15s', retryPeriod: '3s' },
         shutdownTimeout: '45s',
-        consumer: { base: { configMap: 'holmes/custom-toolsets-configmap', key: 'toolsets.yaml' } },
+        consumer: { base: { configMap: 'holmes/custom-toolsets-configmap', key: 'toolsets.yaml' }, networkPolicy: { enabled: true, name: 'holmes-egress', podSelector: { matchLabels: { app: 'holmes' } }, egress: [{ ports: [{ port: 443 }] }] } },
         reload: { deployment: 'holmes/holmesgpt', inPlace: true, adminPort: 8000, hashPort: 9000, confirm: 'marker', confirmTimeout: '7s', minInterval: '1m', apiKeySecret: 'holmes-api-key', apiKeySecretKey: 'key' },
       },
       { POD_NAMESPACE: 'ignored' },
@@ -109,7 +109,13 @@ describe('configFromDocument: defaults (SPEC §3, §4)', () => {
       watch: { stallTimeoutMs: 180_000 },
       leaderElection: { enabled: false, leaseName: 'holmes-toolsets', leaseDurationMs: 20_000, renewDeadlineMs: 15_000, retryPeriodMs: 3_000 },
       shutdownTimeoutMs: 45_000,
-      consumer: { base: { configMap: 'holmes/custom-toolsets-configmap', key: 'toolsets.yaml' } },
+      consumer: {
+        base: { configMap: 'holmes/custom-toolsets-configmap', key: 'toolsets.yaml' },
+        networkPolicy: {
+          enabled: true, name: 'holmes-egress', podSelector: { matchLabels: { app: 'holmes' } }, egress: [{ ports: [{ port: 443 }] }], ingress: [],
+          dns: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+        },
+      },
       reload: { deployment: 'holmes/holmesgpt', inPlace: true, adminPort: 8000, hashPort: 9000, confirm: 'marker', confirmTimeoutMs: 7_000, minIntervalMs: 60_000, apiKeySecret: 'holmes-api-key', apiKeySecretKey: 'key' },
     });
   });
@@ -120,6 +126,7 @@ describe('configFromDocument: defaults (SPEC §3, §4)', () => {
   });
 
   it.each([
+    [{ consumer: { networkPolicy: { enabled: true } } }, /consumer\.networkPolicy: name HolmesGPT's pods, with reload\.deployment or consumer\.networkPolicy\.podSelector/],
     [{ tenancy: { trustedNamespaces: ['Team_A'] } }, /tenancy\.trustedNamespaces\.0: "Team_A" is not allowed/],
     [{ tenancy: { trustEveryone: true } }, /tenancy\.trustEveryone: unknown setting/],
     [{ toolsetDefaults: { custom: { config: {} } } }, /toolsetDefaults\.custom: unknown setting/],

@@ -36,14 +36,23 @@ const everything: Everything = {
   watch: { stallTimeoutMs: 180_000 },
   leaderElection: { enabled: false, leaseName: 'holmes', leaseDurationMs: 20_000, renewDeadlineMs: 15_000, retryPeriodMs: 3_000 },
   shutdownTimeoutMs: 45_000,
-  consumer: { base: { configMap: 'holmes/custom-toolsets-configmap', key: 'toolsets.yaml' } },
+  consumer: {
+    base: { configMap: 'holmes/custom-toolsets-configmap', key: 'toolsets.yaml' },
+    networkPolicy: {
+      enabled: true, name: 'holmes-egress', podSelector: { matchLabels: { app: 'holmes' } },
+      dns: [{ ipBlock: { cidr: '10.96.0.10/32' } }], egress: [{ to: [{ ipBlock: { cidr: '10.0.0.1/32' } }], ports: [{ port: 443 }] }],
+      ingress: [{ from: [{ podSelector: {} }] }],
+    },
+  },
   reload: { deployment: 'holmes/holmesgpt', inPlace: true, adminPort: 8000, hashPort: 9000, confirm: 'marker', confirmTimeoutMs: 7_000, minIntervalMs: 60_000, apiKeySecret: 'holmes-api-key', apiKeySecretKey: 'key' },
 };
 
 const dotted = (path: readonly string[]) => path.join('.');
+/** File-only settings whose value is an object of the user's own keys (a leaf, not a section). */
+const FILE_ONLY_OBJECTS = ['toolsetDefaults', 'consumer.networkPolicy.podSelector'];
 
 function leafPaths(node: unknown, path: string[] = []): string[] {
-  const isMap = node && typeof node === 'object' && !Array.isArray(node) && dotted(path) !== 'toolsetDefaults';
+  const isMap = node && typeof node === 'object' && !Array.isArray(node) && !FILE_ONLY_OBJECTS.includes(dotted(path));
   return isMap ? Object.entries(node).flatMap(([k, v]) => leafPaths(v, [...path, k])) : [dotted(path)];
 }
 
@@ -112,7 +121,9 @@ describe('defaults come from the schema', () => {
 describe('flags and environment variables come from the schema paths', () => {
   it('every setting but the file-only ones has one flag and one environment variable', () => {
     expect(SETTINGS.map((s) => dotted(s.path))).toEqual(FIELDS.filter((f) => !f.fileOnly).map((f) => dotted(f.path)));
-    expect(FIELDS.filter((f) => f.fileOnly).map((f) => dotted(f.path))).toEqual(['toolsetDefaults']);
+    expect(FIELDS.filter((f) => f.fileOnly).map((f) => dotted(f.path))).toEqual([
+      'toolsetDefaults', 'consumer.networkPolicy.podSelector', 'consumer.networkPolicy.dns', 'consumer.networkPolicy.egress', 'consumer.networkPolicy.ingress',
+    ]);
     expect(FIELDS.filter((f) => !f.fileOnly && f.kind === 'object')).toEqual([]);
   });
 
