@@ -3,6 +3,7 @@
 // That the network enforces it is shown on the node (test/e2e/consumer-network-policy.test.ts).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { NetworkingV1Api, PatchStrategy, setHeaderOptions, type CoreV1Api, type V1NetworkPolicy } from '@kubernetes/client-node';
+import { defaultConfig } from '../../src/config/operator-config.ts';
 import { waitFor } from '../../tools/control-plane/wait.ts';
 import { fixtureApi, freshNamespace } from '../support/kube.ts';
 import { outputWhere, startOperator, testConfig, type RunningOperator } from '../support/operator-harness.ts';
@@ -28,7 +29,7 @@ describe('consumer.networkPolicy on the real API server', () => {
     running = await startOperator(testConfig(ns, {
       namespaces: { include: [ns, tenant] },
       health: { enabled: false },
-      consumer: { networkPolicy: { enabled: true, podSelector: { matchLabels: { app: 'holmesgpt' } }, egress: [{ to: [{ ipBlock: { cidr: '10.96.0.1/32' } }], ports: [{ port: 443, protocol: 'TCP' }] }] } },
+      consumer: { networkPolicy: { ...defaultConfig({}).consumer.networkPolicy, enabled: true, podSelector: { matchLabels: { app: 'holmesgpt' } }, egress: [{ to: [{ ipBlock: { cidr: '10.96.0.1/32' } }], ports: [{ port: 443, protocol: 'TCP' }] }] } },
     }));
   });
   afterAll(async () => running?.stop());

@@ -424,12 +424,12 @@ describe('tenancy.trustLabelPolicy: the chart\'s ValidatingAdmissionPolicy on th
   const role = `vap-namespaces-${suffix}`;
 
   /** A request as `user` in `groups` (impersonated by the admin), as a namespace self-service tool would make it. */
-  function as(user: string, groups: string[], method: 'POST' | 'PATCH', path: string, body: unknown): Promise<{ status: number; body: string }> {
+  function as(user: string, groups: readonly string[], method: 'POST' | 'PATCH', path: string, body: unknown): Promise<{ status: number; body: string }> {
     return new Promise((resolve, reject) => {
       const req = httpsRequest(new URL(path, cp.apiServerUrl), {
         method, ca: readFileSync(cp.caCert), cert: readFileSync(cp.adminCert), key: readFileSync(cp.adminKey), timeout: 10_000,
         headers: {
-          'Impersonate-User': user, 'Impersonate-Group': groups,
+          'Impersonate-User': user, 'Impersonate-Group': [...groups],
           'Content-Type': method === 'PATCH' ? 'application/merge-patch+json' : 'application/json',
         },
       }, (res) => {
@@ -442,9 +442,9 @@ describe('tenancy.trustLabelPolicy: the chart\'s ValidatingAdmissionPolicy on th
       req.end(JSON.stringify(body));
     });
   }
-  const createNs = (user: string, groups: string[], name: string, labels: Record<string, string> = {}) =>
+  const createNs = (user: string, groups: readonly string[], name: string, labels: Record<string, string> = {}) =>
     as(user, groups, 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } });
-  const labelNs = (user: string, groups: string[], name: string, value: string | null) =>
+  const labelNs = (user: string, groups: readonly string[], name: string, value: string | null) =>
     as(user, groups, 'PATCH', `/api/v1/namespaces/${name}`, { metadata: { labels: { 'kubernaut.io/toolset-trusted': value } } });
   const created: string[] = [];
 
