@@ -50,7 +50,8 @@ Runs the operator until SIGTERM/SIGINT: /healthz, /readyz, /status on --http-por
 
   --config FILE       YAML configuration file
   --kubeconfig FILE   instead of $KUBECONFIG / ~/.kube/config / in-cluster
-  --log-level LEVEL   error, warn, info (default) or debug
+  --context NAME      a kubeconfig context other than the current one
+  --log-level LEVEL   error, warn (or warning), info (default) or debug
   --log-format FORMAT json (one object per line; the default unless stderr is a terminal) or text
 
 ${settingsHelp}
@@ -98,7 +99,7 @@ const settingOptions: ParseArgsConfig['options'] = {
 };
 
 const commandOptions: Record<string, ParseArgsConfig['options']> = {
-  run: { config: { type: 'string' }, kubeconfig: { type: 'string' }, 'log-level': { type: 'string' }, 'log-format': { type: 'string' }, ...settingOptions },
+  run: { config: { type: 'string' }, kubeconfig: { type: 'string' }, context: { type: 'string' }, 'log-level': { type: 'string' }, 'log-format': { type: 'string' }, ...settingOptions },
   render: { config: { type: 'string' }, 'check-health': { type: 'boolean' }, overrides: { type: 'string' }, ...settingOptions },
   validate: {},
   'file-hash': { file: { type: 'string' }, port: { type: 'string' }, address: { type: 'string' } },
@@ -111,13 +112,28 @@ function settingFlags(values: Record<string, string | boolean | string[] | undef
 }
 
 const LOG_LEVELS = ['error', 'warn', 'info', 'debug'];
+/** Spellings other tools use (logrus, external-dns, Reloader): accepted, and logged as ours. */
+const LOG_LEVEL_ALIASES: Record<string, string> = { warning: 'warn' };
 
 /** Usage mistakes of `run` that would otherwise surface late (a raw ENOENT) or silently (info logs dropped). */
 function runUsageProblem(logLevel: string | undefined, logFormat: string | undefined, kubeconfig: string | undefined): string | undefined {
-  if (logLevel !== undefined && !LOG_LEVELS.includes(logLevel)) return `--log-level ${JSON.stringify(logLevel)} is not one of ${LOG_LEVELS.join(', ')}`;
+  if (logLevel !== undefined && !LOG_LEVELS.includes(logLevel)) return `--log-level ${JSON.stringify(logLevel)} is not one of ${LOG_LEVELS.join(', ')} (or warning)`;
   if (logFormat !== undefined && !(LOG_FORMATS as readonly string[]).includes(logFormat)) return `--log-format ${JSON.stringify(logFormat)} is not one of ${LOG_FORMATS.join(', ')}`;
   if (kubeconfig !== undefined && !existsSync(kubeconfig)) return `--kubeconfig ${JSON.stringify(kubeconfig)}: no such file`;
   return undefined;
+}
+
+/** Node's parseArgs explains mistakes at length; a user needs the flag and what is wrong with it. */
+function usageMistake(message: string): string {
+  const unknown = /Unknown option '([^']+)'/.exec(message);
+  if (unknown) return `unknown flag ${unknown[1]}`;
+  const missing = /Option '(-\S+)(?:, (-\S+))?(?: <value>)?' argument missing/.exec(message);
+  if (missing) return `${missing[2] ?? missing[1]} needs a value`;
+  const flag = /Option '(-\S+)(?:, (-\S+))?' does not take an argument/.exec(message);
+  if (flag) return `${flag[2] ?? flag[1]} takes no value`;
+  const positional = /Unexpected argument '([^']+)'/.exec(message);
+  if (positional) return `unexpected argument ${positional[1]}`;
+  return message.split('\n')[0]?.replace(/\.$/, '') ?? message;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -139,7 +155,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     parsed = parseArgs({ args: rest, allowPositionals: true, allowNegative: true, options: { ...options, help: { type: 'boolean', short: 'h' } } });
   } catch (error) {
-    process.stderr.write(`kubernaut-toolset ${command}: ${(error as Error).message}\n\n${help[command] ?? ''}`);
+    process.stderr.write(`kubernaut-toolset ${command}: ${usageMistake((error as Error).message)}; see "kubernaut-toolset ${command} --help"\n`);
     return 2;
   }
   const values = parsed.values as Record<string, string | boolean | undefined>;
@@ -187,13 +203,15 @@ async function main(argv: string[]): Promise<number> {
     default: {
       // Configuration problems first (they are the most to report), then the command's own usage.
       const config = loadConfig({ ...(str('config') ? { file: str('config') } : {}), flags: settingFlags(values) });
-      const problem = runUsageProblem(str('log-level'), str('log-format'), str('kubeconfig'));
+      const logLevel = str('log-level') === undefined ? undefined : LOG_LEVEL_ALIASES[str('log-level') ?? ''] ?? str('log-level');
+      const problem = runUsageProblem(logLevel, str('log-format'), str('kubeconfig'));
       if (problem) {
         process.stderr.write(`kubernaut-toolset run: ${problem}\n`);
         return 2;
       }
       return run({
-        config, ...(str('kubeconfig') ? { kubeconfig: str('kubeconfig') } : {}), ...(str('log-level') ? { logLevel: str('log-level') } : {}),
+        config, ...(str('kubeconfig') ? { kubeconfig: str('kubeconfig') } : {}), ...(str('context') ? { context: str('context') } : {}),
+        ...(logLevel ? { logLevel } : {}),
         ...(str('log-format') ? { logFormat: str('log-format') as LogFormat } : {}),
       });
     }

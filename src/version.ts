@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 
 /** The first of these files (relative to this module, in src/ or in dist/src/) that parses, or undefined. */
 function readJson<T>(relatives: readonly string[], accept: (value: T) => boolean): T | undefined {
@@ -19,12 +20,31 @@ export const VERSION = readJson<{ name?: string; version?: string }>(['../packag
 
 /**
  * What `npm run build` stamped into dist/build-info.json (tools/build-info.ts): the git commit and the build time.
- * Running from the sources there is no build, and both say so.
+ * Running from a source checkout there is no build: the commit is asked of git, and the date says it was not built.
  */
 const stamped = readJson<{ commit?: string; date?: string }>(['../build-info.json'], (b) => typeof b.commit === 'string' && typeof b.date === 'string');
-export const BUILD = { version: VERSION, commit: stamped?.commit ?? 'unknown', date: stamped?.date ?? 'unknown' } as const;
+const checkout = stamped ? undefined : sourceCommit();
+export const BUILD = {
+  version: VERSION,
+  commit: stamped?.commit ?? checkout ?? 'unknown',
+  date: stamped?.date ?? 'unknown',
+} as const;
+
+/** The commit of the git checkout these sources are in (with "-dirty" when files differ), or undefined. */
+function sourceCommit(): string | undefined {
+  const root = new URL('..', import.meta.url);
+  if (!existsSync(new URL('.git', root))) return undefined;
+  try {
+    const git = (args: string[]) => execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5_000 }).trim();
+    const commit = git(['rev-parse', '--short=12', 'HEAD']);
+    return git(['status', '--porcelain', '--untracked-files=no']) === '' ? commit : `${commit}-dirty`;
+  } catch {
+    return undefined;
+  }
+}
 
 /** One line for `version`, `--version` and the start-up log. */
 export function versionLine(): string {
-  return `kubernaut-toolset ${BUILD.version} (commit ${BUILD.commit}, built ${BUILD.date})`;
+  const built = !stamped && checkout ? 'source checkout, not built' : `built ${BUILD.date}`;
+  return `kubernaut-toolset ${BUILD.version} (commit ${BUILD.commit}, ${built})`;
 }

@@ -10,6 +10,8 @@ export interface RunOptions {
   /** Already validated: configuration errors are reported before anything starts. */
   config: OperatorConfig;
   kubeconfig?: string;
+  /** A kubeconfig context other than the current one. */
+  context?: string;
   logLevel?: string;
   logFormat?: LogFormat;
 }
@@ -22,7 +24,14 @@ export interface RunOptions {
 export async function run(options: RunOptions): Promise<number> {
   const { config } = options;
   const log = createLogger({ ...(options.logLevel ? { level: options.logLevel } : {}), ...(options.logFormat ? { format: options.logFormat } : {}) });
-  const kube = options.kubeconfig ? ClientNodeKube.fromFile(options.kubeconfig) : ClientNodeKube.fromDefault();
+  let kube: ClientNodeKube;
+  try {
+    kube = options.kubeconfig ? ClientNodeKube.fromFile(options.kubeconfig, options.context) : ClientNodeKube.fromDefault(options.context);
+  } catch (error) {
+    // A kubeconfig that cannot be used (an unknown --context) is a usage mistake: nothing was started.
+    process.stderr.write(`kubernaut-toolset run: ${(error as Error).message}\n`);
+    return 2;
+  }
   const metrics = new Metrics();
   const operator = new ToolsetController({ kube, config, metrics, log });
   const http = new OperatorHttp();

@@ -1,4 +1,4 @@
-import { load } from 'js-yaml';
+import { loadAsHolmesGPT } from '../toolset/holmes-yaml.ts';
 import { readFileSync } from 'node:fs';
 import { isBlankYaml } from '../toolset/overrides.ts';
 import { toolsetFileErrors } from '../toolset/validate.ts';
@@ -15,7 +15,7 @@ export function validate(file: string, read: (file: string) => string, out: (t: 
   }
   let doc: unknown;
   try {
-    doc = isBlankYaml(text) ? null : load(text);
+    doc = isBlankYaml(text) ? null : loadAsHolmesGPT(text);
   } catch (error) {
     err(`${name}: not valid YAML: ${(error as Error).message.split('\n')[0]}\n`);
     return 1;

@@ -48,9 +48,13 @@ function explain(doc: unknown, errors: ErrorObject[]): string[] {
 
 const invalid = (problems: string[]) => new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
 
+/** Durations where 0 means "none" rather than a mistake. */
+const ZERO_ALLOWED = new Set(['reload.minInterval']);
+
 function durationProblems(config: OperatorConfig): string[] {
   return DURATIONS.flatMap((f) => {
     const ms = getAt(config, f.key) as number;
+    if (ZERO_ALLOWED.has(f.path.join('.')) && ms === 0) return [];
     return ms < 1 ? [`${f.path.join('.')}: ${ms}ms is not allowed; it must be at least 1ms`] : [];
   });
 }

@@ -40,16 +40,17 @@ export class ClientNodeKube implements KubeClient {
   }
 
   /** Loads KUBECONFIG / ~/.kube/config, or the in-cluster ServiceAccount when running in a Pod. */
-  static fromDefault(): ClientNodeKube {
+  /** $KUBECONFIG, ~/.kube/config or the in-cluster ServiceAccount; `context` instead of the current context. */
+  static fromDefault(context?: string): ClientNodeKube {
     const kc = new KubeConfig();
     kc.loadFromDefault();
-    return new ClientNodeKube(kc);
+    return new ClientNodeKube(withContext(kc, context));
   }
 
-  static fromFile(path: string): ClientNodeKube {
+  static fromFile(path: string, context?: string): ClientNodeKube {
     const kc = new KubeConfig();
     kc.loadFromFile(path);
-    return new ClientNodeKube(kc);
+    return new ClientNodeKube(withContext(kc, context));
   }
 
   get server(): string {
@@ -313,4 +314,13 @@ function fromLease(lease: Lease): V1Lease {
       ...(lease.renewTime ? { renewTime: new V1MicroTime(lease.renewTime) } : {}),
     },
   };
+}
+
+/** The kubeconfig with `context` made current; an unknown name is an error that lists the known ones. */
+function withContext(kc: KubeConfig, context: string | undefined): KubeConfig {
+  if (context === undefined) return kc;
+  const names = kc.getContexts().map((c) => c.name);
+  if (!names.includes(context)) throw new Error(`--context ${JSON.stringify(context)}: no such context in the kubeconfig (it has ${names.join(', ') || 'none'})`);
+  kc.setCurrentContext(context);
+  return kc;
 }

@@ -24,7 +24,7 @@ export function createLogger(options: { level?: string; format?: LogFormat; pret
     silent: options.silent ?? false,
     format: pretty
       ? winston.format.combine(
-          winston.format.timestamp({ format: 'HH:mm:ss.SSS' }),
+          winston.format.timestamp(),
           winston.format.printf(({ level, message, timestamp, ...rest }) => {
             const context = Object.keys(rest).length > 0 ? ` ${JSON.stringify(rest)}` : '';
             return `${String(timestamp)} ${level.padEnd(5)} ${String(message)}${context}`;

@@ -1,4 +1,4 @@
-import { load } from 'js-yaml';
+import { loadAsHolmesGPT } from './holmes-yaml.ts';
 import { isBlankYaml } from './overrides.ts';
 import type { ToolsetsMap } from './render.ts';
 import { toolsetsMapErrors } from './validate.ts';
@@ -33,7 +33,7 @@ export function parseBaseLayer(input: BaseLayerSource): BaseLayer {
   if (isBlankYaml(text)) return { ok: true, source, toolsets: {} };
   let doc: unknown;
   try {
-    doc = load(text);
+    doc = loadAsHolmesGPT(text);
   } catch (error) {
     return fail(`not valid YAML: ${(error as Error).message.split('\n')[0]}`);
   }

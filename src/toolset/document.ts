@@ -1,4 +1,4 @@
-import { dump } from 'js-yaml';
+import { dumpForHolmesGPT } from './holmes-yaml.ts';
 import { createHash } from 'node:crypto';
 import type { ToolsetsMap } from './render.ts';
 
@@ -40,7 +40,7 @@ function fragment(name: string, toolset: ToolsetsMap[string], next?: Map<string,
     return seen.text;
   }
   const key = `${name}\u0000${JSON.stringify(toolset, exactly)}`;
-  const text = fragments.get(key) ?? next?.get(key) ?? dump({ [name]: toolset }, DUMP_OPTIONS).replace(/^(?=.)/gm, '  ');
+  const text = fragments.get(key) ?? next?.get(key) ?? dumpForHolmesGPT({ [name]: toolset }, DUMP_OPTIONS).replace(/^(?=.)/gm, '  ');
   measured.set(toolset, { name, key, text });
   next?.set(key, text);
   return text;
@@ -57,7 +57,7 @@ export function entryBytes(name: string, toolset: ToolsetsMap[string]): number {
  */
 export function toolsetDocument(toolsets: ToolsetsMap): string {
   const names = Object.keys(toolsets).sort();
-  if (names.length === 0) return `${HEADER}\n${dump({ toolsets }, DUMP_OPTIONS)}`;
+  if (names.length === 0) return `${HEADER}\n${dumpForHolmesGPT({ toolsets }, DUMP_OPTIONS)}`;
   const next = new Map<string, string>();
   const section = (key: string, members: string[]) =>
     members.length === 0 ? '' : `${key}:\n${members.map((name) => fragment(name, toolsets[name] ?? {}, next)).join('')}`;

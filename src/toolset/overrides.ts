@@ -1,4 +1,4 @@
-import { load } from 'js-yaml';
+import { loadAsHolmesGPT } from './holmes-yaml.ts';
 import { isGeneratedName } from '../discovery/toolset-types.ts';
 import type { ToolsetsMap } from './render.ts';
 import { toolsetsMapErrors } from './validate.ts';
@@ -15,7 +15,7 @@ export function parseOverrides(text: string | undefined): OverridesResult {
   if (text === undefined || isBlankYaml(text)) return { ok: true, toolsets: {} };
   let doc: unknown;
   try {
-    doc = load(text);
+    doc = loadAsHolmesGPT(text);
   } catch (error) {
     return { ok: false, error: `overrides.yaml is not valid YAML: ${(error as Error).message.split('\n')[0]}` };
   }

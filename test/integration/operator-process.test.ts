@@ -60,7 +60,8 @@ describe('configuration errors stop the process with exit code 2 before it touch
     ['renew deadline not shorter than the lease', { flags: ['--leader-election-renew-deadline', '20s'] }, /leaderElection\.renewDeadline: 20000ms must be shorter than leaderElection\.leaseDuration/],
     ['a boolean environment variable that is not true/false', { env: { KUBERNAUT_DRY_RUN: 'yes' } }, /dryRun: "yes" is not allowed; expected must be boolean/],
     ['the file is not YAML', { file: 'health: [\n' }, /configuration file .* is not valid YAML/],
-    ['an unknown flag', { flags: ['--health-timeot', '5s'] }, /Unknown option '--health-timeot'/],
+    ['an unknown flag: one short line, not the usage', { flags: ['--health-timeot', '5s'] }, /^kubernaut-toolset run: unknown flag --health-timeot; see "kubernaut-toolset run --help"\n$/],
+    ['a flag without its value', { flags: ['--config'] }, /^kubernaut-toolset run: --config needs a value; see "kubernaut-toolset run --help"\n$/],
     ['a duration without a unit', { env: { KUBERNAUT_HEALTH_TIMEOUT: '5' } }, /health\.timeout: "5" is not allowed; expected a Go duration such as 500ms, 5s, 1m30s \(a number needs a unit: 5 is 5s or 5000ms\)/],
     ['a duration in the file as a bare number', { file: 'reconcile:\n  quietWindow: 500\n' }, /reconcile\.quietWindow: 500 is not allowed; expected a Go duration/],
     ['a log level that does not exist', { flags: ['--log-level', 'bogus'] }, /--log-level "bogus" is not one of error, warn, info, debug/],
@@ -102,12 +103,29 @@ describe('commands and help', () => {
     expect(unknown.stderr).toMatch(/unknown command "frobnicate"/);
   });
 
-  it('version, --version and -v print the package version, commit and build date (unknown when run from the sources)', () => {
+  it('version, --version and -v print the package version, the checkout\'s git commit and that it was not built', () => {
     const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string };
+    const repo = join(import.meta.dirname, '../..');
+    const head = spawnSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: repo, encoding: 'utf8' }).stdout.trim();
+    const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: repo, encoding: 'utf8' }).stdout.trim() !== '';
+    expect(head).toMatch(/^[0-9a-f]{12}$/);
     for (const arg of ['version', '--version', '-v']) {
       const result = cli([arg]);
-      expect({ arg, status: result.status, stdout: result.stdout }).toEqual({ arg, status: 0, stdout: `kubernaut-toolset ${pkg.version} (commit unknown, built unknown)\n` });
+      expect({ arg, status: result.status, stdout: result.stdout }).toEqual({
+        arg, status: 0, stdout: `kubernaut-toolset ${pkg.version} (commit ${head}${dirty ? '-dirty' : ''}, source checkout, not built)\n`,
+      });
     }
+  });
+
+  it('run --log-level warning is warn, as other tools spell it; --context must name a context of the kubeconfig', async () => {
+    const kubeconfig = file('one-context.yaml', [
+      'apiVersion: v1', 'kind: Config', 'current-context: only',
+      'clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]', 'users: [{name: u, user: {token: x}}]',
+      'contexts: [{name: only, context: {cluster: c, user: u}}]', '',
+    ].join('\n'));
+    const result = cli(['run', '--kubeconfig', kubeconfig, '--context', 'elsewhere', '--log-level', 'warning']);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/^kubernaut-toolset run: --context "elsewhere": no such context in the kubeconfig \(it has only\)\n$/);
   });
 
   it('validate: exit 0 for a valid file, 1 with every reason for an invalid one', () => {

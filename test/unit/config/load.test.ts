@@ -125,6 +125,11 @@ describe('configFromDocument: defaults (SPEC §3, §4)', () => {
     expect(configFromDocument({}, {}).toolsetDefaults).toEqual({});
   });
 
+  it('reload.minInterval may be 0s (no limit), unlike the other durations', () => {
+    expect(configFromDocument({ reload: { minInterval: '0s' } }, {}).reload.minIntervalMs).toBe(0);
+    expect(() => configFromDocument({ reload: { confirmTimeout: '0s' } }, {})).toThrow(/reload\.confirmTimeout: 0ms is not allowed/);
+  });
+
   it.each([
     [{ consumer: { networkPolicy: { enabled: true } } }, /consumer\.networkPolicy: name HolmesGPT's pods, with reload\.deployment or consumer\.networkPolicy\.podSelector/],
     [{ tenancy: { trustedNamespaces: ['Team_A'] } }, /tenancy\.trustedNamespaces\.0: "Team_A" is not allowed/],

@@ -29,6 +29,6 @@ describe('logs', () => {
   it('text: one readable line, whatever stderr is', () => {
     const { log, lines } = captured('text');
     log.info('ConfigMap written', { ...objectRef('ConfigMap', 'kubernaut-system', 'kubernaut-toolset-config') });
-    expect(lines[0]).toMatch(/^\d\d:\d\d:\d\d\.\d{3} info {2}ConfigMap written \{"kind":"ConfigMap","object":"kubernaut-system\/kubernaut-toolset-config"\}$/);
+    expect(lines[0]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z info {2}ConfigMap written \{"kind":"ConfigMap","object":"kubernaut-system\/kubernaut-toolset-config"\}$/);
   });
 });

@@ -1,11 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
-import { dump } from 'js-yaml';
 import { toolsetDocument } from '../../../src/toolset/document.ts';
+import { dumpForHolmesGPT } from '../../../src/toolset/holmes-yaml.ts';
 import type { ToolsetsMap } from '../../../src/toolset/render.ts';
 
 /** What toolsetDocument must equal byte for byte: one dump of the whole map. */
 const oneDump = (toolsets: ToolsetsMap) =>
-  `${toolsetDocument({}).split('\n').slice(0, 2).join('\n')}\n${dump({ toolsets }, { sortKeys: true, lineWidth: -1, noRefs: true })}`;
+  `${toolsetDocument({}).split('\n').slice(0, 2).join('\n')}\n${dumpForHolmesGPT({ toolsets }, { sortKeys: true, lineWidth: -1, noRefs: true })}`;
 
 const tricky: ToolsetsMap = {
   'custom/ns/a': { enabled: true, description: 'multi\nline\n  indented\n', tools: [{ name: 't', command: "curl '{{ x }}'", parameters: { p: { type: 'string' } } }] },
