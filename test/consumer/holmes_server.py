@@ -24,6 +24,9 @@ finds in X-API-Key or "Authorization: Bearer", else 401 {"detail": "Invalid or m
 read-only route for tests, which the key does not guard:
 
     GET /toolsets   {"pid": N, "toolsets": {"<name>": "enabled|failed|disabled"}}  (the file's, and any non-built-in)
+    POST /invoke    {"toolset": "<name>", "params": {...}} -> {"status", "error", "data"}: the toolset's first tool,
+                    run by HolmesGPT's own code in this process exactly as a model's tool call would run it (the
+                    end-to-end suite replays a tenant's tricks from HolmesGPT's pod with it)
 
 With arguments it listens on 127.0.0.1, or on HOLMES_SERVER_HOST when set. Run it locally with the venv python from
 tools/holmesgpt/setup.sh. The environment is isolated the way load_toolsets.py isolates it (no ~/.holmes, no Robusta
@@ -96,6 +99,22 @@ def main() -> int:
                 for t in executor.toolsets
             ]
         return answer
+
+    @app.post("/invoke")
+    def invoke(call: dict) -> dict:
+        from holmes.core.tools import ToolInvokeContext
+
+        executor = config.create_server_tool_executor(config.dal)
+        toolset = next((t for t in executor.enabled_toolsets if t.name == call.get("toolset")), None)
+        if toolset is None or not toolset.tools:
+            return {"status": "missing", "error": f"no enabled toolset {call.get('toolset')!r}", "data": None}
+        tool = toolset.tools[0]
+        context = ToolInvokeContext.model_construct(
+            llm=None, max_token_count=100_000, tool_call_id="e2e", tool_name=tool.name, user_approved=True,
+        )
+        result = tool.invoke(dict(call.get("params") or {}), context)
+        data = result.data if isinstance(result.data, str) else str(result.data)
+        return {"status": result.status.value, "error": result.error, "data": data[:500] if data else None}
 
     @app.get("/toolsets")
     def toolsets() -> dict:

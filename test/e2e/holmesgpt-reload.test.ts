@@ -13,8 +13,8 @@
 // and additionalVolumeMounts appended to its env, volumes and mounts: here, exactly the snippet the operator's
 // chart prints in its NOTES for the values it was installed with.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { V1Container, V1Deployment, V1EnvVar, V1Pod, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
-import { dump, load } from 'js-yaml';
+import type { V1Container, V1Deployment, V1Pod, V1VolumeMount } from '@kubernetes/client-node';
+import { dump } from 'js-yaml';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +26,7 @@ import { MARKER_PREFIX } from '../../src/reconcile/output-document.ts';
 import {
   apps, CHART, core, deployment, helm, hello, helloService, images, isReady, mergePatch, podGet, prometheusDeployment, readyPods, restrictedContainer,
 } from '../support/e2e-kube.ts';
+import { CHART_CONFIGMAP, CHART_KEY, chartShapedHolmes, snippetOf, type HolmesValues } from '../support/holmes-chart.ts';
 
 const NS = 'e2e-holmes';
 const RELEASE = 'holmes-tools';
@@ -34,8 +35,6 @@ const OPERATOR_SELECTOR = `app.kubernetes.io/instance=${RELEASE}`;
 /** HolmesGPT's chart installed as release "holmes": its Deployment, ConfigMap, key and mount. */
 const CONSUMER = 'holmes-holmes';
 const CONSUMER_SELECTOR = `app=${CONSUMER}`;
-const CHART_CONFIGMAP = 'custom-toolsets-configmap';
-const CHART_KEY = 'custom_toolset.yaml';
 const TARGET = 'reload-target';
 const TOOLSET = `custom/${NS}/${TARGET}`;
 /** The admin's toolsets in HolmesGPT's chart values: a built-in with a credential header, and an MCP server. */
@@ -67,53 +66,7 @@ const chartToolsets = dump({
   },
 });
 
-interface HolmesValues {
-  additionalEnvVars: V1EnvVar[];
-  additionalVolumes: V1Volume[];
-  additionalVolumeMounts: V1VolumeMount[];
-}
-
-/** The HolmesGPT values block of the operator chart's NOTES (as `helm install` or `upgrade` printed it). */
-function snippetOf(helmOutput: string): HolmesValues {
-  const notes = helmOutput.slice(helmOutput.indexOf('NOTES:'));
-  const at = notes.indexOf('additionalEnvVars:');
-  const end = notes.indexOf('\n\n', at);
-  if (at < 0 || end < 0) throw new Error(`no HolmesGPT values in the NOTES:\n${notes}`);
-  const block = notes.slice(at, end).split('\n').map((l) => l.replace(/^ {2}/, '')).join('\n');
-  return load(block) as HolmesValues;
-}
-
-/** HolmesGPT as its chart renders it, with the chart's extension values set to `values`. */
-function holmesgpt(values: HolmesValues, replicas: number, extraContainers: V1Container[] = []): V1Deployment {
-  return deployment(NS, CONSUMER, {
-    terminationGracePeriodSeconds: 5,
-    securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532 },
-    containers: [
-      {
-        name: 'holmes', image: images.holmesgpt, imagePullPolicy: 'Never', command: ['python3', '-u', 'server.py'],
-        ports: [{ name: 'http', containerPort: 5050 }],
-        readinessProbe: { tcpSocket: { port: 5050 }, periodSeconds: 1 }, securityContext: restrictedContainer,
-        env: [
-          { name: 'LOG_LEVEL', value: 'INFO' }, { name: 'ENABLE_TELEMETRY', value: 'false' },
-          // The admin's credential, as a chart user passes it (additionalEnvVars, usually from a Secret).
-          { name: 'ADMIN_TOKEN', value: 'e2e-admin-token' },
-          ...values.additionalEnvVars,
-        ],
-        volumeMounts: [
-          { name: 'tmp-volume', mountPath: '/tmp' },
-          { name: CHART_CONFIGMAP, mountPath: '/etc/holmes/config' },
-          ...values.additionalVolumeMounts,
-        ],
-      },
-      ...extraContainers,
-    ],
-    volumes: [
-      { name: 'tmp-volume', emptyDir: { sizeLimit: '256Mi' } },
-      { name: CHART_CONFIGMAP, configMap: { name: CHART_CONFIGMAP, optional: true } },
-      ...values.additionalVolumes,
-    ],
-  }, replicas);
-}
+const holmesgpt = (values: HolmesValues, replicas: number, extraContainers: V1Container[] = []) => chartShapedHolmes(NS, CONSUMER, values, replicas, extraContainers);
 
 /** The operator's file-hash sidecar, added the way a post-renderer adds it to the chart's pod (reload.confirm=sidecar). */
 function fileHashSidecar(values: HolmesValues): V1Container {

@@ -5,7 +5,7 @@ import {
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { apiGet } from '../../tools/control-plane/control-plane.ts';
+import { apiGet, apiRequest } from '../../tools/control-plane/control-plane.ts';
 import { waitFor } from '../../tools/control-plane/wait.ts';
 import { e2eCluster, e2eImages } from './e2e-cluster.ts';
 
@@ -42,6 +42,11 @@ export async function podGet(pod: V1Pod, port: number, path: string): Promise<{ 
   return apiGet(cp, `/api/v1/namespaces/${pod.metadata?.namespace}/pods/${pod.metadata?.name}:${port}/proxy${path}`);
 }
 
+/** POST of a JSON body through the API server's pod proxy. */
+export async function podPost(pod: V1Pod, port: number, path: string, json: unknown): Promise<{ status: number; body: string }> {
+  return apiRequest(cp, 'POST', `/api/v1/namespaces/${pod.metadata?.namespace}/pods/${pod.metadata?.name}:${port}/proxy${path}`, json);
+}
+
 /** Waits until exactly `count` pods match the selector, all Running and Ready (no terminating ones left). */
 export async function readyPods(namespace: string, labelSelector: string, count: number, timeoutMs = 90_000, extra: (pods: V1Pod[]) => boolean = () => true): Promise<V1Pod[]> {
   let last: V1Pod[] = [];
@@ -62,9 +67,9 @@ export function deployment(namespace: string, name: string, spec: V1PodSpec, rep
   };
 }
 
-/** The hello test app: one static HTTP server on :8080, as non-root with a read-only root. */
-export function hello(namespace: string): V1Deployment {
-  return deployment(namespace, 'hello', {
+/** The hello test app (Deployment `name`, pods app=<name>): one static HTTP server on :8080 answering "hello from <pod>". */
+export function hello(namespace: string, name = 'hello'): V1Deployment {
+  return deployment(namespace, name, {
     containers: [{
       name: 'hello', image: images.hello, imagePullPolicy: 'Never', args: ['serve'], ports: [{ containerPort: 8080 }],
       readinessProbe: { httpGet: { path: '/', port: 8080 }, periodSeconds: 1 }, securityContext: restricted,
@@ -87,8 +92,8 @@ export function prometheusDeployment(namespace: string, name: string, configMap:
   });
 }
 
-/** A Service in front of hello, annotated as a custom toolset. */
-export function helloService(namespace: string, name: string) {
+/** A Service in front of the hello pods `app` (default the Deployment hello), annotated as a custom toolset. */
+export function helloService(namespace: string, name: string, app = 'hello') {
   return {
     metadata: {
       name, namespace,
@@ -97,7 +102,7 @@ export function helloService(namespace: string, name: string) {
         'kubernaut.io/toolset-description': `Hello API ${name}`,
       },
     },
-    spec: { selector: { app: 'hello' }, ports: [{ name: 'http', port: 8080, targetPort: 8080 }] },
+    spec: { selector: { app }, ports: [{ name: 'http', port: 8080, targetPort: 8080 }] },
   };
 }
 

@@ -132,13 +132,20 @@ export async function sweepOrphans(progress: (line: string) => void = () => {}):
 /** Anonymous or admin HTTPS GET against the API server; resolves with status and body. */
 export function apiGet(cp: Pick<ControlPlane, 'apiServerUrl' | 'caCert' | 'adminCert' | 'adminKey'>, path: string, asAdmin = true):
   Promise<{ status: number; body: string }> {
+  return apiRequest(cp, 'GET', path, undefined, asAdmin);
+}
+
+/** Anonymous or admin HTTPS request against the API server, with an optional JSON body; resolves with status and body. */
+export function apiRequest(cp: Pick<ControlPlane, 'apiServerUrl' | 'caCert' | 'adminCert' | 'adminKey'>, method: 'GET' | 'POST', path: string, json?: unknown, asAdmin = true):
+  Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
       new URL(path, cp.apiServerUrl),
       {
-        method: 'GET',
+        method,
         ca: readFileSync(cp.caCert),
         ...(asAdmin ? { cert: readFileSync(cp.adminCert), key: readFileSync(cp.adminKey) } : {}),
+        ...(json === undefined ? {} : { headers: { 'Content-Type': 'application/json' } }),
         timeout: 5_000,
       },
       (res) => {
@@ -148,9 +155,9 @@ export function apiGet(cp: Pick<ControlPlane, 'apiServerUrl' | 'caCert' | 'admin
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
       },
     );
-    req.on('timeout', () => req.destroy(new Error(`GET ${path} timed out`)));
+    req.on('timeout', () => req.destroy(new Error(`${method} ${path} timed out`)));
     req.on('error', reject);
-    req.end();
+    req.end(json === undefined ? undefined : JSON.stringify(json));
   });
 }
 

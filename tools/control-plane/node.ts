@@ -9,6 +9,7 @@ import { containerdArgs, containerdLayout, ctr, importImages, writeContainerdCon
 import { CLUSTER_DNS_IP, corednsObjects } from './node-coredns.ts';
 import { kubeletArgs, writeKubeletFiles, CLUSTER_DOMAIN, type KubeletLayout } from './node-kubelet.ts';
 import { unmountUnder } from './node-mounts.ts';
+import { removeEngineState } from '../netpol/engine.ts';
 import { NODE_IP, POD_CIDR, ownsNetwork, removeKubeletChains, setupNetwork, teardownNetwork, type NetworkState } from './node-network.ts';
 import { signed, type Pki } from './pki.ts';
 import { freePort } from './ports.ts';
@@ -187,6 +188,8 @@ export async function teardownNode(cp: Plane): Promise<void> {
   unmountUnder(cp.dir);
   // Global state (iptables, the bridge) only while it is still this node's: a newer node may already own it.
   if (ownsNetwork(node.network)) {
+    // A NetworkPolicy engine a test started (tools/netpol) leaves chains and ipsets: never for the next node.
+    removeEngineState(cp.dir);
     await exec(node.binaries.kubeProxy, ['--cleanup', '--v=0'], { timeout: 30_000 }).catch(() => undefined);
     removeKubeletChains();
     teardownNetwork(node.network);

@@ -37,6 +37,8 @@ entries=(
   "node libc6-dev test -e /usr/include/stdio.h"
   "node libseccomp-dev test -e /usr/include/seccomp.h"
   "node buildah has buildah"
+  # The NetworkPolicy engine the e2e suite enforces policies with (kube-router, tools/netpol) keeps its sets in ipset.
+  "node ipset has ipset"
 )
 
 [ $# -gt 0 ] || { echo "usage: $0 GROUP... (test, image, node, e2e)" >&2; exit 2; }

@@ -122,6 +122,13 @@ describe('every build script completes against an empty cache', () => {
     expect(run.goCalls).toContain('mod edit -replace=github.com/Shopify/sarama=github.com/Shopify/sarama@v1.33.0');
   });
 
+  it('tools/netpol/build.sh leaves the kube-router binary the network-policy e2e test starts', () => {
+    const run = build('tools/netpol/build.sh', emptyCache());
+    expectClean(run);
+    expect(executable(join(lastLine(run.stdout), 'kube-router'))).toBe(true);
+    expect(run.goCalls).toContain('install -trimpath -ldflags -s -w github.com/cloudnativelabs/kube-router/v2/cmd/kube-router@v2.1.0');
+  });
+
   it('tools/holmesgpt/setup.sh leaves a venv python and its install marker', () => {
     const run = build('tools/holmesgpt/setup.sh', emptyCache());
     expectClean(run);
@@ -158,6 +165,7 @@ describe('cache keys follow the build recipe', () => {
     ['tools/control-plane/build.sh', '--print-dir'],
     ['tools/node/build.sh', '--print-dir'],
     ['tools/backends/build.sh', '--print-dir'],
+    ['tools/netpol/build.sh', '--print-dir'],
     ['tools/holmesgpt/setup.sh', '--print-python'],
   ])('%s names a cache directory that carries the hash of its scripts', (script, flag) => {
     const run = build(script, emptyCache(), [flag]);

@@ -40,7 +40,7 @@ describe('debian-packages.sh', () => {
     const unlessPresent = (file: string, pkg: string) => (existsSync(file) ? [] : [pkg]);
     expect(line).toEqual(['openssl', 'util-linux', 'mount', 'prometheus', 'victoria-metrics', 'python3-venv', 'buildah', 'debootstrap',
       ...unlessPresent('/usr/share/keyrings/debian-archive-keyring.gpg', 'debian-archive-keyring'), 'iptables', 'conntrack', 'gcc',
-      ...unlessPresent('/usr/include/stdio.h', 'libc6-dev'), ...unlessPresent('/usr/include/seccomp.h', 'libseccomp-dev')]);
+      ...unlessPresent('/usr/include/stdio.h', 'libc6-dev'), ...unlessPresent('/usr/include/seccomp.h', 'libseccomp-dev'), 'ipset']);
   });
 
   it('exits 0 and prints nothing when every program is there', () => {

@@ -1,0 +1,169 @@
+// HolmesGPT's egress, enforced by the network (consumer.networkPolicy), on the local node with a NetworkPolicy engine
+// that really enforces (kube-router as a firewall, tools/netpol; the bridge CNI alone does not). HolmesGPT (chart
+// shaped) is given a tenant's toolset; from HolmesGPT's pod, through HolmesGPT's own HTTP tool, a URL that passes
+// HolmesGPT's allow-list check but makes its client connect elsewhere (`http://<other>\@<allowed>/`, issue 24) reaches
+// a pod no toolset selects while there is no policy, and is refused by the network once the operator's policy is in
+// place, while the allowed toolset still answers. Then the time from an annotation change to the policy (in the API
+// and in the network) is measured for docs/benchmarks.md. Traffic goes only to pods this test created.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { NetworkingV1Api, type V1NetworkPolicy, type V1Pod } from '@kubernetes/client-node';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { percentile } from '../../bench/support.ts';
+import { waitFor } from '../../tools/control-plane/wait.ts';
+import { podFirewalled, startEngine, type Engine } from '../../tools/netpol/engine.ts';
+import { apps, CHART, core, cp, helm, hello, helloService, isReady, kc, mergePatch, podGet, podPost, readyPods } from '../support/e2e-kube.ts';
+import { chartShapedHolmes, snippetOf } from '../support/holmes-chart.ts';
+
+const NS = 'e2e-netpol';
+const TENANT = 'e2e-netpol-tenant';
+const RELEASE = 'netpol-tools';
+const CONSUMER = 'holmes-holmes';
+const CONSUMER_SELECTOR = `app=${CONSUMER}`;
+const POLICY = 'kubernaut-toolset-consumer';
+const ALLOWED = `custom/${TENANT}/allowed`;
+const LATE = `custom/${TENANT}/late`;
+const CHANGES = 20;
+const work = mkdtempSync(join(tmpdir(), 'kubernaut-e2e-netpol-'));
+const net = kc.makeApiClient(NetworkingV1Api);
+const measured: Record<string, string> = {};
+const host = (service: string) => `${service}.${TENANT}.svc.cluster.local:8080`;
+
+const valuesFile = join(work, 'values.json');
+writeFileSync(valuesFile, JSON.stringify({
+  image: { pullPolicy: 'Never' },
+  watchNamespaces: [NS, TENANT],
+  health: { interval: '3s', timeout: '2s', failureThreshold: 2 },
+  reload: { deployment: CONSUMER, inPlace: true, confirm: 'marker', minInterval: '0s' },
+}));
+
+interface Invoked {
+  status: string;
+  error: string | null;
+  data: string | null;
+}
+
+async function holmesPod(): Promise<V1Pod> {
+  const [pod] = await readyPods(NS, CONSUMER_SELECTOR, 1);
+  if (!pod) throw new Error('no HolmesGPT pod');
+  return pod;
+}
+
+/** A tool call of `toolset`'s HTTP tool, run by HolmesGPT's own code in its pod (test/consumer/holmes_server.py /invoke). */
+async function invoke(toolset: string, url: string): Promise<Invoked> {
+  const res = await podPost(await holmesPod(), 5050, '/invoke', { toolset, params: { url, method: 'GET' } });
+  if (res.status !== 200) throw new Error(`POST /invoke: ${res.status} ${res.body.slice(0, 300)}`);
+  return JSON.parse(res.body) as Invoked;
+}
+
+const answeredBy = (r: Invoked, app: string) => r.status === 'success' && (r.data ?? '').includes(`hello from ${app}-`);
+/** The allow-list dodge: HolmesGPT's check sees the allowed host (urlparse), its client connects to `target`. */
+const dodge = (target: string) => `http://${host(target)}\\@${host('allowed')}/`;
+
+async function servedToolsets(): Promise<Record<string, string>> {
+  const res = await podGet(await holmesPod(), 5050, '/toolsets');
+  return (JSON.parse(res.body) as { toolsets: Record<string, string> }).toolsets;
+}
+
+async function annotateLate(enabled: boolean): Promise<void> {
+  await core.patchNamespacedService({ namespace: TENANT, name: 'late', body: { metadata: { annotations: { 'kubernaut.io/toolset': enabled ? 'enabled' : null } } } }, mergePatch);
+}
+
+const policy = () => net.readNamespacedNetworkPolicy({ namespace: NS, name: POLICY }).catch(() => undefined);
+const allows = (p: V1NetworkPolicy | undefined, app: string) => (p?.spec?.egress ?? []).some((r) => r.to?.some((peer) => peer.podSelector?.matchLabels?.app === app));
+
+function stats(label: string, seconds: number[]): void {
+  const sorted = [...seconds].sort((a, b) => a - b);
+  measured[label] = `p50 ${percentile(sorted, 50).toFixed(2)} s, p99 ${percentile(sorted, 99).toFixed(2)} s, max ${sorted.at(-1)?.toFixed(2)} s over ${seconds.length} changes`;
+  process.stderr.write(`\n[e2e] ${label}: ${measured[label]}; each: ${seconds.map((s) => s.toFixed(2)).join(' ')}\n`);
+}
+
+describe('HolmesGPT\'s egress NetworkPolicy, enforced on the node', () => {
+  let engine: Engine | undefined;
+
+  beforeAll(async () => {
+    const bin = (await promisify(execFile)('bash', [join(import.meta.dirname, '../../tools/netpol/build.sh')], { timeout: 20 * 60_000 })).stdout.trim().split('\n').at(-1) ?? '';
+    engine = await startEngine(join(bin, 'kube-router'), cp.kubeconfig, cp.node.nodeName, cp.dir);
+    for (const name of [NS, TENANT]) await core.createNamespace({ body: { metadata: { name } } });
+    for (const app of ['allowed', 'forbidden', 'late']) await apps.createNamespacedDeployment({ namespace: TENANT, body: hello(TENANT, app) });
+    await core.createNamespacedService({ namespace: TENANT, body: helloService(TENANT, 'allowed', 'allowed') });
+    const late = helloService(TENANT, 'late', 'late');
+    await core.createNamespacedService({ namespace: TENANT, body: { ...late, metadata: { ...late.metadata, annotations: { ...late.metadata.annotations, 'kubernaut.io/toolset': 'disabled' } } } });
+    // A Service no toolset names: what the dodge aims at.
+    await core.createNamespacedService({ namespace: TENANT, body: { metadata: { name: 'forbidden' }, spec: { selector: { app: 'forbidden' }, ports: [{ port: 8080, targetPort: 8080 }] } } });
+    for (const app of ['allowed', 'forbidden', 'late']) await readyPods(TENANT, `app=${app}`, 1, 120_000);
+    const values = snippetOf(await helm(work, 'install', RELEASE, CHART, '--namespace', NS, '--values', valuesFile));
+    await readyPods(NS, `app.kubernetes.io/instance=${RELEASE}`, 1, 180_000);
+    await waitFor(async () => ((await core.readNamespacedConfigMap({ namespace: NS, name: 'kubernaut-toolset-config' }).catch(() => undefined))?.data?.['toolset.yaml']?.includes(ALLOWED) ? true : undefined), {
+      timeoutMs: 60_000, describe: () => `the operator's file with ${ALLOWED}`,
+    });
+    await apps.createNamespacedDeployment({ namespace: NS, body: chartShapedHolmes(NS, CONSUMER, values, 1) });
+    await readyPods(NS, CONSUMER_SELECTOR, 1, 300_000);
+    await waitFor(async () => ((await servedToolsets())[ALLOWED] === 'enabled' ? true : undefined), { timeoutMs: 60_000, describe: () => `HolmesGPT serving ${ALLOWED}` });
+  }, 1_500_000);
+
+  afterAll(async () => {
+    process.stderr.write(`\n[e2e] measured: ${JSON.stringify(measured)}\n`);
+    try {
+      await helm(work, 'uninstall', RELEASE, '--namespace', NS, '--wait').catch(() => undefined);
+      for (const name of [NS, TENANT]) await core.deleteNamespace({ name }).catch(() => undefined);
+    } finally {
+      await engine?.stop();
+      rmSync(work, { recursive: true, force: true });
+    }
+  }, 180_000);
+
+  it('without a policy, HolmesGPT\'s own HTTP tool is steered past its allow-list to a pod no toolset selects', async () => {
+    expect(answeredBy(await invoke(ALLOWED, `http://${host('allowed')}/`), 'allowed')).toBe(true);
+    const steered = await invoke(ALLOWED, dodge('forbidden'));
+    expect({ status: steered.status, answeredByForbidden: answeredBy(steered, 'forbidden') }).toEqual({ status: 'success', answeredByForbidden: true });
+  }, 120_000);
+
+  it('with the operator\'s policy, the network refuses the steered request while the allowed toolset still answers', async () => {
+    await helm(work, 'upgrade', RELEASE, CHART, '--namespace', NS, '--values', valuesFile, '--set', 'consumer.networkPolicy.enabled=true', '--wait', '--timeout', '3m');
+    const applied = await waitFor(async () => {
+      const p = await policy();
+      return allows(p, 'allowed') ? p : undefined;
+    }, { timeoutMs: 60_000, describe: () => `NetworkPolicy ${NS}/${POLICY} allowing the allowed pods` });
+    expect(allows(applied, 'forbidden')).toBe(false);
+    const pod = await holmesPod();
+    await waitFor(() => (podFirewalled(pod.status?.podIP ?? '') ? true : undefined), { timeoutMs: 60_000, describe: () => `kube-router's chain for HolmesGPT's pod ${pod.status?.podIP}` });
+    let last: Invoked | undefined;
+    await waitFor(async () => {
+      last = await invoke(ALLOWED, dodge('forbidden'));
+      return last.status !== 'success' ? true : undefined;
+    }, { timeoutMs: 60_000, intervalMs: 500, describe: () => `the steered request refused; last ${JSON.stringify(last)}` });
+    expect(answeredBy(last as Invoked, 'forbidden')).toBe(false);
+    expect(last?.error ?? '').toMatch(/Connection refused|ConnectionError|Max retries|Errno 111/i);
+    expect(answeredBy(await invoke(ALLOWED, `http://${host('allowed')}/`), 'allowed')).toBe(true);
+    expect(isReady(await holmesPod())).toBe(true);
+  }, 600_000);
+
+  it('follows each toolset change: a new toolset\'s pods become reachable, a removed one\'s are refused again', async () => {
+    const inApi: number[] = [];
+    const inNetwork: number[] = [];
+    let enabled = false;
+    for (let i = 0; i < CHANGES; i++) {
+      enabled = !enabled;
+      const started = Date.now();
+      await annotateLate(enabled);
+      await waitFor(async () => (allows(await policy(), 'late') === enabled ? true : undefined), { timeoutMs: 60_000, intervalMs: 50, describe: () => `the policy ${enabled ? 'allowing' : 'no longer allowing'} late` });
+      inApi.push((Date.now() - started) / 1000);
+      // Through the allowed toolset's tool, so the network is what decides (HolmesGPT may not have loaded late yet).
+      await waitFor(async () => (answeredBy(await invoke(ALLOWED, dodge('late')), 'late') === enabled ? true : undefined), {
+        timeoutMs: 60_000, intervalMs: 100, describe: () => `late's pods ${enabled ? 'reachable' : 'refused'} from HolmesGPT's pod`,
+      });
+      inNetwork.push((Date.now() - started) / 1000);
+    }
+    stats('policyInApiSeconds', inApi);
+    stats('policyEnforcedSeconds', inNetwork);
+    // Ends disabled: the last change took late out of the file and the policy.
+    expect(enabled).toBe(false);
+    expect(allows(await policy(), 'late')).toBe(false);
+    // HolmesGPT drops late once the operator's in-place reload of the new file is done.
+    await waitFor(async () => ((await servedToolsets())[LATE] === undefined ? true : undefined), { timeoutMs: 60_000, describe: () => `HolmesGPT no longer serving ${LATE}` });
+  }, 1_200_000);
+});
