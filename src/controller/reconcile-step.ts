@@ -127,13 +127,20 @@ export class ReconcileStep {
     return { outcome: 'written', ...(write ? { write } : {}) };
   }
 
-  /** Status, metrics and Events of a plan: the same decisions the output was made from. */
+  /**
+   * Status, metrics and Events of a plan: the same decisions the output was made from. Only the replica that decides
+   * the output exports the per-toolset and per-Service series: summed over replicas (as dashboards do), a standby's
+   * copy would count every Service twice.
+   */
   #report(planned: Plan): void {
     const { metrics, events, log } = this.#deps;
+    const leading = this.#deps.leading();
     metrics.toolsets.reset();
-    for (const v of planned.verdicts) if (v.verdict !== 'rejected' && v.type) metrics.toolsets.inc({ type: v.type, verdict: v.verdict });
     metrics.rejectedServices.reset();
-    for (const r of planned.rejections) metrics.rejectedServices.inc({ reason: r.reason });
+    if (leading) {
+      for (const v of planned.verdicts) if (v.verdict !== 'rejected' && v.type) metrics.toolsets.inc({ type: v.type, verdict: v.verdict });
+      for (const r of planned.rejections) metrics.rejectedServices.inc({ reason: r.reason });
+    }
     const rejections = new Map(planned.rejections.map((r) => [serviceEventKey(r.key), r]));
     const current = new Set<EventKey>();
     for (const { key, event } of planned.events) {
@@ -141,7 +148,7 @@ export class ReconcileStep {
       const rejection = rejections.get(key);
       // A rejection is counted and logged once per change, like its Event, not on every reconcile.
       if (events.report(key, event) && rejection) {
-        metrics.annotationRejections.inc({ reason: rejection.reason });
+        if (leading) metrics.annotationRejections.inc({ reason: rejection.reason });
         log.warn('Service rejected', { ...objectRef('Service', rejection.service.namespace, rejection.service.name), reason: rejection.reason, detail: rejection.message });
       }
     }

@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { CoordinationV1Api, type CoreV1Api } from '@kubernetes/client-node';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { get } from 'node:http';
 import { waitFor } from '../../tools/control-plane/wait.ts';
 import { testCluster } from '../support/cluster-info.ts';
@@ -11,7 +12,7 @@ import { fixtureApi, freshNamespace } from '../support/kube.ts';
 import { outputWhere } from '../support/operator-harness.ts';
 import { OperatorProcess, processArgs, processSuite } from '../support/operator-process.ts';
 import { auditedRequests, serviceAccountKubeconfig } from '../support/service-account.ts';
-import { startPrometheus } from '../support/real-backends.ts';
+import { promQuery, startPrometheus } from '../support/real-backends.ts';
 import { createServices } from '../support/services.ts';
 
 const LEASE = ['--leader-election-lease-duration', '4s', '--leader-election-renew-deadline', '3s', '--leader-election-retry-period', '500ms'];
@@ -60,6 +61,31 @@ describe('leader election between two operator processes', () => {
     await outputWhere(suite.core, ns, (o) => 'grafana/dashboards' in o.toolsets, 'grafana, written by the new leader');
     expect(await leaseHolder(ns)).toMatch(/^replica-b_/);
     expect(writes(audit, users.second)).toBeGreaterThan(0);
+  });
+
+  it('with two replicas the dashboard counts each Service once: only the leader exports per-Service series', async () => {
+    const ns = await freshNamespace(suite.core, 'ha-metrics');
+    await createServices(suite.core, ns, [{ name: 'prometheus', type: 'prometheus', endpoint: suite.target.url }, { name: 'bad', type: 'splunk' }]);
+    const { first, second } = await replicas(ns);
+    await outputWhere(suite.core, ns, (o) => 'prometheus/metrics' in o.toolsets, 'prometheus/metrics');
+    const standby = (await second.get('/metrics', 'metrics')).body;
+    expect(standby).not.toMatch(/^kubernaut_toolset_(toolsets|rejected_services)\{/m);
+    expect((await first.get('/metrics', 'metrics')).body).toMatch(/^kubernaut_toolset_toolsets\{type="prometheus",verdict="included"\} 1$/m);
+    // The dashboard's own queries, through a real Prometheus scraping both replicas.
+    const dashboard = readFileSync(join(import.meta.dirname, '../../helm/kubernaut-toolset/dashboards/kubernaut-toolset.json'), 'utf8');
+    const exprs = [...dashboard.matchAll(/"expr": "((?:[^"\\]|\\.)*)"/g)].map((m) => JSON.parse(`"${m[1] ?? ''}"`) as string)
+      .filter((e) => /kubernaut_toolset_(toolsets|rejected_services)\{/.test(e)).map((e) => e.replaceAll('$namespace', '.*').replaceAll('$job', '.*').replaceAll('$instance', '.*'));
+    expect(exprs).toHaveLength(2);
+    const targets = [(await first.ports()).metrics, (await second.ports()).metrics].map((p) => `"127.0.0.1:${p}"`).join(', ');
+    const prometheus = await startPrometheus(['global: {scrape_interval: 1s}', 'scrape_configs:', '  - job_name: kubernaut-toolset', `    static_configs: [{targets: [${targets}]}]`, ''].join('\n'));
+    try {
+      await waitFor(async () => ((await promQuery(prometheus.url, 'up == 1')).length === 2 ? true : undefined), { timeoutMs: 30_000, intervalMs: 500, describe: () => 'both replicas scraped' });
+      const [byVerdict, byReason] = [await promQuery(prometheus.url, exprs[0] ?? ''), await promQuery(prometheus.url, exprs[1] ?? '')];
+      expect(byVerdict.map((r) => [r.metric.verdict, r.value[1]])).toEqual([['included', '1']]);
+      expect(byReason.map((r) => [r.metric.reason, r.value[1]])).toEqual([['UnknownType', '1']]);
+    } finally {
+      await prometheus.stop();
+    }
   });
 
   it('a graceful exit hands the Lease over at once', async () => {

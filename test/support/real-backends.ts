@@ -79,3 +79,11 @@ export async function startJaeger(): Promise<RealBackend> {
     { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, SPAN_STORAGE_TYPE: 'memory' } });
   return serving('Jaeger', child, `http://127.0.0.1:${ports[0] ?? 0}`, '/api/services');
 }
+
+/** An instant query of a Prometheus-compatible API: the result vector. */
+export async function promQuery(url: string, query: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
+  const res = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(query)}`);
+  const body = (await res.json()) as { status: string; data?: { result?: { metric: Record<string, string>; value: [number, string] }[] }; error?: string };
+  if (body.status !== 'success') throw new Error(`query ${query}: ${body.error ?? res.status}`);
+  return body.data?.result ?? [];
+}
