@@ -136,9 +136,13 @@ describe('helm chart', () => {
   it('alerts and dashboard query only metrics the operator exports', () => {
     const rule = find(template('prometheusRule.enabled=true'), 'PrometheusRule', 'kt-kubernaut-toolset') as unknown as { spec: { groups: { rules: { alert: string; expr: string; annotations: Record<string, string> }[] }[] } };
     const exported = new Set(['kubernaut_toolset_watch_restarts_total', 'kubernaut_toolset_reconciles_total', 'kubernaut_toolset_last_successful_reconcile_timestamp_seconds',
-      'kubernaut_toolset_configmap_writes_total', 'kubernaut_toolset_toolsets', 'kubernaut_toolset_leader']);
+      'kubernaut_toolset_configmap_writes_total', 'kubernaut_toolset_toolsets', 'kubernaut_toolset_leader', 'kubernaut_toolset_build_info',
+      'kubernaut_toolset_in_place_reloads_total']);
     const alerts = rule.spec.groups.flatMap((g) => g.rules);
-    expect(alerts.map((a) => a.alert)).toEqual(['KubernautToolsetWatchStalled', 'KubernautToolsetReconcileFailing', 'KubernautToolsetWritesRefused', 'KubernautToolsetNoHealthyToolsets']);
+    expect(alerts.map((a) => a.alert)).toEqual([
+      'KubernautToolsetAbsent', 'KubernautToolsetNoLeader', 'KubernautToolsetInPlaceReloadsFailing', 'KubernautToolsetWatchStalled',
+      'KubernautToolsetReconcileFailing', 'KubernautToolsetWritesRefused', 'KubernautToolsetNoHealthyToolsets',
+    ]);
     for (const a of alerts) for (const name of a.expr.match(/kubernaut_toolset_\w+/g) ?? []) expect(exported).toContain(name);
     // Each alert: a runbook section to read, and only this installation's series (not every release in the cluster).
     for (const a of alerts) {
