@@ -25,7 +25,9 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
 FROM gcr.io/distroless/nodejs24-debian12:nonroot
 ARG GIT_COMMIT=unknown
 ARG BUILD_DATE=
+ARG VERSION=unknown
 LABEL org.opencontainers.image.title="kubernaut-toolset" \
+      org.opencontainers.image.version="$VERSION" \
       org.opencontainers.image.revision="$GIT_COMMIT" \
       org.opencontainers.image.created="$BUILD_DATE" \
       org.opencontainers.image.source="https://github.com/kubernaut/kubernaut-toolset"

@@ -222,7 +222,7 @@ describe('the chart and the production image on a real node', () => {
     expect(up[0]?.metric).toMatchObject({ job: 'kubernaut-toolset', instance: METRICS_TARGET });
     const info = await prometheusQuery('kubernaut_toolset_build_info');
     expect(info).toHaveLength(1);
-    expect(info[0]?.metric).toMatchObject({ instance: METRICS_TARGET, version: '0.1.0' });
+    expect(info[0]?.metric).toMatchObject({ instance: METRICS_TARGET, version: '0.2.0' });
     expect(info[0]?.value[1]).toBe('1');
     // The operator's own gauge, as scraped: both toolsets of the previous test included (hello is back).
     let included: string | undefined;

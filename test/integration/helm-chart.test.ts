@@ -207,7 +207,7 @@ describe('helm chart', () => {
     const pod = find(template(), 'Pod', 'kt-kubernaut-toolset-test') as unknown as { metadata: { annotations: Record<string, string> }; spec: { containers: { image: string; command: string[]; args: string[]; securityContext: Record<string, unknown> }[] } };
     expect(pod.metadata.annotations['helm.sh/hook']).toBe('test');
     const container = pod.spec.containers[0];
-    expect(container?.image).toBe('ghcr.io/kubernaut/kubernaut-toolset:0.1.0');
+    expect(container?.image).toBe('ghcr.io/kubernaut/kubernaut-toolset:0.2.0');
     expect(container?.command).toEqual(['/nodejs/bin/node', '-e']);
     expect(container?.args[0]).toContain("'http://kt-kubernaut-toolset-metrics.kubernaut-system.svc:9090/metrics'");
     expect(container?.args[0]).toContain('kubernaut_toolset_build_info');

@@ -3,7 +3,7 @@
 // (tools/e2e/build-test-images.sh) while a control plane with a real node starts, then imports the archives into
 // the node's containerd. Nothing is pulled from a registry: every pod says imagePullPolicy: Never.
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { down, liveOwner, up } from '../../tools/control-plane/control-plane.ts';
@@ -46,7 +46,8 @@ export default async function globalSetup() {
     const [archive, test, holmes] = await Promise.all([operatorImage, testImages, holmesImage]);
     await importImages(cp.node.binaries, cp.node.containerd, [archive, test.hello.archive, test.prometheus.archive, holmes.archive]);
     const present = (await ctr(cp.node.binaries, cp.node.containerd, ['images', 'ls', '-q'])).split('\n');
-    const operator = 'ghcr.io/kubernaut/kubernaut-toolset:0.1.0';
+    const { version } = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8'));
+    const operator = `ghcr.io/kubernaut/kubernaut-toolset:${version}`;
     for (const ref of [operator, test.hello.ref, test.prometheus.ref, holmes.ref]) {
       const full = ref.includes('/') && ref.split('/')[0].includes('.') ? ref : `docker.io/${ref}`;
       if (!present.includes(ref) && !present.includes(full)) throw new Error(`image ${ref} is not in the node's containerd after import: ${present.join(' ')}`);

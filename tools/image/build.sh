@@ -223,7 +223,7 @@ build_date=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 step "buildah bud $image (isolation chroot, network host, bases: the local stand-ins above)"
 buildah bud --isolation chroot --network host --pull=never --layers \
   --volume "$host_ca:/etc/ssl/certs/ca-certificates.crt:ro" \
-  --build-arg GIT_COMMIT="$git_commit" --build-arg BUILD_DATE="$build_date" \
+  --build-arg GIT_COMMIT="$git_commit" --build-arg BUILD_DATE="$build_date" --build-arg VERSION="$app_version" \
   --tag "$image" --tag "$dev_image" \
   -f "$repo/Dockerfile" "$repo" || die "buildah bud failed"
 
@@ -231,6 +231,13 @@ step "exporting oci-archive:$archive:$image"
 rm -f "$archive.tmp"
 buildah push --quiet "$image" "oci-archive:$archive.tmp:$image" >/dev/null
 mv "$archive.tmp" "$archive"
+
+# The image's npm dependencies (what `npm ci --omit=dev` in the Dockerfile installs, from the same lockfile) as a
+# CycloneDX SBOM beside the archive.
+sbom=${archive%.oci.tar}.cdx.json
+step "SBOM: $sbom (npm sbom, CycloneDX, production dependencies)"
+(cd "$repo" && npm sbom --sbom-format cyclonedx --sbom-type application --omit dev) >"$sbom.tmp" || die "npm sbom failed"
+mv "$sbom.tmp" "$sbom"
 
 if [ "$verify" = 1 ]; then
   step "smoke test: node dist/src/main.js --version as 65532:65532 (buildah run --isolation chroot)"
@@ -257,6 +264,7 @@ step "done in $(($(date +%s) - t0)) s"
 cat >&2 <<EOF
   image:    $image (also $dev_image), $size uncompressed
   archive:  $archive ($asize, gzip layers)
+  SBOM:     $sbom (CycloneDX)
   bases:    LOCAL STAND-INS for node:24-slim and $runtime_base (cached in $keydir)
   load it:  ctr -n k8s.io images import $archive   (pods: imagePullPolicy: Never)
 EOF

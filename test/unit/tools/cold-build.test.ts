@@ -157,6 +157,9 @@ describe('every build script completes against an empty cache', () => {
     const archive = productionImageArchive(run.stdout);
     expect(archive.startsWith(join(cache, 'image'))).toBe(true);
     expect(nonEmptyFile(archive)).toBe(true);
+    // The CycloneDX SBOM of the image's npm dependencies, beside the archive.
+    const sbom = JSON.parse(readFileSync(archive.replace(/\.oci\.tar$/, '.cdx.json'), 'utf8')) as { bomFormat: string };
+    expect(sbom.bomFormat).toBe('CycloneDX');
   });
 });
 
