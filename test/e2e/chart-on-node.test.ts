@@ -233,7 +233,7 @@ describe('the chart and the production image on a real node', () => {
   }, 120_000);
 
   it('with two replicas exactly one leads; when its pod is deleted the other takes over and writes', async () => {
-    await helm('upgrade', RELEASE, chart, '--namespace', NS, '--reuse-values', '--set', 'replicas=2');
+    await helm('upgrade', RELEASE, chart, '--namespace', NS, '--reuse-values', '--set', 'replicaCount=2');
     const pods = await readyOperatorPods(2);
     const pdb = await policy.readNamespacedPodDisruptionBudget({ namespace: NS, name: RELEASE });
     expect(pdb.spec?.minAvailable).toBe(1);

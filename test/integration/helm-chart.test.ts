@@ -2,7 +2,7 @@
 // exactly the rights the chart grants (a TokenRequest token of the chart's ServiceAccount, the chart's config).
 import { afterAll, describe, expect, it } from '@jest/globals';
 import {
-  AdmissionregistrationV1Api, CoreV1Api, KubeConfig, PatchStrategy, RbacAuthorizationV1Api, setHeaderOptions,
+  AdmissionregistrationV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi, PatchStrategy, RbacAuthorizationV1Api, setHeaderOptions, type KubernetesObject,
   type V1PolicyRule, type V1ValidatingAdmissionPolicy, type V1ValidatingAdmissionPolicyBinding,
 } from '@kubernetes/client-node';
 import { spawnSync } from 'node:child_process';
@@ -56,9 +56,41 @@ const chartConfig = (manifests: Manifest[]): unknown => load(find(manifests, 'Co
 describe('helm chart', () => {
   it('passes helm lint, also with every optional part switched on', () => {
     expect(helm('lint', chart).status).toBe(0);
-    const all = helm('lint', chart, '--set', 'prometheusRule.enabled=true,grafanaDashboard.enabled=true,serviceMonitor.enabled=true,networkPolicy.enabled=true,replicas=2,watchNamespaces={a,b}');
+    const all = helm('lint', chart, '--set', 'prometheusRule.enabled=true,grafanaDashboard.enabled=true,serviceMonitor.enabled=true,networkPolicy.enabled=true,replicaCount=2,watchNamespaces={a,b}');
     expect(all.stdout).toMatch(/1 chart\(s\) linted, 0 chart\(s\) failed/);
     expect(all.status).toBe(0);
+  });
+
+  it('passes helm lint --strict and a strict server-side dry run with every value of issues 23-25 set', async () => {
+    const values = join(helmHome, 'every-value.json');
+    writeFileSync(values, JSON.stringify({
+      replicaCount: 2, global: { imageRegistry: 'mirror.example.com' }, deploymentAnnotations: { 'secret.reloader.stakater.com/reload': 'env' },
+      initContainers: [{ name: 'wait', image: 'busybox', command: ['true'] }], extraContainers: [{ name: 'proxy', image: 'envoy' }],
+      dnsPolicy: 'ClusterFirst', dnsConfig: { options: [{ name: 'ndots', value: '2' }] }, service: { annotations: { a: 'b' } },
+      serviceMonitor: { enabled: true, additionalLabels: { release: 'prom' }, honorLabels: true, targetLabels: ['team'] },
+      prometheusRule: { enabled: true, namespace: 'monitoring', additionalRules: [{ alert: 'Mine', expr: 'vector(1)' }] },
+      grafanaDashboard: { enabled: true, namespace: 'grafana', annotations: { grafana_folder: 'Platform' } },
+      podDisruptionBudget: { maxUnavailable: 1 }, serviceAccount: { automountServiceAccountToken: true },
+      tenancy: { trustLabel: true, trustLabelPolicy: { enabled: true, groups: ['platform-admins'] }, untrustedMcp: true, tenantDescriptions: false },
+      consumer: { base: { configMap: 'holmes/custom-toolsets-configmap' }, networkPolicy: { enabled: true, egress: [{ ports: [{ port: 443 }] }] } },
+      reload: { deployment: 'holmes/holmes-holmes', inPlace: true, confirm: 'marker', minInterval: '1m', apiKeySecret: 'holmes-api-key' },
+    }));
+    const lint = helm('lint', '--strict', chart, '--values', values);
+    expect({ status: lint.status, out: lint.stdout.match(/\d+ chart\(s\) linted, \d+ chart\(s\) failed/)?.[0] }).toEqual({ status: 0, out: '1 chart(s) linted, 0 chart(s) failed' });
+    // Server side, without the monitoring CRDs this control plane does not have.
+    const rendered = helm('template', 'kt', chart, '--namespace', 'kubernaut-system', '--values', values, '--set', 'serviceMonitor.enabled=false,prometheusRule.enabled=false');
+    expect(rendered.status).toBe(0);
+    const { kc, core } = fixtureApi();
+    for (const name of ['kubernaut-system', 'holmes', 'grafana']) await core.createNamespace({ body: { metadata: { name } } }).catch(() => undefined);
+    const objects = KubernetesObjectApi.makeApiClient(kc);
+    const refused: string[] = [];
+    // Server-side apply, dry run: the API server validates every field strictly (unknown fields are errors).
+    for (const manifest of loadAll(rendered.stdout) as (KubernetesObject | null)[]) {
+      if (!manifest) continue;
+      await objects.patch(manifest, undefined, 'All', 'kubernaut-chart-test', true, PatchStrategy.ServerSideApply)
+        .catch((error: unknown) => refused.push(`${manifest.kind}/${manifest.metadata?.name}: ${(error as Error).message.slice(0, 300)}`));
+    }
+    expect(refused).toEqual([]);
   });
 
   it('grants exactly the rights of SPEC 6 in cluster mode', () => {
@@ -133,6 +165,46 @@ describe('helm chart', () => {
     expect(changed.spec.template.metadata.annotations['checksum/config']).not.toBe(checksum);
   });
 
+  // The values admins of external-dns and Reloader charts carry over (issue 25): each one rendered where it belongs.
+  const at = (value: unknown, ...path: (string | number)[]): unknown =>
+    path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string | number, unknown>)[k] : undefined), value);
+  const deploymentOf = (m: Manifest[]) => find(m, 'Deployment', 'kt-kubernaut-toolset') as Manifest;
+  const podOf = (m: Manifest[]) => at(deploymentOf(m), 'spec', 'template', 'spec') as Record<string, unknown>;
+  it.each([
+    ['deploymentAnnotations', ['deploymentAnnotations.secret\\.reloader\\.stakater\\.com/reload=kubernaut-env'], (m: Manifest[]) => deploymentOf(m).metadata.annotations, { 'secret.reloader.stakater.com/reload': 'kubernaut-env' }],
+    ['initContainers', ['initContainers[0].name=wait', 'initContainers[0].image=busybox'], (m: Manifest[]) => podOf(m).initContainers, [{ name: 'wait', image: 'busybox' }]],
+    ['extraContainers', ['extraContainers[0].name=proxy', 'extraContainers[0].image=envoy'], (m: Manifest[]) => (podOf(m).containers as { name: string }[]).map((c) => c.name), ['operator', 'proxy']],
+    ['dnsPolicy', ['dnsPolicy=ClusterFirstWithHostNet'], (m: Manifest[]) => podOf(m).dnsPolicy, 'ClusterFirstWithHostNet'],
+    ['dnsConfig', ['dnsConfig.options[0].name=single-request-reopen'], (m: Manifest[]) => podOf(m).dnsConfig, { options: [{ name: 'single-request-reopen' }] }],
+    ['service.annotations', ['service.annotations.a=b'], (m: Manifest[]) => find(m, 'Service', 'kt-kubernaut-toolset-metrics')?.metadata.annotations, { a: 'b' }],
+    ['serviceMonitor.additionalLabels', ['serviceMonitor.enabled=true', 'serviceMonitor.additionalLabels.release=prom'], (m: Manifest[]) => find(m, 'ServiceMonitor', 'kt-kubernaut-toolset')?.metadata.labels?.release, 'prom'],
+    ['serviceMonitor.honorLabels', ['serviceMonitor.enabled=true', 'serviceMonitor.honorLabels=true'], (m: Manifest[]) => at(find(m, 'ServiceMonitor', 'kt-kubernaut-toolset'), 'spec', 'endpoints', 0, 'honorLabels'), true],
+    ['serviceMonitor.targetLabels', ['serviceMonitor.enabled=true', 'serviceMonitor.targetLabels={team}'], (m: Manifest[]) => at(find(m, 'ServiceMonitor', 'kt-kubernaut-toolset'), 'spec', 'targetLabels'), ['team']],
+    ['prometheusRule.namespace', ['prometheusRule.enabled=true', 'prometheusRule.namespace=monitoring'], (m: Manifest[]) => find(m, 'PrometheusRule', 'kt-kubernaut-toolset')?.metadata.namespace, 'monitoring'],
+    ['prometheusRule.additionalRules', ['prometheusRule.enabled=true', 'prometheusRule.additionalRules[0].alert=Mine', 'prometheusRule.additionalRules[0].expr=vector(1)'],
+      (m: Manifest[]) => (at(find(m, 'PrometheusRule', 'kt-kubernaut-toolset'), 'spec', 'groups', 0, 'rules') as unknown[]).at(-1), { alert: 'Mine', expr: 'vector(1)' }],
+    ['grafanaDashboard.namespace', ['grafanaDashboard.enabled=true', 'grafanaDashboard.namespace=grafana'], (m: Manifest[]) => find(m, 'ConfigMap', 'kt-kubernaut-toolset-dashboard')?.metadata.namespace, 'grafana'],
+    ['grafanaDashboard.annotations', ['grafanaDashboard.enabled=true', 'grafanaDashboard.annotations.grafana_folder=Platform'], (m: Manifest[]) => find(m, 'ConfigMap', 'kt-kubernaut-toolset-dashboard')?.metadata.annotations, { grafana_folder: 'Platform' }],
+    ['podDisruptionBudget.maxUnavailable', ['replicaCount=2', 'podDisruptionBudget.maxUnavailable=1'], (m: Manifest[]) => at(find(m, 'PodDisruptionBudget', 'kt-kubernaut-toolset'), 'spec'), { maxUnavailable: 1, selector: expect.anything() as unknown }],
+    ['serviceAccount.automountServiceAccountToken', ['serviceAccount.automountServiceAccountToken=false'],
+      (m: Manifest[]) => [podOf(m).automountServiceAccountToken, at(find(m, 'ServiceAccount', 'kt-kubernaut-toolset'), 'automountServiceAccountToken')], [false, false]],
+    ['replicaCount', ['replicaCount=3'], (m: Manifest[]) => [at(deploymentOf(m), 'spec', 'replicas'), find(m, 'PodDisruptionBudget', 'kt-kubernaut-toolset') !== undefined], [3, true]],
+    ['replicas (deprecated, still honoured)', ['replicas=2'], (m: Manifest[]) => at(deploymentOf(m), 'spec', 'replicas'), 2],
+    ['global.imageRegistry', ['global.imageRegistry=mirror.example.com'], (m: Manifest[]) => (podOf(m).containers as { image: string }[])[0]?.image, 'mirror.example.com/kubernaut/kubernaut-toolset:0.2.0'],
+  ] as [string, string[], (m: Manifest[]) => unknown, unknown][])('%s is rendered where it belongs', (_name, set, pick, want) => {
+    expect(pick(template(...set))).toEqual(want);
+  });
+
+  it('the deprecated `replicas` value gets a note in NOTES; replicaCount alone does not', () => {
+    const notesOf = (...set: string[]) => {
+      const out = helm('install', `dep-${randomBytes(3).toString('hex')}`, chart, '--dry-run=client', '--kubeconfig', testCluster().kubeconfig, ...set.flatMap((s) => ['--set', s]));
+      if (out.status !== 0) throw new Error(out.stderr);
+      return out.stdout;
+    };
+    expect(notesOf('replicas=2')).toContain('DEPRECATED: the value `replicas` is now `replicaCount`');
+    expect(notesOf('replicaCount=2')).not.toContain('DEPRECATED');
+  });
+
   it('alerts and dashboard query only metrics the operator exports', () => {
     const rule = find(template('prometheusRule.enabled=true'), 'PrometheusRule', 'kt-kubernaut-toolset') as unknown as { spec: { groups: { rules: { alert: string; expr: string; annotations: Record<string, string> }[] }[] } };
     const exported = new Set(['kubernaut_toolset_watch_restarts_total', 'kubernaut_toolset_reconciles_total', 'kubernaut_toolset_last_successful_reconcile_timestamp_seconds',
@@ -170,6 +242,8 @@ describe('helm chart', () => {
   it.each([
     ['health.timeout=5', /health\/timeout.*got number, want string/],
     ['replicas=0', /replicas.*minimum/],
+    ['replicaCount=0', /replicaCount.*minimum/],
+    ['dnsPolicy=Sometimes', /dnsPolicy.*must be one of/],
     ['watchNamespaces={Team_A}', /watchNamespaces\/0.*does not match pattern/],
     ['logLevel=verbose', /logLevel/],
     ['output.sizeBudgetBytes=2000000', /sizeBudgetBytes.*maximum/],
@@ -184,7 +258,8 @@ describe('helm chart', () => {
   });
 
   it.each([
-    ['replicas=2,leaderElection.enabled=false', /replicas: 2 with leaderElection\.enabled=false would run 2 writers of the same ConfigMap; enable leader election or set replicas: 1/],
+    ['replicaCount=2,leaderElection.enabled=false', /replicaCount: 2 with leaderElection\.enabled=false would run 2 writers of the same ConfigMap; enable leader election or set replicaCount: 1/],
+    ['replicas=2,leaderElection.enabled=false', /replicaCount: 2 with leaderElection\.enabled=false/],
     ['leaderElection.renewDeadline=15s', /leaderElection\.renewDeadline \(15s\) must be shorter than leaderElection\.leaseDuration \(15s\)/],
     ['leaderElection.renewDeadline=1m,leaderElection.leaseDuration=45s', /leaderElection\.renewDeadline \(1m\) must be shorter/],
     ['http.port=9090', /http\.port and http\.metricsPort are both 9090/],

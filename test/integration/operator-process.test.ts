@@ -117,7 +117,7 @@ describe('commands and help', () => {
     }
   });
 
-  it('run --log-level warning is warn, as other tools spell it; --context must name a context of the kubeconfig', async () => {
+  it('run --log-level warning is warn, as other tools spell it; --context must name a context of the kubeconfig', () => {
     const kubeconfig = file('one-context.yaml', [
       'apiVersion: v1', 'kind: Config', 'current-context: only',
       'clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]', 'users: [{name: u, user: {token: x}}]',

@@ -23,9 +23,15 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{/* [registry/]repository[:tag][@digest]; the tag defaults to the chart's appVersion unless only a digest is given. */}}
 {{- define "kt.image" -}}
 {{- $i := .Values.image -}}
-{{- $repository := ternary (printf "%s/%s" (trimSuffix "/" $i.registry) $i.repository) $i.repository (ne $i.registry "") -}}
+{{- $registry := default $i.registry .Values.global.imageRegistry -}}
+{{- $repository := ternary (printf "%s/%s" (trimSuffix "/" $registry) $i.repository) $i.repository (ne $registry "") -}}
 {{- $tag := ternary $i.tag (default .Chart.AppVersion $i.tag) (and (ne $i.digest "") (eq $i.tag "")) -}}
 {{- $repository }}{{ with $tag }}:{{ . }}{{ end }}{{ with $i.digest }}@{{ . }}{{ end }}
+{{- end -}}
+
+{{/* The replica count: replicaCount, or the deprecated `replicas` when a user still sets it (removed in 0.3.0). */}}
+{{- define "kt.replicas" -}}
+{{- if kindIs "invalid" .Values.replicas }}{{ .Values.replicaCount }}{{ else }}{{ .Values.replicas }}{{ end -}}
 {{- end -}}
 
 {{- define "kt.imagePullSecrets" -}}
@@ -49,8 +55,9 @@ imagePullSecrets: {{- toYaml . | nindent 2 }}
 {{/* Combinations the values schema cannot express; each would render a broken installation. */}}
 {{- define "kt.validate" -}}
 {{- $v := .Values -}}
-{{- if and (gt (int $v.replicas) 1) (not $v.leaderElection.enabled) -}}
-{{- fail (printf "replicas: %d with leaderElection.enabled=false would run %d writers of the same ConfigMap; enable leader election or set replicas: 1" (int $v.replicas) (int $v.replicas)) -}}
+{{- $replicas := int (include "kt.replicas" .) -}}
+{{- if and (gt $replicas 1) (not $v.leaderElection.enabled) -}}
+{{- fail (printf "replicaCount: %d with leaderElection.enabled=false would run %d writers of the same ConfigMap; enable leader election or set replicaCount: 1" $replicas $replicas) -}}
 {{- end -}}
 {{- if ge (float64 (include "kt.durationMs" $v.leaderElection.renewDeadline)) (float64 (include "kt.durationMs" $v.leaderElection.leaseDuration)) -}}
 {{- fail (printf "leaderElection.renewDeadline (%s) must be shorter than leaderElection.leaseDuration (%s), or two leaders could overlap (the operator refuses to start)" $v.leaderElection.renewDeadline $v.leaderElection.leaseDuration) -}}
