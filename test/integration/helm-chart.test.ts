@@ -195,6 +195,15 @@ describe('helm chart', () => {
     expect(pick(template(...set))).toEqual(want);
   });
 
+  it('networkPolicy.apiServer narrows the operator\'s egress to the API server to its addresses and ports', () => {
+    const egressOf = (...set: string[]) => at(find(template('networkPolicy.enabled=true', ...set), 'NetworkPolicy', 'kt-kubernaut-toolset'), 'spec', 'egress') as unknown[];
+    expect(egressOf()[1]).toEqual({ ports: [{ port: 443 }, { port: 6443 }] });
+    expect(egressOf('networkPolicy.apiServer.cidrs={10.96.0.1/32,172.18.0.2/32}', 'networkPolicy.apiServer.ports={6443}')[1]).toEqual({
+      ports: [{ port: 6443 }], to: [{ ipBlock: { cidr: '10.96.0.1/32' } }, { ipBlock: { cidr: '172.18.0.2/32' } }],
+    });
+    expect(helm('template', 'kt', chart, '--set', 'networkPolicy.apiServer.cidrs={https://10.0.0.1}').stderr).toMatch(/networkPolicy\/apiServer\/cidrs\/0/);
+  });
+
   it('the deprecated `replicas` value gets a note in NOTES; replicaCount alone does not', () => {
     const notesOf = (...set: string[]) => {
       const out = helm('install', `dep-${randomBytes(3).toString('hex')}`, chart, '--dry-run=client', '--kubeconfig', testCluster().kubeconfig, ...set.flatMap((s) => ['--set', s]));
