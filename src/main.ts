@@ -4,6 +4,9 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DEFAULT_FILE_HASH_PORT, serveFileHash } from './cli/file-hash.ts';
 import { render } from './cli/render.ts';
 import { run } from './cli/run.ts';
+import { status, STATUS_OUTPUTS, type StatusOutput } from './cli/status.ts';
+import { ClientNodeKube } from './kube/client-node.ts';
+import type { ConfigMap } from './kube/objects.ts';
 import { readFileOrStdin, validate } from './cli/validate.ts';
 import { ConfigError, loadConfig } from './config/load.ts';
 import { ALIAS_HELP, ALIAS_OPTIONS, withAliases } from './config/flag-aliases.ts';
@@ -34,7 +37,9 @@ Usage: kubernaut-toolset <command> [options]
 
 Commands:
   run        run the operator (current kubeconfig, or the in-cluster ServiceAccount)
+  status     what the running operator decided about every Service (a table, or -o wide|json|yaml)
   render     offline: Service manifests (files or stdin) in, the toolset file the operator would write out
+             (--diff: as a unified diff against the live ConfigMap, exit 1 when they differ)
   validate   check a HolmesGPT custom toolset file against the schema
   file-hash  the sidecar of reload.inPlace: serves the sha256 of HolmesGPT's mounted toolset file
   version    print the version, git commit and build date (also --version, -v)
@@ -60,7 +65,21 @@ ${ALIAS_HELP}
 
 ${EXIT_CODES}
 `,
-  render: `Usage: kubernaut-toolset render [FILE...] [--config FILE] [--check-health] [--overrides FILE] [setting flags]
+  status: `Usage: kubernaut-toolset status [-n NAMESPACE] [-o table|wide|json|yaml] [--kubeconfig FILE] [--context NAME]
+
+Reads GET /status of the running operator through the API server's pod proxy (needs get on pods and pods/proxy in
+its namespace; no port-forward), from the replica that leads, and prints what it decided about every Service:
+SERVICE, VERDICT, TOOLSET, REASON, LAST CHECK and DETAIL (wide adds TYPE, ENDPOINT and FAILURES), or the whole
+status as JSON or YAML. Exit 1 when no replica answers.
+
+  -n, --namespace NS  where the operator runs (default kubernaut-system)
+  -o, --output FORMAT table (default), wide, json or yaml
+  --selector LABELS   its pods (default app.kubernetes.io/name=kubernaut-toolset)
+  --port PORT         its HTTP port (default 8080, the chart's http.port)
+  --kubeconfig FILE   instead of $KUBECONFIG / ~/.kube/config / in-cluster
+  --context NAME      a kubeconfig context other than the current one
+`,
+  render: `Usage: kubernaut-toolset render [FILE...] [--config FILE] [--check-health] [--overrides FILE] [--diff] [setting flags]
 
 Reads Service manifests (YAML or JSON; single Services or Lists such as "kubectl get svc -A -o yaml") from the
 files, or stdin when none or "-" is given, and prints the toolset file the operator would write for them.
@@ -72,6 +91,10 @@ Services go to stderr.
   --config FILE       the operator's configuration file (tenancy, toolsetDefaults, endpoint policy, budget, health)
   --check-health      GET each candidate's health URL as the operator would
   --overrides FILE    an overrides.yaml to merge, as the operator merges the ConfigMap's key
+  --diff              compare with the live output ConfigMap (output.namespace/output.name, key output.key) and
+                      print a unified diff (kubectl diff's convention: exit 1 when they differ, 0 when not); its
+                      overrides.yaml applies unless --overrides is given
+  --kubeconfig FILE, --context NAME   the cluster of --diff
 
 ${EXIT_CODES}
 `,
@@ -100,7 +123,14 @@ const settingOptions: ParseArgsConfig['options'] = {
 
 const commandOptions: Record<string, ParseArgsConfig['options']> = {
   run: { config: { type: 'string' }, kubeconfig: { type: 'string' }, context: { type: 'string' }, 'log-level': { type: 'string' }, 'log-format': { type: 'string' }, ...settingOptions },
-  render: { config: { type: 'string' }, 'check-health': { type: 'boolean' }, overrides: { type: 'string' }, ...settingOptions },
+  render: {
+    config: { type: 'string' }, 'check-health': { type: 'boolean' }, overrides: { type: 'string' }, diff: { type: 'boolean' },
+    kubeconfig: { type: 'string' }, context: { type: 'string' }, ...settingOptions,
+  },
+  status: {
+    namespace: { type: 'string', short: 'n' }, output: { type: 'string', short: 'o' }, selector: { type: 'string' }, port: { type: 'string' },
+    kubeconfig: { type: 'string' }, context: { type: 'string' },
+  },
   validate: {},
   'file-hash': { file: { type: 'string' }, port: { type: 'string' }, address: { type: 'string' } },
   version: {},
@@ -121,6 +151,20 @@ function runUsageProblem(logLevel: string | undefined, logFormat: string | undef
   if (logFormat !== undefined && !(LOG_FORMATS as readonly string[]).includes(logFormat)) return `--log-format ${JSON.stringify(logFormat)} is not one of ${LOG_FORMATS.join(', ')}`;
   if (kubeconfig !== undefined && !existsSync(kubeconfig)) return `--kubeconfig ${JSON.stringify(kubeconfig)}: no such file`;
   return undefined;
+}
+
+/** The API client of a command, or undefined (after saying why on stderr) when the kubeconfig cannot be used. */
+function kubeFor(kubeconfig: string | undefined, context: string | undefined, command: string): ClientNodeKube | undefined {
+  if (kubeconfig !== undefined && !existsSync(kubeconfig)) {
+    process.stderr.write(`kubernaut-toolset ${command}: --kubeconfig ${JSON.stringify(kubeconfig)}: no such file\n`);
+    return undefined;
+  }
+  try {
+    return kubeconfig ? ClientNodeKube.fromFile(kubeconfig, context) : ClientNodeKube.fromDefault(context);
+  } catch (error) {
+    process.stderr.write(`kubernaut-toolset ${command}: ${(error as Error).message}\n`);
+    return undefined;
+  }
 }
 
 /** Node's parseArgs explains mistakes at length; a user needs the flag and what is wrong with it. */
@@ -190,9 +234,32 @@ async function main(argv: string[]): Promise<number> {
       }
       return serveFileHash({ file, port, address: str('address') ?? '0.0.0.0', log: (line) => void process.stderr.write(`${line}\n`) });
     }
+    case 'status': {
+      const output = str('output') ?? 'table';
+      const port = Number(str('port') ?? 8080);
+      if (!(STATUS_OUTPUTS as readonly string[]).includes(output) || !Number.isInteger(port) || port < 1 || port > 65535 || positionals.length > 0) {
+        const problem = positionals.length > 0 ? `unexpected argument ${positionals[0]}` : !Number.isInteger(port) || port < 1 || port > 65535
+          ? `--port ${JSON.stringify(str('port'))} is not a port (1-65535)` : `-o ${JSON.stringify(output)} is not one of ${STATUS_OUTPUTS.join(', ')}`;
+        process.stderr.write(`kubernaut-toolset status: ${problem}; see "kubernaut-toolset status --help"\n`);
+        return 2;
+      }
+      const kube = kubeFor(str('kubeconfig'), str('context'), 'status');
+      if (!kube) return 2;
+      return status({
+        kube, namespace: str('namespace') ?? 'kubernaut-system', selector: str('selector') ?? 'app.kubernetes.io/name=kubernaut-toolset', port,
+        output: output as StatusOutput, out: (t) => void process.stdout.write(t), err: (t) => void process.stderr.write(t),
+      });
+    }
     case 'render': {
       const config = loadConfig({ ...(str('config') ? { file: str('config') } : {}), flags: settingFlags(values) });
+      let live: (() => Promise<ConfigMap | undefined>) | undefined;
+      if (values.diff === true) {
+        const kube = kubeFor(str('kubeconfig'), str('context'), 'render');
+        if (!kube) return 2;
+        live = () => kube.getConfigMap(config.output.namespace, config.output.name);
+      }
       return render({
+        ...(live ? { live } : {}),
         files: positionals, config, checkHealth: values['check-health'] === true,
         ...(str('overrides') ? { overridesFile: str('overrides') } : {}),
         stdin: () => readFileOrStdin('-'),

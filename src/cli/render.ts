@@ -1,3 +1,4 @@
+import { createTwoFilesPatch } from 'diff';
 import { loadAll } from 'js-yaml';
 import { readFileSync } from 'node:fs';
 import type { Rejection } from '../discovery/candidate.ts';
@@ -6,7 +7,8 @@ import { TRUST_LABEL, trustedByLabel } from '../discovery/tenancy.ts';
 import { checkAll, HealthBook } from '../health/health-book.ts';
 import { configuredChecker } from '../health/checker.ts';
 import { toNamespace, toService } from '../kube/convert.ts';
-import type { Namespace, Service } from '../kube/objects.ts';
+import type { ConfigMap, Namespace, Service } from '../kube/objects.ts';
+import { OVERRIDES_KEY } from '../output/configmap-writer.ts';
 import { Metrics } from '../observe/metrics.ts';
 import { plan, planSettings } from '../reconcile/plan.ts';
 
@@ -20,6 +22,11 @@ export interface RenderOptions {
   stdin: () => string;
   out: (text: string) => void;
   err: (text: string) => void;
+  /**
+   * --diff: the live output ConfigMap (undefined when there is none). The render is compared with its key and printed
+   * as a unified diff; its overrides.yaml applies unless --overrides gives another. Exit 1 when they differ.
+   */
+  live?: () => Promise<ConfigMap | undefined>;
 }
 
 function readInput(file: string, stdin: () => string): string {
@@ -95,7 +102,8 @@ export async function render(options: RenderOptions): Promise<number> {
   }
   const settings = planSettings(config, options.checkHealth && config.health.enabled);
   const health = new HealthBook({ failureThreshold: config.health.failureThreshold, metrics: new Metrics({ processMetrics: false }) });
-  const overrides = options.overridesFile ? readFileSync(options.overridesFile, 'utf8') : undefined;
+  const live = options.live ? await options.live() : undefined;
+  const overrides = options.overridesFile ? readFileSync(options.overridesFile, 'utf8') : live?.data[OVERRIDES_KEY];
   const planInput = { services: input.services, namespaces: input.namespaces, health, overrides };
   // With --check-health, the candidates of a first plan are each checked once, as the operator would check them.
   if (settings.healthChecks) await checkAll(health, plan(planInput, settings).candidates, configuredChecker(config.health, config.toolsetDefaults), config.health);
@@ -111,6 +119,14 @@ export async function render(options: RenderOptions): Promise<number> {
     options.err(`${planned.document.error}\n`);
     return 1;
   }
-  options.out(planned.document.content);
-  return 0;
+  if (!options.live) {
+    options.out(planned.document.content);
+    return 0;
+  }
+  // kubectl diff's convention: the diff on stdout, exit 1 when there is one.
+  const { namespace, name, key } = config.output;
+  const current = live?.data[key] ?? '';
+  if (current === planned.document.content) return 0;
+  options.out(createTwoFilesPatch(`live ConfigMap ${namespace}/${name} ${key}${live ? '' : ' (none)'}`, 'rendered', current, planned.document.content, '', '', { context: 3 }));
+  return 1;
 }

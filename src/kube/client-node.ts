@@ -219,6 +219,22 @@ export class ClientNodeKube implements KubeClient {
     }
   }
 
+  async listPods(namespace: string, labelSelector: string): Promise<ConsumerPod[]> {
+    try {
+      return (await this.#core.listNamespacedPod({ namespace, labelSelector })).items.map(toConsumerPod);
+    } catch (error) {
+      throw toKubeApiError(`list pods ${labelSelector} in ${namespace}`, error);
+    }
+  }
+
+  async getPodProxy(namespace: string, pod: string, port: number, path: string): Promise<string> {
+    try {
+      return await this.#core.connectGetNamespacedPodProxyWithPath({ namespace, name: `${pod}:${port}`, path: path.replace(/^\//, '') });
+    } catch (error) {
+      throw toKubeApiError(`GET ${path} of pod ${namespace}/${pod}:${port} (pods/proxy)`, error);
+    }
+  }
+
   async getDeploymentSelector(namespace: string, deployment: string): Promise<Record<string, unknown> | undefined> {
     try {
       const selector = (await this.#apps.readNamespacedDeployment({ namespace, name: deployment })).spec?.selector;

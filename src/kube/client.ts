@@ -49,6 +49,10 @@ export interface KubeClient {
   readSecretKey(namespace: string, name: string, key: string): Promise<string | undefined>;
   /** A Deployment's pod selector (a LabelSelector), or undefined when there is no such Deployment. */
   getDeploymentSelector(namespace: string, deployment: string): Promise<Record<string, unknown> | undefined>;
+  /** The pods a label selector selects in one namespace. */
+  listPods(namespace: string, labelSelector: string): Promise<ConsumerPod[]>;
+  /** GET `path` of one pod's `port` through the API server's pod proxy; the body as text. */
+  getPodProxy(namespace: string, pod: string, port: number, path: string): Promise<string>;
   /** Server-side apply of a NetworkPolicy's labels, annotations and whole spec. */
   applyNetworkPolicy(policy: NetworkPolicyApply, options: ApplyOptions): Promise<void>;
 }

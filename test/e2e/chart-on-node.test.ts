@@ -7,6 +7,7 @@ import {
 } from '@kubernetes/client-node';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { apiGet } from '../../tools/control-plane/control-plane.ts';
@@ -213,6 +214,18 @@ describe('the chart and the production image on a real node', () => {
     await readyPodsOf(APPS, 'hello', 1);
     await waitForOutput('hello to return once its pod is back', (t) => t[`custom/${APPS}/hello`] !== undefined, 60_000);
   }, 300_000);
+
+  it('kubernaut-toolset status prints what the operator decided, read through the API server\'s pod proxy', async () => {
+    const cli = (...args: string[]) => spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', join(import.meta.dirname, '../../src/main.ts'), 'status', '--kubeconfig', cp.kubeconfig, ...args], { encoding: 'utf8', timeout: 60_000 });
+    const table = cli('-n', NS);
+    expect({ status: table.status, stderr: table.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(table.stdout).toMatch(/^pod kubernaut-toolset-\S+ \(leading, ready\); output kubernaut-system\/kubernaut-toolset-config key toolset\.yaml sha256 [0-9a-f]{12}$/m);
+    expect(table.stdout).toMatch(/^SERVICE +VERDICT +TOOLSET +REASON +LAST CHECK +DETAIL$/m);
+    expect(table.stdout).toMatch(new RegExp(`^${MON}/prometheus +included +prometheus/metrics +Healthy `, 'm'));
+    const json = cli('-n', NS, '-o', 'json');
+    expect((JSON.parse(json.stdout) as { leader: { leading: boolean } }).leader.leading).toBe(true);
+    expect(cli('-n', 'nowhere').status).toBe(1);
+  }, 120_000);
 
   it('a real Prometheus scrapes the operator through the chart metrics Service by DNS', async () => {
     const up = await waitFor(async () => {

@@ -87,7 +87,7 @@ describe('configuration errors stop the process with exit code 2 before it touch
 });
 
 describe('commands and help', () => {
-  it.each(['run', 'render', 'validate', 'version'])('%s --help describes the command and exits 0', (command) => {
+  it.each(['run', 'status', 'render', 'validate', 'version'])('%s --help describes the command and exits 0', (command) => {
     const result = cli([command, '--help']);
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(new RegExp(`^Usage: kubernaut-toolset ${command}`));
@@ -162,6 +162,27 @@ describe('the operator process on the real API server', () => {
       expect(rendered.stderr).toMatch(/rejected .*\/broken: UnknownType/);
       expect(rendered.status).toBe(0);
       expect(rendered.stdout).toBe(out.text);
+
+      // render --diff against the live ConfigMap: nothing to show for the same Services (exit 0); a Service more is a
+      // unified diff of what the next write would add (exit 1, kubectl diff's convention).
+      const kube = ['--kubeconfig', testCluster().kubeconfig];
+      const same = await cliAsync(['render', manifests, '--config', config, '--check-health', '--diff', ...kube]);
+      expect({ status: same.status, stdout: same.stdout }).toEqual({ status: 0, stdout: '' });
+      const more = file(`${ns}-more.yaml`, dump({
+        apiVersion: 'v1', kind: 'List',
+        items: [...(JSON.parse(JSON.stringify(list.items)) as unknown[]), {
+          apiVersion: 'v1', kind: 'Service',
+          metadata: { name: 'tempo', namespace: ns, annotations: { 'kubernaut.io/toolset': 'enabled', 'kubernaut.io/toolset-type': 'tempo', 'kubernaut.io/toolset-endpoint': suite.target.url } },
+          spec: { ports: [{ port: 80 }], selector: { app: 'tempo' } },
+        }],
+      }));
+      const diff = await cliAsync(['render', more, '--config', config, '--check-health', '--diff', ...kube]);
+      expect(diff.status).toBe(1);
+      expect(diff.stdout).toMatch(new RegExp(`^--- live ConfigMap ${ns}/kubernaut-toolset-config toolset\\.yaml\n\\+\\+\\+ rendered\n`, 'm'));
+      expect(diff.stdout).toMatch(/^\+ {2}grafana\/tempo:$/m);
+      expect(diff.stdout.split('\n').filter((l) => l.startsWith('-') && !l.startsWith('---'))).toEqual([]);
+      // The live ConfigMap is untouched.
+      expect((await suite.core.readNamespacedConfigMap({ namespace: ns, name: 'kubernaut-toolset-config' })).data?.['toolset.yaml']).toBe(out.text);
     } finally {
       await running.stop();
     }

@@ -25,6 +25,14 @@ export class UnusedKube implements KubeClient {
   recordEvent(_event: EventRecord, _reportingController: string): Promise<void> {
     return Promise.reject(unused('recordEvent'));
   }
+  listPods(_namespace: string, _labelSelector: string): Promise<ConsumerPod[]> {
+    return Promise.reject(unused('listPods'));
+  }
+
+  getPodProxy(_namespace: string, _pod: string, _port: number, _path: string): Promise<string> {
+    return Promise.reject(unused('getPodProxy'));
+  }
+
   getDeploymentSelector(_namespace: string, _deployment: string): Promise<Record<string, unknown> | undefined> {
     return Promise.reject(unused('getDeploymentSelector'));
   }

@@ -13,7 +13,7 @@ import { ClientNodeKube } from '../../src/kube/client-node.ts';
 import { createLogger } from '../../src/observe/logger.ts';
 import { Metrics } from '../../src/observe/metrics.ts';
 import { ToolsetController } from '../../src/controller/controller.ts';
-import type { StatusSnapshot } from '../../src/reconcile/status.ts';
+import { statusTable } from '../../src/cli/status-table.ts';
 import { down, up } from '../control-plane/control-plane.ts';
 import { freePort } from '../control-plane/ports.ts';
 import { waitFor } from '../control-plane/wait.ts';
@@ -50,13 +50,6 @@ async function realPrometheus(): Promise<{ process: ChildProcess; url: string } 
   return { process: child, url };
 }
 
-function statusTable(status: StatusSnapshot): string {
-  const rows = status.services.map((s) => [`${s.namespace}/${s.name}`, s.verdict, s.toolset ?? '-', s.reason, s.message]);
-  const header = ['SERVICE', 'VERDICT', 'TOOLSET', 'REASON', 'DETAIL'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => Math.min(60, (r[i] ?? '').length))));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.slice(0, 60).padEnd(widths[i] ?? 0))).join('  ');
-  return [line(header), ...rows.map(line)].join('\n');
-}
 
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { keep: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } } });
@@ -118,7 +111,7 @@ async function main(): Promise<number> {
   step(`ConfigMap ${OUTPUT_NAMESPACE}/${config.output.name}, key ${config.output.key}`);
   say((await toolsetYaml()).replace(/^/gm, '    '));
   step('Status of every candidate Service');
-  say(statusTable(operator.status()).replace(/^/gm, '    '));
+  say(statusTable(operator.status()).trimEnd().replace(/^/gm, '    '));
 
   step(`Change: point Service prometheus at another backend (${prometheus2.url})`);
   const changed = Date.now();
