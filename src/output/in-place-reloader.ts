@@ -8,6 +8,15 @@ import { AdminRefused, type ConsumerHttp } from './consumer-http.ts';
 import { MARKER_PREFIX } from '../reconcile/output-document.ts';
 import { HASH_ANNOTATION } from './configmap-writer.ts';
 
+/**
+ * On a consumer pod, rewritten while its new file is awaited: each pod update makes the kubelet sync the pod again.
+ * The first sync can run before the kubelet's ConfigMap cache has the new content, and then writes the old file
+ * again; without another update the next sync is the periodic one, a minute or more later.
+ */
+export const SYNC_ANNOTATION = 'kubernaut.io/toolset-sync';
+/** While a pod's new file is awaited, it is nudged (SYNC_ANNOTATION) at most this often. */
+const NUDGE_MS = 2_000;
+
 /** On a consumer pod: the content hash HolmesGPT in that pod was last reloaded with (written after the reload). */
 export const RELOADED_ANNOTATION = 'kubernaut.io/toolset-reloaded';
 /** With no new content, pods are looked at again at most this often (a pod that became ready since gets its reload). */
@@ -38,6 +47,7 @@ export interface InPlaceReloaderDeps {
   apiKeySecret?: { name: string; key: string };
   now?: () => number;
   pollMs?: number;
+  nudgeMs?: number;
   waitingRecheckMs?: number;
 }
 
@@ -168,17 +178,29 @@ export class InPlaceReloader {
     const ip = pod.ip ?? '';
     const deadline = this.#now() + confirmTimeoutMs;
     if (pod.annotations[HASH_ANNOTATION] !== hash) await kube.annotatePod(pod.namespace, pod.name, { [HASH_ANNOTATION]: hash });
+    const nudge = this.#nudger(pod);
     if (this.#deps.confirm === 'marker') {
-      await this.#reloadUntilMarked(ip, wanted, deadline, apiKey);
+      await this.#reloadUntilMarked(ip, wanted, deadline, apiKey, nudge);
     } else {
-      await this.#awaitFileHash(ip, hash, deadline);
+      await this.#awaitFileHash(ip, hash, deadline, nudge);
       await http.reloadToolsets(ip, adminPort, Math.max(1_000, deadline - this.#now()), apiKey);
     }
     await kube.annotatePod(pod.namespace, pod.name, { [RELOADED_ANNOTATION]: hash });
   }
 
+  /** Annotates the pod with SYNC_ANNOTATION, at most once per nudge interval (the first call only starts the clock). */
+  #nudger(pod: ConsumerPod): () => Promise<void> {
+    let last = this.#now();
+    return async () => {
+      const now = this.#now();
+      if (now - last < (this.#deps.nudgeMs ?? NUDGE_MS)) return;
+      last = now;
+      await this.#deps.kube.annotatePod(pod.namespace, pod.name, { [SYNC_ANNOTATION]: String(now) });
+    };
+  }
+
   /** Polls the pod's file-hash sidecar until the kubelet has put the file with `hash` in place. */
-  async #awaitFileHash(ip: string, hash: string, deadline: number): Promise<void> {
+  async #awaitFileHash(ip: string, hash: string, deadline: number, nudge: () => Promise<void>): Promise<void> {
     const { http, hashPort, confirmTimeoutMs } = this.#deps;
     const pollMs = this.#deps.pollMs ?? POLL_MS;
     for (;;) {
@@ -193,6 +215,7 @@ export class InPlaceReloader {
       if (this.#now() + pollMs >= deadline) {
         throw new Error(`the kubelet did not put the new file (sha256 ${hash.slice(0, 12)}) in the pod within ${confirmTimeoutMs} ms; ${last}`);
       }
+      await nudge();
       await sleep(pollMs);
     }
   }
@@ -201,7 +224,7 @@ export class InPlaceReloader {
    * Without a sidecar nothing tells when the kubelet has swapped the file, so HolmesGPT reloads, and is asked which
    * marker it now lists; an old one means it read the old file, and it reloads again (backing off) until the deadline.
    */
-  async #reloadUntilMarked(ip: string, wanted: Wanted, deadline: number, apiKey: string | undefined): Promise<void> {
+  async #reloadUntilMarked(ip: string, wanted: Wanted, deadline: number, apiKey: string | undefined, nudge: () => Promise<void>): Promise<void> {
     const { http, adminPort, confirmTimeoutMs } = this.#deps;
     const { marker } = wanted;
     if (!marker) throw new Error('reload.confirm=marker, but the file carries no content marker');
@@ -216,6 +239,7 @@ export class InPlaceReloader {
         const held = names.filter((n) => n.startsWith(MARKER_PREFIX));
         throw new Error(`HolmesGPT did not load the new file (${marker}) within ${confirmTimeoutMs} ms; it lists ${held.length > 0 ? held.join(', ') : 'no content marker'}`);
       }
+      await nudge();
       await sleep(wait);
     }
   }

@@ -8,7 +8,7 @@ import { Metrics } from '../../../src/observe/metrics.ts';
 import { ConfigMapWriter, HASH_ANNOTATION } from '../../../src/output/configmap-writer.ts';
 import { AdminRefused, type ConsumerHttp } from '../../../src/output/consumer-http.ts';
 import { MARKER_PREFIX } from '../../../src/reconcile/output-document.ts';
-import { InPlaceReloader, RELOADED_ANNOTATION, type InPlaceReloaderDeps, type InPlaceResult } from '../../../src/output/in-place-reloader.ts';
+import { InPlaceReloader, RELOADED_ANNOTATION, SYNC_ANNOTATION, type InPlaceReloaderDeps, type InPlaceResult } from '../../../src/output/in-place-reloader.ts';
 import { OutputPublisher } from '../../../src/output/publisher.ts';
 import { ReloadStamper } from '../../../src/output/reload-stamper.ts';
 import { contentHash } from '../../../src/toolset/document.ts';
@@ -26,6 +26,8 @@ interface FakePod extends ConsumerPod {
   loaded: string;
   /** Polls of the sidecar before the kubelet's sync lands, once the pod was annotated. */
   syncAfterPolls: number;
+  /** The kubelet's first sync wrote the old file (its ConfigMap cache lagged): only a later pod update helps. */
+  staleFirstSync?: boolean;
 }
 
 /**
@@ -66,7 +68,8 @@ class ConsumerCluster extends UnusedKube implements ConsumerHttp {
     const pod = this.#named(name);
     Object.assign(pod.annotations, annotations);
     const hash = annotations[HASH_ANNOTATION];
-    if (hash) this.#pending.set(name, { hash, polls: 0 });
+    if (hash && !pod.staleFirstSync) this.#pending.set(name, { hash, polls: 0 });
+    if (annotations[SYNC_ANNOTATION] && pod.annotations[HASH_ANNOTATION]) this.#pending.set(name, { hash: pod.annotations[HASH_ANNOTATION], polls: pod.syncAfterPolls });
     return Promise.resolve();
   }
 
@@ -313,6 +316,26 @@ describe('InPlaceReloader.reload with reload.confirm=marker (no sidecar)', () =>
     expect(cluster.calls).toContain('info a:5050 key=k1');
     const other = contentHash('toolsets:\n  b: {}\n');
     expect(await keyed.reload(other)).toMatchObject({ result: 'failed', failures: ['pod a: reload.confirm=marker, but the file carries no content marker'] });
+  });
+});
+
+describe('InPlaceReloader: a kubelet sync that wrote the old file', () => {
+  it.each(['sidecar', 'marker'] as const)('confirm=%s: the pod is nudged again (a pod update, a new kubelet sync) until its new file is there', async (confirm) => {
+    const cluster = new ConsumerCluster();
+    cluster.syncOnReload = confirm === 'marker';
+    cluster.pod('lagging', { staleFirstSync: true, syncAfterPolls: 1 });
+    const outcome = await reloaderFor(cluster, { confirm, nudgeMs: 0 }).reload(NEW, markerOf(NEW));
+    expect(outcome).toMatchObject({ result: 'reloaded', pods: ['lagging'] });
+    expect(cluster.calls.filter((c) => c.includes(SYNC_ANNOTATION)).length).toBeGreaterThan(0);
+    expect(cluster.pods[0]?.loaded).toBe(NEW);
+  });
+
+  it('without a nudge (interval longer than the deadline) the same pod is given up on: the nudge is what helps', async () => {
+    const cluster = new ConsumerCluster();
+    cluster.pod('lagging', { staleFirstSync: true, syncAfterPolls: 1 });
+    const outcome = await reloaderFor(cluster, { confirmTimeoutMs: 50, nudgeMs: 60_000 }).reload(NEW);
+    expect(outcome).toMatchObject({ result: 'failed' });
+    expect(cluster.calls.filter((c) => c.includes(SYNC_ANNOTATION))).toEqual([]);
   });
 });
 
