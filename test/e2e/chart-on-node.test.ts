@@ -215,7 +215,7 @@ describe('the chart and the production image on a real node', () => {
     await waitForOutput('hello to return once its pod is back', (t) => t[`custom/${APPS}/hello`] !== undefined, 60_000);
   }, 300_000);
 
-  it('kubernaut-toolset status prints what the operator decided, read through the API server\'s pod proxy', async () => {
+  it('kubernaut-toolset status prints what the operator decided, read through the API server\'s pod proxy', () => {
     const cli = (...args: string[]) => spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', join(import.meta.dirname, '../../src/main.ts'), 'status', '--kubeconfig', cp.kubeconfig, ...args], { encoding: 'utf8', timeout: 60_000 });
     const table = cli('-n', NS);
     expect({ status: table.status, stderr: table.stderr }).toEqual({ status: 0, stderr: '' });
