@@ -8,7 +8,7 @@ export interface McpServer {
   /** What HolmesGPT's entry gets as config.url. */
   url: string;
   mode: McpMode;
-  /** What HolmesGPT opens, and so what the handshake is checked at: for sse, the URL with /sse (toolset_mcp.py:1117-1122). */
+  /** What HolmesGPT opens, and so what the handshake is checked at: for sse, the URL with /sse (holmesgpt 0.45.0, RemoteMCPToolset.prerequisites_callable). */
   probeUrl: string;
 }
 

@@ -1,6 +1,6 @@
 /**
  * HolmesGPT gives an HTTP toolset one tool, named after the toolset with "/" and "-" turned into "_"
- * (holmes/plugins/toolsets/http/http_toolset.py:365-366 in 0.45.0). Tool names are global, and model APIs refuse a
+ * (holmesgpt 0.45.0, HttpToolset._derive_tool_name). Tool names are global, and model APIs refuse a
  * whole request whose tool names are longer than 64 characters or repeated, so both are settled before writing.
  */
 export function httpToolName(toolset: string): string {

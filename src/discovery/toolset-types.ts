@@ -34,7 +34,7 @@ export interface TypeSpec {
   knownApps: readonly string[];
 }
 
-/** HolmesGPT checks every Prometheus-compatible API with an instant query of `up` (prometheus.py:2164-2272). */
+/** HolmesGPT checks every Prometheus-compatible API with an instant query of `up` (holmesgpt 0.45.0, PrometheusToolset.prerequisites_callable). */
 const PROMETHEUS_API = {
   builtin: 'prometheus/metrics', endpointKey: 'prometheus_url', providesLogs: false, healthPath: '/api/v1/query?query=up', healthJson: false,
 } as const;

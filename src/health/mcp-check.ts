@@ -1,6 +1,6 @@
 /**
  * MCP health checks: the handshake HolmesGPT 0.45 makes when it loads an `mcp_servers` entry
- * (holmes/plugins/toolsets/mcp/toolset_mcp.py:1100-1156): `initialize`, then `tools/list`, then, when the server
+ * (holmesgpt 0.45.0, RemoteMCPToolset.prerequisites_callable): `initialize`, then `tools/list`, then, when the server
  * offers one of the identity tools HolmesGPT probes authentication with, a call of it. A server that passes here is
  * one HolmesGPT enables; anything else (a web page, a 404, a JSON-RPC error, a hang) is not written.
  *
@@ -32,7 +32,7 @@ const MAX_TOOL_DESCRIPTION_CHARS = 2_000;
 const MAX_EXCHANGE_BYTES = 1024 * 1024;
 /** Model APIs refuse a whole request whose tool names break this (OpenAI, Anthropic: 64 characters). */
 const TOOL_NAME = /^[A-Za-z0-9_-]{1,64}$/;
-/** HolmesGPT calls the first of these the server has, with {}, and fails the toolset on a tool error (toolset_mcp.py:131-136). */
+/** HolmesGPT calls the first of these the server has, with {}, and fails the toolset on a tool error (holmesgpt 0.45.0, DEFAULT_HEALTH_CHECK_TOOLS in toolset_mcp.py). */
 const IDENTITY_TOOLS = ['get_me', 'get_current_user', 'get_authenticated_user', 'whoami'];
 
 class ProbeFailure extends Error {
@@ -186,7 +186,7 @@ function checkInitialize(result: Record<string, unknown>): string {
 
 /**
  * HolmesGPT renames an MCP tool whose name another toolset also uses to `<toolset name as [A-Za-z0-9_]>__<tool>`
- * (toolset_mcp.py:348-352): another tenant running the same server is enough for that to happen.
+ * (holmesgpt 0.45.0, RemoteMCPTool.collision_safe_name): another tenant running the same server is enough for that to happen.
  */
 export function collisionPrefix(toolset: string): string {
   return `${toolset.replace(/[^a-zA-Z0-9]+/g, '_').replace(/^_+|_+$/g, '')}__`;

@@ -1,5 +1,6 @@
-// No Docker engine runs here, so the image is proven by its parts: the exact file set the Dockerfile's runtime
-// stage copies, built the way it builds it, runs the operator with production dependencies only.
+// The file set the Dockerfile's runtime stage copies, built the way it builds it, runs the operator with production
+// dependencies only: a fast check in `npm test`. The image itself is built by `npm run image` (buildah) and run on
+// the node by the end-to-end suite (test/e2e/chart-on-node.test.ts).
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
