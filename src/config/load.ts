@@ -137,11 +137,6 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; fl
   return configFromDocument(layered(doc ?? {}, env, options.flags ?? {}), env);
 }
 
-export function loadConfigFile(path: string | undefined, env: NodeJS.ProcessEnv = process.env): OperatorConfig {
-  if (!path) return configFromDocument({}, env);
-  return configFromDocument(readConfigDocument(path), env);
-}
-
 function readConfigDocument(path: string): unknown {
   let text: string;
   try {

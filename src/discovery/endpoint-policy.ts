@@ -44,10 +44,6 @@ function clusterServiceHost(host: string, clusterDomain: string): { name: string
   return match ? { name: match[1] ?? '', namespace: match[2] ?? '' } : undefined;
 }
 
-export function isClusterServiceHost(host: string, clusterDomain: string): boolean {
-  return clusterServiceHost(host, clusterDomain) !== undefined;
-}
-
 /** Where a Service's endpoint may point: a trusted namespace anywhere the policy allows, others home only. */
 export interface EndpointScope {
   namespace: string;

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, configFromDocument, loadConfigFile, parseDuration } from '../../../src/config/load.ts';
+import { ConfigError, configFromDocument, loadConfig, parseDuration } from '../../../src/config/load.ts';
 import { defaultConfig } from '../../../src/config/operator-config.ts';
 
 /** The error configFromDocument throws, for assertions on its class and message. */
@@ -256,7 +256,9 @@ describe('configFromDocument: invalid documents', () => {
   });
 });
 
-describe('loadConfigFile', () => {
+describe('loadConfig from a file', () => {
+  /** The file alone (no flags), with `env` as the environment. */
+  const loadConfigFile = (path: string | undefined, env: NodeJS.ProcessEnv) => loadConfig({ ...(path ? { file: path } : {}), env });
   const dir = mkdtempSync(join(tmpdir(), 'kubernaut-config-test-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const file = (name: string, text: string) => {

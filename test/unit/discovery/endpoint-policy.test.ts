@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { endpointAllowed, invalidHostPattern, isClusterServiceHost } from '../../../src/discovery/endpoint-policy.ts';
+import { endpointAllowed, invalidHostPattern, serviceOfUrl } from '../../../src/discovery/endpoint-policy.ts';
 
-describe('isClusterServiceHost', () => {
+describe('serviceOfUrl: the Service a URL\'s host names', () => {
   it.each([
     ['prometheus.monitoring.svc', 'cluster.local', true],
     ['prometheus.monitoring.svc.cluster.local', 'cluster.local', true],
@@ -11,7 +11,7 @@ describe('isClusterServiceHost', () => {
     ['prometheus.monitoring.svc', 'corp.internal', true],
     ['prometheus.monitoring.svc.cluster.local', 'corp.internal', false],
     ['prometheus.monitoring.svc.corp.internal', 'cluster.local', false],
-    ['prometheus.monitoring.svc.CORP.internal', 'Corp.Internal', false],
+    ['prometheus.monitoring.svc.CORP.internal', 'Corp.Internal', true],
     ['prometheus.monitoring.svc.corp.internal', 'Corp.Internal', true],
     // The domain's dots are literal dots, not "any character".
     ['prometheus.monitoring.svc.clusterxlocal', 'cluster.local', false],
@@ -25,11 +25,15 @@ describe('isClusterServiceHost', () => {
     ['bad-.ns.svc', 'cluster.local', false],
     [`${'a'.repeat(63)}.ns.svc`, 'cluster.local', true],
     [`${'a'.repeat(64)}.ns.svc`, 'cluster.local', false],
-    ['Prometheus.monitoring.svc', 'cluster.local', false],
+    // URLs compare host names lower-case.
+    ['Prometheus.monitoring.svc', 'cluster.local', true],
     ['prom_1.monitoring.svc', 'cluster.local', false],
-    ['', 'cluster.local', false],
   ])('%s with domain %s → %s', (host, domain, expected) => {
-    expect(isClusterServiceHost(host, domain)).toBe(expected);
+    expect(serviceOfUrl(new URL(`http://${host}:8080/x`), domain) !== undefined).toBe(expected);
+  });
+
+  it('gives the name and the namespace', () => {
+    expect(serviceOfUrl(new URL('http://api-internal.team-a.svc.cluster.local:8080/v1'), 'cluster.local')).toEqual({ name: 'api-internal', namespace: 'team-a' });
   });
 });
 
