@@ -2,7 +2,7 @@ import { asyncScheduler, defer, filter, map, merge, mergeMap, of, share, Subject
 import type { Observable, ObservableInput, SchedulerLike } from 'rxjs';
 import { boundedFanOut, debounceWithMaxDelay, oneAtATime, resyncTrigger, retryWithBackoff } from '../../operators/index.ts';
 import type { HealthTarget, SettledCheck, SettleOutcome } from '../health/health-book.ts';
-import type { HealthVerdict } from '../health/http-check.ts';
+import type { HealthVerdict } from '../health/verdict.ts';
 import { foldRequests, type ReconcileRequest, type ReconcileResult, type StartChecks } from './reconcile-step.ts';
 
 export interface PipelineSources {

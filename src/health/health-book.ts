@@ -3,7 +3,7 @@ import { boundedFanOut, type Settled } from '../../operators/index.ts';
 import type { Metrics } from '../observe/metrics.ts';
 import type { HealthView } from '../reconcile/plan.ts';
 import { nextRecord, needsCheck, type HealthRecord } from './hysteresis.ts';
-import type { HealthVerdict } from './http-check.ts';
+import type { HealthVerdict } from './verdict.ts';
 import type { McpMode } from './mcp-check.ts';
 
 export type HealthChecker = (target: HealthTarget, signal: AbortSignal) => Promise<HealthVerdict>;

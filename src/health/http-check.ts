@@ -13,43 +13,8 @@ import type { IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { performance } from 'node:perf_hooks';
 import tls from 'node:tls';
-
-export interface HealthCheckOptions {
-  /** The whole request: DNS, connect, TLS, headers and body draining. Default 5000. */
-  timeoutMs: number;
-  /** Read (and discard) at most this many body bytes, then close the connection. Default 64 KiB. */
-  maxBodyBytes?: number;
-  /** Extra CA bundle (PEM) trusted in addition to Node's default CAs for https targets; TLS is always verified. */
-  ca?: string | Buffer;
-  /** External cancellation (the pipeline aborts on its own timeout). */
-  signal?: AbortSignal;
-  /**
-   * Healthy also needs a JSON body (at most MAX_JSON_BYTES), as HolmesGPT's own checks of Loki, Tempo and
-   * Elasticsearch do: a web page answering 200 at the API's path is not the API.
-   */
-  expectJson?: boolean;
-  /**
-   * 401 and 403 count as healthy: the admin configured credentials for this type that HolmesGPT sends and the
-   * operator cannot (they are `{{ env.NAME }}` references resolved in HolmesGPT's pod).
-   */
-  authDelegated?: boolean;
-}
-
-export type HealthFailureReason =
-  | 'Timeout'
-  | 'HttpStatus'
-  | 'Redirect'
-  | 'ConnectionFailed'
-  | 'DnsFailure'
-  | 'TlsError'
-  | 'InvalidUrl'
-  | 'Aborted'
-  /** The target answered, but not as the protocol requires (an MCP server that is not one). */
-  | 'ProtocolError';
-
-export type HealthVerdict =
-  | { healthy: true; status: number; durationMs: number }
-  | { healthy: false; status?: number; reason: HealthFailureReason; message: string; durationMs: number };
+import { abortedMessage, classify, displayUrl, echo, errorMessage, statusLine } from './failure-messages.ts';
+import { failure, type HealthCheckOptions, type HealthFailureReason, type HealthVerdict } from './verdict.ts';
 
 export const DEFAULT_HEALTH_TIMEOUT_MS = 5_000;
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
@@ -59,7 +24,6 @@ export const HEALTH_USER_AGENT = 'kubernaut-toolset';
 
 /** setTimeout cannot wait longer than this; larger values would fire after 1 ms. */
 const MAX_TIMER_MS = 2_147_483_647;
-const MAX_ECHOED_CHARS = 300;
 
 /**
  * GET `url` and judge it: healthy means a 2xx status line within `timeoutMs`. Redirects are reported, never followed.
@@ -223,10 +187,6 @@ function defaultCaCertificates(): string[] {
 }
 
 /** The status code and its standard phrase, never the target's own: nothing a target sends reaches Events, logs or /status. */
-export function statusLine(status: number): string {
-  const phrase = http.STATUS_CODES[status];
-  return `HTTP ${status}${phrase ? ` ${phrase}` : ''}`;
-}
 
 function delegatedAuth(res: IncomingMessage, options: HealthCheckOptions): boolean {
   return options.authDelegated === true && (res.statusCode === 401 || res.statusCode === 403);
@@ -275,131 +235,8 @@ function drain(res: IncomingMessage, maxBodyBytes: number, done: () => void): vo
   res.on('end', done);
 }
 
-const X509_VERIFY_CODES = new Set([
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_CRL',
-  'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
-  'UNABLE_TO_DECRYPT_CRL_SIGNATURE',
-  'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY',
-  'CERT_SIGNATURE_FAILURE',
-  'CRL_SIGNATURE_FAILURE',
-  'CERT_NOT_YET_VALID',
-  'CERT_HAS_EXPIRED',
-  'CRL_NOT_YET_VALID',
-  'CRL_HAS_EXPIRED',
-  'ERROR_IN_CERT_NOT_BEFORE_FIELD',
-  'ERROR_IN_CERT_NOT_AFTER_FIELD',
-  'ERROR_IN_CRL_LAST_UPDATE_FIELD',
-  'ERROR_IN_CRL_NEXT_UPDATE_FIELD',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'CERT_CHAIN_TOO_LONG',
-  'CERT_REVOKED',
-  'INVALID_CA',
-  'PATH_LENGTH_EXCEEDED',
-  'INVALID_PURPOSE',
-  'CERT_UNTRUSTED',
-  'CERT_REJECTED',
-  'HOSTNAME_MISMATCH',
-]);
-
-const DNS_CODES: Record<string, string> = {
-  ENOTFOUND: 'host not found (ENOTFOUND)',
-  EAI_NONAME: 'host not found (EAI_NONAME)',
-  EAI_NODATA: 'host has no address (EAI_NODATA)',
-  EAI_AGAIN: 'DNS lookup failed, temporary failure (EAI_AGAIN)',
-  EAI_FAIL: 'DNS lookup failed (EAI_FAIL)',
-};
-
-const CONNECTION_CODES: Record<string, string> = {
-  ECONNREFUSED: 'connection refused',
-  ECONNRESET: 'connection reset by peer',
-  ECONNABORTED: 'connection aborted',
-  EPIPE: 'connection closed by peer while sending the request (EPIPE)',
-  EHOSTUNREACH: 'host unreachable (EHOSTUNREACH)',
-  ENETUNREACH: 'network unreachable (ENETUNREACH)',
-  EHOSTDOWN: 'host is down (EHOSTDOWN)',
-  ETIMEDOUT: 'connection timed out (ETIMEDOUT)',
-  EADDRNOTAVAIL: 'address not available (EADDRNOTAVAIL)',
-};
-
-/**
- * An error class or code only. Messages are not repeated: a TLS error names the certificate's names, a parse error
- * quotes what the target sent, and what another team's Service says must not reach Events, logs or /status.
- */
-export function classify(error: unknown): { reason: HealthFailureReason; detail: string } {
-  const code = errorCode(error);
-  if (code && DNS_CODES[code]) return { reason: 'DnsFailure', detail: DNS_CODES[code] };
-  if (code && (X509_VERIFY_CODES.has(code) || /^ERR_(SSL|TLS|OSSL)_/.test(code))) return { reason: 'TlsError', detail: `TLS error (${code})` };
-  // Handshake failures surface as EPROTO & co. carrying an OpenSSL error string; its reason is OpenSSL's, not the target's.
-  const openssl = /SSL routines:[^:]*:([a-z0-9 _-]+)/i.exec(errorMessage(error));
-  if (openssl?.[1]) return { reason: 'TlsError', detail: `TLS error: ${openssl[1]}${code ? ` (${code})` : ''}` };
-  if (code && CONNECTION_CODES[code]) return { reason: 'ConnectionFailed', detail: CONNECTION_CODES[code] };
-  if (code?.startsWith('HPE_')) return { reason: 'ConnectionFailed', detail: `invalid HTTP response (${code})` };
-  return { reason: 'ConnectionFailed', detail: `connection failed (${code ?? errorClass(error)})` };
-}
-
-function errorClass(error: unknown): string {
-  const name = typeof error === 'object' && error !== null ? (error as { name?: unknown }).name : undefined;
-  return typeof name === 'string' && /^[A-Za-z]{1,40}$/.test(name) ? name : 'unknown error';
-}
-
-// Errors are inspected by shape, not with instanceof: they may come from another realm (e.g. a test VM context).
-function errorCode(error: unknown): string | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
-  const { code, errors } = error as { code?: unknown; errors?: unknown };
-  if (typeof code === 'string') return code;
-  // Happy-eyeballs connects report an AggregateError; its first attempt carries the code.
-  if (Array.isArray(errors)) return errorCode(errors[0]);
-  return undefined;
-}
-
-function errorMessage(error: unknown): string {
-  const raw =
-    typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string'
-      ? (error as { message: string }).message
-      : String(error);
-  // Node suggests a command-line flag for untrusted certificates; for this operator the remedy is the CA bundle.
-  const message = raw.replace(/; if the root CA is installed locally, try running Node\.js with --use-system-ca$/, '');
-  return echo(message.trim() || 'unknown error');
-}
-
-export function abortedMessage(signal: AbortSignal): string {
-  const reason: unknown = signal.reason;
-  if (typeof reason === 'string') return reason ? `aborted: ${echo(reason)}` : 'aborted';
-  if (typeof reason !== 'object' || reason === null) return 'aborted';
-  const { name, message } = reason as { name?: unknown; message?: unknown };
-  // The default reason (a DOMException named AbortError) says nothing beyond "aborted".
-  if (name === 'AbortError' || typeof message !== 'string' || !message) return 'aborted';
-  return `aborted: ${echo(message)}`;
-}
-
-export function failure(reason: HealthFailureReason, message: string, durationMs: number, status?: number): HealthVerdict {
-  return status === undefined
-    ? { healthy: false, reason, message, durationMs }
-    : { healthy: false, status, reason, message, durationMs };
-}
-
 function invalid(message: string, durationMs: number): HealthVerdict {
   return failure('InvalidUrl', message, durationMs);
-}
-
-/** The URL as shown in messages: normalised, with any credentials removed. */
-export function displayUrl(url: URL): string {
-  if (!url.username && !url.password) return url.href;
-  const copy = new URL(url.href);
-  copy.username = '';
-  copy.password = '';
-  return copy.href;
-}
-
-/** Text that came from outside (a URL, a header, a reason phrase): one line, bounded length. */
-function echo(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  const line = text.replace(/[\u0000-\u001f\u007f]+/g, ' ');
-  return line.length > MAX_ECHOED_CHARS ? `${line.slice(0, MAX_ECHOED_CHARS)}…` : line;
 }
 
 function positiveOr(value: number | undefined, fallback: number, max: number): number {

@@ -1,4 +1,4 @@
-import type { HealthVerdict } from './http-check.ts';
+import type { HealthVerdict } from './verdict.ts';
 
 /** What the operator remembers about one candidate's health between reconciles. */
 export interface HealthRecord {

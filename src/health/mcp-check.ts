@@ -10,10 +10,9 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import {
-  abortedMessage, classify, DEFAULT_HEALTH_TIMEOUT_MS, displayUrl, failure, request, statusLine,
-  type HealthCheckOptions, type HealthFailureReason, type HealthVerdict,
-} from './http-check.ts';
+import { abortedMessage, classify, displayUrl, statusLine } from './failure-messages.ts';
+import { DEFAULT_HEALTH_TIMEOUT_MS, request } from './http-check.ts';
+import { failure, type HealthCheckOptions, type HealthFailureReason, type HealthVerdict } from './verdict.ts';
 
 export type McpMode = 'streamable-http' | 'sse';
 export const MCP_MODES: readonly McpMode[] = ['streamable-http', 'sse'];

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { CORE_SCHEMA, defineSequenceTag, loadAll } from 'js-yaml';
 import { configFromDocument } from '../../src/config/load.ts';
-import type { HealthVerdict } from '../../src/health/http-check.ts';
+import type { HealthVerdict } from '../../src/health/verdict.ts';
 import { nextRecord, type HealthRecord } from '../../src/health/hysteresis.ts';
 import { toNamespace, toService } from '../../src/kube/convert.ts';
 import type { Namespace, Service } from '../../src/kube/objects.ts';

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { NEVER, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import type { HealthTarget, SettledCheck } from '../../../src/health/health-book.ts';
-import type { HealthVerdict } from '../../../src/health/http-check.ts';
+import type { HealthVerdict } from '../../../src/health/verdict.ts';
 import { controllerPipeline, type PipelineTiming, type PipelineWork } from '../../../src/controller/pipeline.ts';
 import type { ReconcileRequest, ReconcileResult } from '../../../src/controller/reconcile-step.ts';
 

@@ -18,7 +18,7 @@ describe('docs/troubleshooting.md', () => {
   const guide = read('docs/troubleshooting.md');
   it.each([
     ['src/discovery/candidate.ts', 'RejectionReason'],
-    ['src/health/http-check.ts', 'HealthFailureReason'],
+    ['src/health/verdict.ts', 'HealthFailureReason'],
   ])('has a row for every member of %s %s', (path, type) => {
     const reasons = unionMembers(path, type);
     expect(reasons.length).toBeGreaterThan(5);

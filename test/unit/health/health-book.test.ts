@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { HealthBook, type HealthTarget, type SettledCheck } from '../../../src/health/health-book.ts';
-import type { HealthVerdict } from '../../../src/health/http-check.ts';
+import type { HealthVerdict } from '../../../src/health/verdict.ts';
 import { Metrics } from '../../../src/observe/metrics.ts';
 
 const ok: HealthVerdict = { healthy: true, status: 200, durationMs: 1 };

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkHealth } from '../../../src/health/http-check.ts';
-import type { HealthVerdict } from '../../../src/health/http-check.ts';
+import type { HealthVerdict } from '../../../src/health/verdict.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 

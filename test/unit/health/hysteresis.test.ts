@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import type { HealthVerdict } from '../../../src/health/http-check.ts';
+import type { HealthVerdict } from '../../../src/health/verdict.ts';
 import { needsCheck, nextRecord, type HealthRecord } from '../../../src/health/hysteresis.ts';
 
 const OK: HealthVerdict = { healthy: true, status: 200, durationMs: 3 };
