@@ -113,10 +113,14 @@ export class HealthBook implements HealthView {
     if (recheckInMs !== undefined) next.recheckAt = new Date(now.getTime() + recheckInMs).toISOString();
     this.#records.set(target.key, next);
     if (this.#pending.get(target.key) === target.healthUrl) this.#pending.delete(target.key);
-    const changed = previous === undefined || previous.healthUrl !== next.healthUrl || previous.included !== next.included;
+    // An MCP server whose tool list changed is re-announced (its Event names the tools HolmesGPT now offers).
+    const toolsChanged = previous !== undefined && toolsOf(previous.lastVerdict) !== toolsOf(next.lastVerdict) && next.included;
+    const changed = previous === undefined || previous.healthUrl !== next.healthUrl || previous.included !== next.included || toolsChanged;
     return { changed, idle: this.idle, ...(recheckInMs !== undefined ? { recheckInMs } : {}) };
   }
 }
+
+const toolsOf = (v: HealthVerdict): string | undefined => (v.healthy && v.tools ? v.tools.join(',') : undefined);
 
 /**
  * Checks each target once, at most `concurrency` at a time, and records the verdicts (the offline `render

@@ -218,18 +218,19 @@ function checkIdentity(result: Record<string, unknown>, tool: string): void {
 type Rpc = (message: Record<string, unknown>, id: number | undefined, what: string) => Promise<Record<string, unknown> | undefined>;
 
 /** initialize, initialized, tools/list and the identity probe, over whichever transport `rpc` speaks. */
-async function handshake(call: Rpc, prefix: string, negotiated: (version: string) => void = () => undefined): Promise<void> {
+async function handshake(call: Rpc, prefix: string, negotiated: (version: string) => void = () => undefined): Promise<string[]> {
   negotiated(checkInitialize((await call(INITIALIZE, 1, 'initialize')) ?? {}));
   await call(INITIALIZED, undefined, 'notifications/initialized');
   const tools = checkTools((await call(rpc(2, 'tools/list'), 2, 'tools/list')) ?? {}, prefix);
   const identity = IDENTITY_TOOLS.find((t) => tools.includes(t));
   if (identity) checkIdentity((await call(rpc(3, 'tools/call', { name: identity, arguments: {} }), 3, `tools/call ${identity}`)) ?? {}, identity);
+  return tools;
 }
 
 /** Streamable HTTP: every message is a POST to the one URL; answers come as JSON or as an event stream. */
-async function streamableHttp(url: URL, exchange: Exchange, prefix: string): Promise<void> {
+async function streamableHttp(url: URL, exchange: Exchange, prefix: string): Promise<string[]> {
   const headers: Record<string, string> = { Accept: 'application/json, text/event-stream' };
-  await handshake(async (message, id, what) => {
+  return handshake(async (message, id, what) => {
     const res = await exchange.send(url, 'POST', headers, message);
     const session = res.headers['mcp-session-id'];
     if (typeof session === 'string' && /^[\x21-\x7e]{1,256}$/.test(session)) headers['Mcp-Session-Id'] = session;
@@ -249,7 +250,7 @@ async function streamableHttp(url: URL, exchange: Exchange, prefix: string): Pro
 }
 
 /** HTTP+SSE: a GET opens the event stream, whose first event names the URL to POST messages to; answers come on the stream. */
-async function serverSentEvents(url: URL, exchange: Exchange, prefix: string): Promise<void> {
+async function serverSentEvents(url: URL, exchange: Exchange, prefix: string): Promise<string[]> {
   const res = await exchange.send(url, 'GET', { Accept: 'text/event-stream' });
   if (!(res.headers['content-type'] ?? '').toLowerCase().startsWith('text/event-stream')) {
     res.destroy();
@@ -267,7 +268,7 @@ async function serverSentEvents(url: URL, exchange: Exchange, prefix: string): P
   }
   // As HolmesGPT's client (mcp's sse_client) requires: messages go to the server that was checked, nowhere else.
   if (post.origin !== url.origin) throw protocolError('the endpoint event names another origin');
-  await handshake(async (message, id, what) => {
+  return handshake(async (message, id, what) => {
     (await exchange.send(post, 'POST', {}, message)).destroy();
     return id === undefined ? undefined : resultOf(await stream.response(id), id, what);
   }, prefix);
@@ -302,8 +303,8 @@ export async function checkMcp(url: string, mode: McpMode, toolset: string, opti
   });
   try {
     const prefix = collisionPrefix(toolset);
-    await Promise.race([mode === 'sse' ? serverSentEvents(target, exchange, prefix) : streamableHttp(target, exchange, prefix), stop]);
-    return { healthy: true, status: 200, durationMs: elapsed() };
+    const tools = await Promise.race([mode === 'sse' ? serverSentEvents(target, exchange, prefix) : streamableHttp(target, exchange, prefix), stop]);
+    return { healthy: true, status: 200, durationMs: elapsed(), tools: [...tools].sort() };
   } catch (error) {
     if (error instanceof ProbeFailure) return failure(error.reason, `${shown}: ${error.message}`, elapsed(), error.status);
     return failure('ProtocolError', `${shown}: the handshake failed unexpectedly`, elapsed());

@@ -34,7 +34,8 @@ export type HealthFailureReason =
   | 'ProtocolError';
 
 export type HealthVerdict =
-  | { healthy: true; status: number; durationMs: number }
+  /** `tools`: an MCP server's tool names as its handshake listed them (what HolmesGPT offers the model), sorted. */
+  | { healthy: true; status: number; durationMs: number; tools?: string[] }
   | { healthy: false; status?: number; reason: HealthFailureReason; message: string; durationMs: number };
 
 export function failure(reason: HealthFailureReason, message: string, durationMs: number, status?: number): HealthVerdict {

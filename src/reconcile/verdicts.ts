@@ -82,7 +82,15 @@ function candidateVerdict(c: Candidate, d: Decisions, shadowedBy: Shadowed | und
   const kept = reverifying ? ` with its previous endpoint until the new one (${c.healthUrl}) is checked` : '';
   const status: ServiceStatus = { ...base, ...checks, verdict: 'included', reason: reverifying ? 'EndpointChanged' : 'Healthy', message: `written as ${c.toolset}${kept}${failing}` };
   // Announced once its current endpoint is verified; until then the file holds the previous one.
+  // An MCP server's Event names its tools: a changed tool list is a new Event (and was re-validated by the check).
+  const tools = v.healthy && v.tools ? `; tools: ${toolList(v.tools)}` : '';
   return d.written.has(c.toolset) && !reverifying
-    ? { status, event: { type: 'Normal', reason: 'ToolsetDiscovered', message: `${c.toolset} at ${c.endpoint}` } }
+    ? { status, event: { type: 'Normal', reason: 'ToolsetDiscovered', message: `${c.toolset} at ${c.endpoint}${tools}` } }
     : { status };
+}
+
+/** At most 20 names (an Event's message is bounded), then how many there are in all. */
+function toolList(tools: readonly string[]): string {
+  if (tools.length === 0) return 'none';
+  return tools.length <= 20 ? tools.join(', ') : `${tools.slice(0, 20).join(', ')}, … (${tools.length} tools)`;
 }

@@ -53,6 +53,19 @@ describe('HealthBook', () => {
     expect(changes).toEqual([true, false, false, true, false, true, true]);
   });
 
+  it('an included MCP server whose tool list changed is a change of the output (its Event names the new tools); the same list is not', () => {
+    const b = book();
+    const mcp = { ...target('m'), type: 'mcp', mcpMode: 'streamable-http' as const };
+    const tools = (...names: string[]): HealthVerdict => ({ healthy: true, status: 200, durationMs: 1, tools: names });
+    b.due([mcp], false);
+    expect(b.settle(settled(mcp, tools('list_incidents'))).changed).toBe(true);
+    b.due([mcp], true);
+    expect(b.settle(settled(mcp, tools('list_incidents'))).changed).toBe(false);
+    b.due([mcp], true);
+    expect(b.settle(settled(mcp, tools('list_incidents', 'delete_everything'))).changed).toBe(true);
+    expect(b.record('m')?.lastVerdict).toMatchObject({ tools: ['list_incidents', 'delete_everything'] });
+  });
+
   it('records a timeout or a failed request as an unhealthy verdict with its reason', () => {
     const b = book();
     b.due([target('a'), target('b')], false);

@@ -78,7 +78,7 @@ const options = { timeoutMs: 2_000 };
 describe('checkMcp: servers that speak MCP', () => {
   it.each([['JSON answers', 'json'], ['event-stream answers', 'sse']] as const)('streamable HTTP with %s is healthy; the whole handshake is sent', async (_t, as) => {
     const { url, seen } = await streamable(good, as);
-    expect(await checkMcp(`${url}/mcp`, 'streamable-http', 'mcp/a/b', options)).toMatchObject({ healthy: true, status: 200 });
+    expect(await checkMcp(`${url}/mcp`, 'streamable-http', 'mcp/a/b', options)).toMatchObject({ healthy: true, status: 200, tools: ['list_incidents'] });
     expect(seen.map((s) => (JSON.parse(s.split(' ').slice(2).join(' ')) as Message).method)).toEqual(['initialize', 'notifications/initialized', 'tools/list']);
   });
 
