@@ -36,9 +36,11 @@ const relisted: ReconcileRequest = { fullRecheck: false };
 
 /** Service events that change a detection result (most Service changes in a cluster do not). */
 export function serviceChanges(reflector: Reflector<Service>, store: RelevantServices, metrics: Metrics, log: Logger): Observable<ReconcileRequest> {
+  // The store's update is mapped to its result, then filtered: the side effect lives in the map, not in a filter.
   return watchEvents(reflector, 'services', metrics, log).pipe(
-    filter((e) => e.type === 'synced' || store.changed(e.type, e.object)),
-    map((e) => (e.type === 'synced' ? relisted : changed(Date.now()))),
+    map((e) => ({ e, relevant: e.type === 'synced' || store.changed(e.type, e.object) })),
+    filter(({ relevant }) => relevant),
+    map(({ e }) => (e.type === 'synced' ? relisted : changed(Date.now()))),
   );
 }
 
@@ -58,7 +60,8 @@ export function baseLayerChanges(reflector: Reflector<ConfigMap>, metrics: Metri
 /** Changes of the set of Namespaces labelled trusted (tenancy.trustLabel). */
 export function trustChanges(reflector: Reflector<Namespace>, trust: TrustLabels, metrics: Metrics, log: Logger): Observable<ReconcileRequest> {
   return watchEvents(reflector, 'namespaces', metrics, log).pipe(
-    filter(() => trust.update(reflector.list())),
-    map((e) => (e.type === 'synced' ? relisted : changed(Date.now()))),
+    map((e) => ({ e, moved: trust.update(reflector.list()) })),
+    filter(({ moved }) => moved),
+    map(({ e }) => (e.type === 'synced' ? relisted : changed(Date.now()))),
   );
 }
