@@ -106,7 +106,7 @@ export class ToolsetController {
   readiness(): Check {
     if (this.#stopping) return { ok: false, reason: 'shutting down' };
     if (!this.#watches.synced) return { ok: false, reason: `caches not synced: ${this.#watches.unsynced().join('; ')}` };
-    if (!this.#step.completed) return { ok: false, reason: 'first reconcile not finished' };
+    if (!this.#step.primed) return { ok: false, reason: 'first reconcile not finished' };
     const blocked = this.#gate.problem ?? this.#publisher.blocked;
     if (blocked) return { ok: false, reason: blocked };
     return { ok: true };
@@ -166,7 +166,7 @@ export class ToolsetController {
 
   #track<T>(work: Promise<T>): Promise<T> {
     this.#inFlight = work.catch(() => undefined).finally(() => {
-      if (this.#step.completed) this.#firstRun.resolve();
+      if (this.#step.primed) this.#firstRun.resolve();
     });
     return work;
   }

@@ -67,11 +67,17 @@ export class ReconcileStep {
   /** The generated entries of the last plan: an endpoint being re-verified keeps its entry from here. */
   #previous: ReadonlyMap<string, Record<string, unknown>> = new Map();
   #status: Omit<StatusSnapshot, 'output'> = { toolsets: [], services: [] };
-  /** A write-enabled reconcile has finished (the readiness gate). */
-  completed = false;
 
   constructor(deps: ReconcileStepDeps) {
     this.#deps = deps;
+  }
+
+  /**
+   * The first round of health checks is in (or there was nothing to check): from then on every plan may be written.
+   * The readiness gate.
+   */
+  get primed(): boolean {
+    return this.#primed;
   }
 
   status(): StatusSnapshot {
@@ -115,7 +121,6 @@ export class ReconcileStep {
     this.#report(planned);
     if (!this.#primed) return { outcome: 'planned' };
     this.#previous = planned.entries;
-    this.completed = true;
     if (!this.#deps.leading()) return { outcome: 'planned' };
     // The policy first: a new toolset's pods are reachable before HolmesGPT is given it.
     const policy = this.#deps.policy;

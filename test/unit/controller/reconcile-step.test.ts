@@ -74,13 +74,13 @@ describe('ReconcileStep', () => {
     const { kube, step, run, started, healthy } = setup();
     expect(await run()).toEqual({ outcome: 'planned' });
     expect(started).toEqual([[expect.objectContaining({ key: 'obs/prom', healthUrl: 'http://prom.obs.svc:9090/api/v1/query?query=up' })]]);
-    expect([kube.applied.length, step.completed]).toEqual([0, false]);
+    expect([kube.applied.length, step.primed]).toEqual([0, false]);
     expect(step.status().services).toEqual([expect.objectContaining({ name: 'prom', verdict: 'pending' })]);
     healthy('obs/prom', 'http://prom.obs.svc:9090/api/v1/query?query=up');
     expect(await run()).toMatchObject({ outcome: 'written', write: { ok: true, result: 'created' } });
     expect(started[1]).toEqual([]);
     expect(kube.applied[0]?.data?.['toolset.yaml']).toContain('prometheus/metrics');
-    expect(step.completed).toBe(true);
+    expect(step.primed).toBe(true);
   });
 
   it('keeps an included toolset\'s previous entry while its new endpoint is being checked, without holding other changes', async () => {
@@ -115,7 +115,7 @@ describe('ReconcileStep', () => {
     await run();
     healthy('obs/prom', 'http://prom.obs.svc:9090/api/v1/query?query=up');
     expect(await run()).toMatchObject({ outcome: 'planned' });
-    expect([kube.applied.length, step.completed]).toEqual([0, true]);
+    expect([kube.applied.length, step.primed]).toEqual([0, true]);
   });
 
   it('throws when the write fails, so the pipeline retries, and records the failure in status', async () => {
