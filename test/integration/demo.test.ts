@@ -17,7 +17,8 @@ describe('npm run demo', () => {
     expect(out).toMatch(/^ {6}prometheus\/metrics:$/m);
     expect(out).toMatch(/^ {6}grafana\/dashboards:$/m);
     expect(out).not.toMatch(/^ {6}grafana\/loki:$/m);
-    expect(out).toMatch(/observability\/loki +unhealthy +grafana\/loki +HttpStatus +GET http:\/\/127\.0\.0\.1:\d+\/loki\/api\/v1\/query_range\?\S*: HTTP 503/);
+    // SERVICE, VERDICT, TOOLSET, REASON, LAST CHECK, DETAIL (the table of `kubernaut-toolset status`).
+    expect(out).toMatch(/observability\/loki +unhealthy +grafana\/loki +HttpStatus +\d{4}-\d\d-\d\dT\S+ +GET http:\/\/127\.0\.0\.1:\d+\/loki\/api\/v1\/query_range\?\S*: HTTP 503/);
     expect(out).toMatch(/observability\/mystery +rejected +- +UnknownType/);
     expect(out).toMatch(/the ConfigMap followed in \d+ ms:\n {4}prometheus_url: http:\/\/127\.0\.0\.1:\d+/);
     expect(out).toMatch(/control plane stopped/);

@@ -42,7 +42,8 @@ describe('client-node adapter on the real API server', () => {
     const addedEvent = (await added) as { object: Service };
     expect(addedEvent.object.metadata).toMatchObject({ namespace, name: 'prom', annotations: { 'kubernaut.io/toolset': 'enabled' } });
     expect(addedEvent.object.metadata.creationTimestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
-    expect(addedEvent.object.spec.ports).toEqual([{ name: 'web', port: 9090, protocol: 'TCP' }]);
+    // The API server defaults targetPort to the port: the pods' port behind it, which HolmesGPT's egress policy allows.
+    expect(addedEvent.object.spec.ports).toEqual([{ name: 'web', port: 9090, protocol: 'TCP', targetPort: 9090 }]);
 
     const modified = nextEvent(services.events$, (e) => e.type === 'modified');
     await core.patchNamespacedService(
