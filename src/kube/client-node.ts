@@ -229,7 +229,9 @@ export class ClientNodeKube implements KubeClient {
 
   async getPodProxy(namespace: string, pod: string, port: number, path: string): Promise<string> {
     try {
-      return await this.#core.connectGetNamespacedPodProxyWithPath({ namespace, name: `${pod}:${port}`, path: path.replace(/^\//, '') });
+      // The generated client parses a JSON answer into an object although its type says string: give text back.
+      const answer: unknown = await this.#core.connectGetNamespacedPodProxyWithPath({ namespace, name: `${pod}:${port}`, path: path.replace(/^\//, '') });
+      return typeof answer === 'string' ? answer : JSON.stringify(answer);
     } catch (error) {
       throw toKubeApiError(`GET ${path} of pod ${namespace}/${pod}:${port} (pods/proxy)`, error);
     }
