@@ -2,7 +2,7 @@
 // through the operator's own bounded fan-out, HealthBook and HTTP checker, against the bound timeout × ceil(bad / concurrency).
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { defaultConfig } from '../src/config/operator-config.ts';
+import { defaultConfig } from '../src/config/fields.ts';
 import { checkAll, HealthBook, type HealthTarget } from '../src/health/health-book.ts';
 import { checkHealth } from '../src/health/http-check.ts';
 import { Metrics } from '../src/observe/metrics.ts';

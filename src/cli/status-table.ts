@@ -1,4 +1,4 @@
-import type { StatusSnapshot } from '../reconcile/status.ts';
+import type { StatusSnapshot } from '../controller/status-snapshot.ts';
 
 /** Columns wider than this are cut, except the last (the detail), which keeps its whole text. */
 const MAX_CELL = 60;

@@ -148,3 +148,8 @@ export function configOf(doc: unknown, env: NodeJS.ProcessEnv): OperatorConfig {
   }
   return config as unknown as OperatorConfig;
 }
+
+/** Every setting at its default from config.schema.json; the output namespace is POD_NAMESPACE when that is set. */
+export function defaultConfig(env: NodeJS.ProcessEnv = process.env): OperatorConfig {
+  return configOf({}, env);
+}

@@ -1,6 +1,4 @@
-import type { OutputTarget } from '../output/configmap-writer.ts';
-import type { ToolsetDefaults } from '../toolset/render.ts';
-import { configOf } from './fields.ts';
+import type { ToolsetDefaults } from '../discovery/toolset-types.ts';
 
 /**
  * Everything the operator can be told, already validated and in base units (milliseconds, bytes). Built from
@@ -101,13 +99,21 @@ export interface OperatorConfig {
   };
 }
 
+/** The output ConfigMap and how it is written (output.*, and the top-level dryRun). */
+export interface OutputTarget {
+  namespace: string;
+  name: string;
+  /** The data key the operator owns, default toolset.yaml. */
+  key: string;
+  /** Take over an existing ConfigMap of that name that another tool created. */
+  adopt: boolean;
+  sizeBudgetBytes: number;
+  /** Compute everything, write no ConfigMap (Events and the Lease are held back by LeaderGate.mayWrite). */
+  dryRun: boolean;
+}
+
 /** A setting naming an object as "name" (in the output namespace) or "namespace/name": reload.deployment, consumer.base.configMap. */
 export function inOutputNamespace(config: OperatorConfig, ref: string): { namespace: string; name: string } {
   const [namespace, name] = ref.includes('/') ? ref.split('/', 2) as [string, string] : [config.output.namespace, ref];
   return { namespace, name };
-}
-
-/** Every setting at its default from config.schema.json; the output namespace is POD_NAMESPACE when that is set. */
-export function defaultConfig(env: NodeJS.ProcessEnv = process.env): OperatorConfig {
-  return configOf({}, env);
 }

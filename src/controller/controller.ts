@@ -14,7 +14,7 @@ import type { Metrics } from '../observe/metrics.ts';
 import { ConsumerPolicyWriter } from '../output/consumer-policy-writer.ts';
 import { publisherFor, type OutputPublisher } from '../output/publisher.ts';
 import { detectionOptions, planSettings } from '../reconcile/plan.ts';
-import type { StatusSnapshot } from '../reconcile/status.ts';
+import type { StatusSnapshot } from './status-snapshot.ts';
 import { backoffDelay, type BackoffPolicy } from '../retry/backoff.ts';
 import { LeaderGate } from './leader-gate.ts';
 import { OutputCache } from './output-cache.ts';

@@ -10,7 +10,7 @@ import type { Metrics } from '../observe/metrics.ts';
 import { OVERRIDES_KEY, type WriteOutcome } from '../output/configmap-writer.ts';
 import type { OutputPublisher } from '../output/publisher.ts';
 import { plan, type Plan, type PlanSettings } from '../reconcile/plan.ts';
-import type { StatusSnapshot } from '../reconcile/status.ts';
+import type { StatusSnapshot } from './status-snapshot.ts';
 
 /** What a reconcile is asked to do; a burst of triggers folds into one request. */
 export interface ReconcileRequest {

@@ -1,4 +1,4 @@
-import type { McpMode } from '../health/mcp-check.ts';
+import type { McpMode } from './mcp-mode.ts';
 import type { ShortType } from './toolset-types.ts';
 
 /** Which Service a candidate or rejection is about. */

@@ -1,8 +1,9 @@
-import { MCP_MODES, type McpMode } from '../health/mcp-check.ts';
 import { ANNOTATIONS, MAX_HEALTH_PATH_CHARS } from './annotations.ts';
 import { quote, Rejected } from './rejected.ts';
+import { MCP_MODES, type McpMode } from './mcp-mode.ts';
 import type { ShortType } from './toolset-types.ts';
 import { PLAIN_PATH, PLAIN_PATH_CHARACTERS } from './untrusted-text.ts';
+
 
 export interface McpServer {
   /** What HolmesGPT's entry gets as config.url. */

@@ -123,3 +123,10 @@ export function isGeneratedName(name: string): boolean {
   return rest.length === 0 && type !== undefined && isShortType(type) && !TYPE_SPECS[type].builtin
     && isNamespaceName(namespace) && isServiceName(service);
 }
+
+/**
+ * Admin-owned settings per built-in type (the operator's toolsetDefaults), merged under each Service's annotation
+ * config. This is where credentials and `{{ env.NAME }}` references live: annotations may not carry them, and
+ * only trusted namespaces can claim a built-in, so a tenant can never point these credentials at its own server.
+ */
+export type ToolsetDefaults = Partial<Record<ShortType, { config?: Record<string, unknown> }>>;

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { ToolsetDefaults } from '../toolset/render.ts';
+import type { ToolsetDefaults } from '../discovery/toolset-types.ts';
 import type { HealthChecker } from './health-book.ts';
 import { checkHealth } from './http-check.ts';
 import { checkMcp } from './mcp-check.ts';

@@ -1,10 +1,10 @@
 import { from, lastValueFrom, map, toArray } from 'rxjs';
 import { boundedFanOut, type Settled } from '../../operators/index.ts';
 import type { Metrics } from '../observe/metrics.ts';
-import type { HealthView } from '../reconcile/plan.ts';
+import type { HealthView } from './hysteresis.ts';
 import { nextRecord, needsCheck, type HealthRecord } from './hysteresis.ts';
 import type { HealthVerdict } from './verdict.ts';
-import type { McpMode } from './mcp-check.ts';
+import type { McpMode } from '../discovery/mcp-mode.ts';
 
 export type HealthChecker = (target: HealthTarget, signal: AbortSignal) => Promise<HealthVerdict>;
 

@@ -38,3 +38,8 @@ export function needsCheck(previous: HealthRecord | undefined, healthUrl: string
   if (fullRecheck || previous === undefined || previous.healthUrl !== healthUrl) return true;
   return previous.recheckAt !== undefined && Date.parse(previous.recheckAt) <= now.getTime();
 }
+
+/** The health verdicts known so far, keyed by namespace/name. */
+export interface HealthView {
+  record(key: string): HealthRecord | undefined;
+}

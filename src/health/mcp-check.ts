@@ -8,14 +8,13 @@
  * reported and never followed, every socket destroyed at the end. Nothing the server sent is repeated in a message.
  */
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import type { McpMode } from '../discovery/mcp-mode.ts';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { abortedMessage, classify, displayUrl, statusLine } from './failure-messages.ts';
 import { DEFAULT_HEALTH_TIMEOUT_MS, request } from './http-check.ts';
 import { failure, type HealthCheckOptions, type HealthFailureReason, type HealthVerdict } from './verdict.ts';
 
-export type McpMode = 'streamable-http' | 'sse';
-export const MCP_MODES: readonly McpMode[] = ['streamable-http', 'sse'];
 
 /**
  * The check speaks as HolmesGPT 0.45.0's own client, so that a server cannot show the operator one face and HolmesGPT

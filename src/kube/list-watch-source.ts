@@ -1,6 +1,6 @@
 import type { Watch } from '@kubernetes/client-node';
 import { toKubeApiError } from './errors.ts';
-import type { ListResult, ListWatchSource, WatchEventType } from './reflector.ts';
+import type { ListResult, ListWatchSource, WatchEventType } from './list-watch.ts';
 
 /** Page size for lists: large clusters are listed in chunks instead of one huge response. */
 export const PAGE_SIZE = 500;

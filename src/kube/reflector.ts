@@ -2,34 +2,8 @@ import { Subject, type Observable } from 'rxjs';
 import { backoffDelay, defaultBackoff, sleep, type BackoffPolicy } from '../retry/backoff.ts';
 import { KubeApiError, toKubeApiError } from './errors.ts';
 import { ObjectCache, type Keyed } from './object-cache.ts';
+import type { ListResult, ListWatchSource, RestartReason } from './list-watch.ts';
 import { WatchRequest } from './watch-request.ts';
-
-export interface ListResult<T> {
-  items: T[];
-  resourceVersion: string;
-}
-
-export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
-
-/** The two API calls a reflector needs; the client-node adapter provides them, unit tests fake them. */
-export interface ListWatchSource<T> {
-  /** Names what is watched in messages, e.g. "Services in all namespaces". */
-  readonly description: string;
-  list(): Promise<ListResult<T>>;
-  /**
-   * Opens a watch from `resourceVersion`. `onEvent` gets each decoded event (ERROR events carry a Status);
-   * `onDone` is called once when the stream ends: without an error for a normal close or an idle timeout.
-   */
-  watch(
-    resourceVersion: string,
-    onEvent: (type: WatchEventType, object: unknown) => void,
-    onDone: (error?: unknown) => void,
-  ): Promise<{ abort(): void }>;
-  /** Converts a raw object from list or watch into the domain type. */
-  convert(raw: unknown): T;
-}
-
-export type RestartReason = 'expired' | 'error' | 'relist' | 'stalled';
 
 export type CacheEvent<T> =
   | { type: 'added' | 'modified' | 'deleted'; object: T }

@@ -1,6 +1,6 @@
 import { KubeApiError, toKubeApiError } from './errors.ts';
 import type { Keyed } from './object-cache.ts';
-import type { ListWatchSource, RestartReason } from './reflector.ts';
+import type { ListWatchSource, RestartReason } from './list-watch.ts';
 
 export interface WatchHandlers<T> {
   /** Anything arrived: an event, a bookmark, or the API server's answer to the request. */

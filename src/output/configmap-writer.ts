@@ -1,3 +1,4 @@
+import type { OutputTarget } from '../config/operator-config.ts';
 import type { KubeClient } from '../kube/client.ts';
 import type { KubeApiError } from '../kube/errors.ts';
 import type { ConfigMap } from '../kube/objects.ts';
@@ -7,18 +8,6 @@ export const FIELD_MANAGER = 'kubernaut-toolset';
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const HASH_ANNOTATION = 'kubernaut.io/toolset-hash';
 export const OVERRIDES_KEY = 'overrides.yaml';
-
-export interface OutputTarget {
-  namespace: string;
-  name: string;
-  /** The data key the operator owns, default toolset.yaml. */
-  key: string;
-  /** Take over an existing ConfigMap of that name that another tool created. */
-  adopt: boolean;
-  sizeBudgetBytes: number;
-  /** Compute everything, write no ConfigMap (Events and the Lease are held back by LeaderGate.mayWrite). */
-  dryRun: boolean;
-}
 
 export type WriteResult = 'created' | 'updated' | 'unchanged' | 'conflict' | 'error' | 'refused';
 

@@ -5,7 +5,7 @@ import { outputEventKey, type EventRecorder } from '../observe/events.ts';
 import { objectRef, type Logger } from '../observe/logger.ts';
 import type { Metrics } from '../observe/metrics.ts';
 import type { OutputDocument } from '../reconcile/output-document.ts';
-import type { OutputStatus } from '../reconcile/status.ts';
+import type { OutputStatus } from './output-status.ts';
 import { ConfigMapWriter, type WriteOutcome } from './configmap-writer.ts';
 import { missingNamespace } from './missing-namespace.ts';
 import { fetchConsumerHttp } from './consumer-http.ts';

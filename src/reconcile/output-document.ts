@@ -1,7 +1,7 @@
 import { contentHash, toolsetDocument } from '../toolset/document.ts';
 import type { BaseLayer } from '../toolset/base-layer.ts';
 import { applyOverrides, parseOverrides } from '../toolset/overrides.ts';
-import type { ToolsetsMap } from '../toolset/render.ts';
+import type { ToolsetsMap } from '../toolset/toolsets-map.ts';
 
 /**
  * HolmesGPT refuses a custom toolset file whose toolsets map is empty, so with nothing to offer the file holds one

@@ -2,21 +2,16 @@ import type { Candidate, Rejection } from '../discovery/candidate.ts';
 import type { DetectionOptions } from '../discovery/detect.ts';
 import { tenancy, trustedByLabel } from '../discovery/tenancy.ts';
 import type { OperatorConfig } from '../config/operator-config.ts';
-import type { HealthRecord } from '../health/hysteresis.ts';
+import type { HealthView } from '../health/hysteresis.ts';
 import type { Namespace, Service } from '../kube/objects.ts';
 import { routedCandidates, routeLookup, type RouteLookup } from '../discovery/routing.ts';
 import { parseBaseLayer, type BaseLayerSource } from '../toolset/base-layer.ts';
-import type { ToolsetDefaults } from '../toolset/render.ts';
+import type { ToolsetDefaults } from '../discovery/toolset-types.ts';
 import { detectServices } from './detect-all.ts';
 import type { OutputDocument } from './output-document.ts';
 import type { ServiceStatus } from './status.ts';
 import { planToolsets } from './toolsets.ts';
 import { verdicts, type PlannedEvent } from './verdicts.ts';
-
-/** The health verdicts known so far, keyed by namespace/name. */
-export interface HealthView {
-  record(key: string): HealthRecord | undefined;
-}
 
 /** Everything a plan is made from: a snapshot of the caches and of the health verdicts. */
 export interface PlanInput {

@@ -2,7 +2,9 @@ import type { Candidate, Rejection } from '../discovery/candidate.ts';
 import { resolveClaims, type Shadowed } from '../discovery/claims.ts';
 import type { BaseLayer } from '../toolset/base-layer.ts';
 import { entryBytes } from '../toolset/document.ts';
-import { renderEntry, withLogsSwitch, type ToolsetDefaults, type ToolsetsMap } from '../toolset/render.ts';
+import type { ToolsetDefaults } from '../discovery/toolset-types.ts';
+import { renderEntry, withLogsSwitch } from '../toolset/render.ts';
+import type { ToolsetsMap } from '../toolset/toolsets-map.ts';
 import { outputDocument, type OutputDocument } from './output-document.ts';
 
 export interface PlanOptions {

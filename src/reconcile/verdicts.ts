@@ -2,7 +2,7 @@ import type { Candidate, Rejection } from '../discovery/candidate.ts';
 import type { Shadowed } from '../discovery/claims.ts';
 import type { EventRecord, ObjectReference } from '../kube/objects.ts';
 import { serviceEventKey, type EventKey } from '../observe/events.ts';
-import type { HealthView } from './plan.ts';
+import type { HealthView } from '../health/hysteresis.ts';
 import type { ServiceStatus } from './status.ts';
 
 /** An Event the plan asks for; the recorder sends it only when it differs from the last one under its key. */

@@ -1,6 +1,6 @@
 import { loadAsHolmesGPT } from './holmes-yaml.ts';
 import { isBlankYaml } from './overrides.ts';
-import type { ToolsetsMap } from './render.ts';
+import type { ToolsetsMap } from './toolsets-map.ts';
 import { toolsetsMapErrors } from './validate.ts';
 
 /**

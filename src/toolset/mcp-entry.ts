@@ -1,6 +1,6 @@
 import type { Candidate } from '../discovery/candidate.ts';
 import { tenantOrigin } from '../discovery/tenant-text.ts';
-import type { McpMode } from '../health/mcp-check.ts';
+import type { McpMode } from '../discovery/mcp-mode.ts';
 
 /**
  * An MCP server as an `mcp_servers` entry (holmes/plugins/toolsets/mcp/toolset_mcp.py): HolmesGPT connects to the

@@ -1,6 +1,6 @@
 import { loadAsHolmesGPT } from './holmes-yaml.ts';
 import { isGeneratedName } from '../discovery/toolset-types.ts';
-import type { ToolsetsMap } from './render.ts';
+import type { ToolsetsMap } from './toolsets-map.ts';
 import { toolsetsMapErrors } from './validate.ts';
 
 /** Only blank lines and comments: js-yaml 5 refuses such text as "no document", users mean "nothing". */

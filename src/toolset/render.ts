@@ -1,21 +1,12 @@
 import type { Candidate, Rejection } from '../discovery/candidate.ts';
-import { isHttpToolsetType, TYPE_SPECS, type ShortType } from '../discovery/toolset-types.ts';
+import { isHttpToolsetType, TYPE_SPECS, type ToolsetDefaults } from '../discovery/toolset-types.ts';
 import { entryBytes } from './document.ts';
 import { deepMerge } from './overrides.ts';
 import { httpToolName, MAX_TOOL_NAME_CHARS } from '../discovery/tool-name.ts';
 import { httpEntry } from './http-toolset.ts';
 import { mcpEntry } from './mcp-entry.ts';
+import type { ToolsetEntry, ToolsetsMap } from './toolsets-map.ts';
 import { toolsetsMapErrors } from './validate.ts';
-
-export type ToolsetEntry = Record<string, unknown>;
-export type ToolsetsMap = Record<string, ToolsetEntry>;
-
-/**
- * Admin-owned settings per built-in type (the operator's toolsetDefaults), merged under each Service's annotation
- * config. This is where credentials and `{{ env.NAME }}` references live: annotations may not carry them, and
- * only trusted namespaces can claim a built-in, so a tenant can never point these credentials at its own server.
- */
-export type ToolsetDefaults = Partial<Record<ShortType, { config?: Record<string, unknown> }>>;
 
 /** The most one Service may add to the output (SPEC §6): a tenant cannot make one entry crowd out the rest. */
 export const MAX_ENTRY_BYTES = 16 * 1024;

@@ -3,7 +3,7 @@
 // That the network enforces it is shown on the node (test/e2e/consumer-network-policy.test.ts).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { NetworkingV1Api, PatchStrategy, setHeaderOptions, type CoreV1Api, type V1NetworkPolicy } from '@kubernetes/client-node';
-import { defaultConfig } from '../../src/config/operator-config.ts';
+import { defaultConfig } from '../../src/config/fields.ts';
 import { waitFor } from '../../tools/control-plane/wait.ts';
 import { fixtureApi, freshNamespace } from '../support/kube.ts';
 import { outputWhere, startOperator, testConfig, type RunningOperator } from '../support/operator-harness.ts';

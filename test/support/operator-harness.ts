@@ -1,6 +1,7 @@
 import type { CoreV1Api } from '@kubernetes/client-node';
 import { load } from 'js-yaml';
-import { defaultConfig, type OperatorConfig } from '../../src/config/operator-config.ts';
+import { defaultConfig } from '../../src/config/fields.ts';
+import type { OperatorConfig } from '../../src/config/operator-config.ts';
 import { ClientNodeKube } from '../../src/kube/client-node.ts';
 import { createLogger } from '../../src/observe/logger.ts';
 import { Metrics } from '../../src/observe/metrics.ts';

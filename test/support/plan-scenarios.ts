@@ -5,7 +5,8 @@ import type { HealthVerdict } from '../../src/health/verdict.ts';
 import { nextRecord, type HealthRecord } from '../../src/health/hysteresis.ts';
 import { toNamespace, toService } from '../../src/kube/convert.ts';
 import type { Namespace, Service } from '../../src/kube/objects.ts';
-import { plan, planSettings, type HealthView, type Plan, type PlanSettings } from '../../src/reconcile/plan.ts';
+import type { HealthView } from '../../src/health/hysteresis.ts';
+import { plan, planSettings, type Plan, type PlanSettings } from '../../src/reconcile/plan.ts';
 import type { BaseLayerSource } from '../../src/toolset/base-layer.ts';
 
 /**

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
-import { defaultConfig } from '../../src/config/operator-config.ts';
+import { defaultConfig } from '../../src/config/fields.ts';
 import { ClientNodeKube } from '../../src/kube/client-node.ts';
 import { createLogger } from '../../src/observe/logger.ts';
 import { Metrics } from '../../src/observe/metrics.ts';

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, configFromDocument, loadConfig, parseDuration } from '../../../src/config/load.ts';
-import { defaultConfig } from '../../../src/config/operator-config.ts';
+import { defaultConfig } from '../../../src/config/fields.ts';
 
 /** The error configFromDocument throws, for assertions on its class and message. */
 function errorOf(doc: unknown, env: NodeJS.ProcessEnv = {}): Error {

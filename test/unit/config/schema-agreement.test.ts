@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONFIG_SCHEMA, FIELDS, getAt, parseDuration, setAt, type Field, type SchemaNode } from '../../../src/config/fields.ts';
 import { configFromDocument, loadConfig } from '../../../src/config/load.ts';
-import { defaultConfig, type OperatorConfig } from '../../../src/config/operator-config.ts';
+import { defaultConfig } from '../../../src/config/fields.ts';
+import type { OperatorConfig } from '../../../src/config/operator-config.ts';
 import { SETTINGS } from '../../../src/config/sources.ts';
 
 /** Every property required, all the way down (toolsetDefaults, a free-form map, is set whole). */

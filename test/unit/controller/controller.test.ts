@@ -1,11 +1,12 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { ApplyOptions, ServiceScope } from '../../../src/kube/client.ts';
 import type { ConfigMap, ConfigMapApply, EventRecord, Service } from '../../../src/kube/objects.ts';
-import { Reflector, type ListResult, type ListWatchSource } from '../../../src/kube/reflector.ts';
+import type { ListResult, ListWatchSource } from '../../../src/kube/list-watch.ts';
+import { Reflector } from '../../../src/kube/reflector.ts';
 import { createLogger } from '../../../src/observe/logger.ts';
 import { Metrics } from '../../../src/observe/metrics.ts';
 import { ToolsetController } from '../../../src/controller/controller.ts';
-import { defaultConfig } from '../../../src/config/operator-config.ts';
+import { defaultConfig } from '../../../src/config/fields.ts';
 import { waitFor } from '../../../tools/control-plane/wait.ts';
 import { UnusedKube } from '../../support/unused-kube.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { LeaderGate } from '../../../src/controller/leader-gate.ts';
-import { defaultConfig } from '../../../src/config/operator-config.ts';
+import { defaultConfig } from '../../../src/config/fields.ts';
 import { createLogger } from '../../../src/observe/logger.ts';
 import { Metrics } from '../../../src/observe/metrics.ts';
 import { UnusedKube } from '../../support/unused-kube.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { ReconcileStep, type ReconcileRequest } from '../../../src/controller/reconcile-step.ts';
-import { defaultConfig } from '../../../src/config/operator-config.ts';
+import { defaultConfig } from '../../../src/config/fields.ts';
 import { HealthBook, type HealthTarget } from '../../../src/health/health-book.ts';
 import type { ApplyOptions } from '../../../src/kube/client.ts';
 import type { ConfigMap, ConfigMapApply, EventRecord, Service } from '../../../src/kube/objects.ts';

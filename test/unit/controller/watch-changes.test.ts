@@ -6,7 +6,8 @@ import type { ReconcileRequest } from '../../../src/controller/reconcile-step.ts
 import { TrustLabels } from '../../../src/controller/trust-labels.ts';
 import { configMapChanges, serviceChanges, trustChanges } from '../../../src/controller/watch-changes.ts';
 import type { ConfigMap, Namespace, Service } from '../../../src/kube/objects.ts';
-import { Reflector, type ListWatchSource, type WatchEventType } from '../../../src/kube/reflector.ts';
+import type { ListWatchSource, WatchEventType } from '../../../src/kube/list-watch.ts';
+import { Reflector } from '../../../src/kube/reflector.ts';
 import { createLogger } from '../../../src/observe/logger.ts';
 import { Metrics } from '../../../src/observe/metrics.ts';
 import { detectionOptions, optIn, service } from '../discovery/fixtures.ts';

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { firstValueFrom, filter } from 'rxjs';
 import { KubeApiError } from '../../../src/kube/errors.ts';
-import { Reflector, type CacheEvent, type ListResult, type ListWatchSource, type WatchEventType } from '../../../src/kube/reflector.ts';
+import type { ListResult, ListWatchSource, WatchEventType } from '../../../src/kube/list-watch.ts';
+import { Reflector, type CacheEvent } from '../../../src/kube/reflector.ts';
 
 interface Obj {
   metadata: { namespace: string; name: string; resourceVersion: string };

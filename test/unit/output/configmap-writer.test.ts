@@ -2,7 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import type { ApplyOptions } from '../../../src/kube/client.ts';
 import { KubeApiError } from '../../../src/kube/errors.ts';
 import type { ConfigMap, ConfigMapApply } from '../../../src/kube/objects.ts';
-import { ConfigMapWriter, FIELD_MANAGER, HASH_ANNOTATION, MANAGED_BY_LABEL, ownedBy, upToDate, type OutputTarget } from '../../../src/output/configmap-writer.ts';
+import type { OutputTarget } from '../../../src/config/operator-config.ts';
+import { ConfigMapWriter, FIELD_MANAGER, HASH_ANNOTATION, MANAGED_BY_LABEL, ownedBy, upToDate } from '../../../src/output/configmap-writer.ts';
 import { contentHash } from '../../../src/toolset/document.ts';
 import { UnusedKube } from '../../support/unused-kube.ts';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { toolsetDocument } from '../../../src/toolset/document.ts';
 import { dumpForHolmesGPT } from '../../../src/toolset/holmes-yaml.ts';
-import type { ToolsetsMap } from '../../../src/toolset/render.ts';
+import type { ToolsetsMap } from '../../../src/toolset/toolsets-map.ts';
 
 /** What toolsetDocument must equal byte for byte: one dump of the whole map. */
 const oneDump = (toolsets: ToolsetsMap) =>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { applyOverrides, deepMerge, parseOverrides } from '../../../src/toolset/overrides.ts';
-import type { ToolsetsMap } from '../../../src/toolset/render.ts';
+import type { ToolsetsMap } from '../../../src/toolset/toolsets-map.ts';
 
 describe('parseOverrides', () => {
   it.each([

@@ -1,5 +1,5 @@
 import type { Candidate } from '../../../src/discovery/candidate.ts';
-import type { ToolsetDefaults } from '../../../src/toolset/render.ts';
+import type { ToolsetDefaults } from '../../../src/discovery/toolset-types.ts';
 import type { DetectionOptions } from '../../../src/discovery/detect.ts';
 import type { Service } from '../../../src/kube/objects.ts';
 import { detectedCandidate, detectionOptions, optIn, service } from '../discovery/fixtures.ts';
