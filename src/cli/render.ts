@@ -6,8 +6,8 @@ import { serviceManifestProblem } from '../discovery/manifest.ts';
 import { TRUST_LABEL, trustedByLabel } from '../discovery/tenancy.ts';
 import { checkAll, HealthBook } from '../health/health-book.ts';
 import { configuredChecker } from '../health/checker.ts';
-import { toNamespace, toService } from '../kube/convert.ts';
-import type { ConfigMap, Namespace, Service } from '../kube/objects.ts';
+import { toEndpointSlice, toNamespace, toService } from '../kube/convert.ts';
+import type { ConfigMap, EndpointSlice, Namespace, Service } from '../kube/objects.ts';
 import { OVERRIDES_KEY } from '../output/configmap-writer.ts';
 import { Metrics } from '../observe/metrics.ts';
 import { plan, planSettings } from '../reconcile/plan.ts';
@@ -36,6 +36,8 @@ function readInput(file: string, stdin: () => string): string {
 export interface ManifestInput {
   services: Service[];
   namespaces: Namespace[];
+  /** EndpointSlices (kubectl get endpointslices -o yaml): where selector-less Services route. */
+  slices: EndpointSlice[];
   /** Services the API server would refuse: rejected by name, never allowed to abort the render. */
   invalid: Rejection[];
   skipped: string[];
@@ -48,18 +50,26 @@ function invalidService(doc: unknown, problem: string): Rejection {
   return { service, key: JSON.stringify(`${service.namespace}/${service.name}`).slice(1, -1).slice(0, 160), reason: 'InvalidManifest', message: problem };
 }
 
+/** An EndpointSlice manifest; kubectl's rule applies: no namespace means "default". */
+function endpointSliceOf(doc: unknown): EndpointSlice {
+  const slice = toEndpointSlice(doc);
+  if (slice.metadata.namespace === '') slice.metadata.namespace = 'default';
+  return slice;
+}
+
 /**
- * Services and Namespaces from YAML or JSON documents: single objects, Lists of them (kubectl get -o yaml), or
- * both. Each Service is validated as the API server would validate it; a bad one is reported, not fatal.
+ * Services, EndpointSlices and Namespaces from YAML or JSON documents: single objects, Lists of them (kubectl get
+ * -o yaml), or both. Each Service is validated as the API server would validate it; a bad one is reported, not fatal.
  */
 export function manifestsFromDocuments(text: string, source: string): ManifestInput {
-  const input: ManifestInput = { services: [], namespaces: [], invalid: [], skipped: [] };
+  const input: ManifestInput = { services: [], namespaces: [], slices: [], invalid: [], skipped: [] };
   const visit = (doc: unknown, inList = false) => {
     if (!doc || typeof doc !== 'object') return;
     const obj = doc as { kind?: unknown; items?: unknown; metadata?: { name?: unknown; namespace?: unknown } };
     // Items of a ServiceList (or of a List written by a client library) may carry no kind of their own.
     if (Array.isArray(obj.items)) return obj.items.forEach((item) => visit(item, obj.kind === 'ServiceList' || obj.kind === 'List' || obj.kind === undefined));
     if (obj.kind === 'Namespace') return void input.namespaces.push(toNamespace(doc));
+    if (obj.kind === 'EndpointSlice') return void input.slices.push(endpointSliceOf(doc));
     if (obj.kind !== 'Service' && !(inList && obj.kind === undefined)) {
       return void input.skipped.push(`${source}: ${typeof obj.kind === 'string' ? obj.kind : 'a document without kind'} ${typeof obj.metadata?.name === 'string' ? obj.metadata.name : ''}`.trim());
     }
@@ -88,13 +98,14 @@ export function manifestsFromDocuments(text: string, source: string): ManifestIn
 export async function render(options: RenderOptions): Promise<number> {
   const { config } = options;
   const files = options.files.length > 0 ? options.files : ['-'];
-  const input: ManifestInput = { services: [], namespaces: [], invalid: [], skipped: [] };
+  const input: ManifestInput = { services: [], namespaces: [], slices: [], invalid: [], skipped: [] };
   for (const file of files) {
     const found = manifestsFromDocuments(readInput(file, options.stdin), file === '-' ? 'stdin' : file);
     input.services.push(...found.services);
     input.namespaces.push(...found.namespaces);
+    input.slices.push(...found.slices);
     input.invalid.push(...found.invalid);
-    for (const s of found.skipped) options.err(`skipped ${s} (neither a Service nor a Namespace)\n`);
+    for (const s of found.skipped) options.err(`skipped ${s} (not a Service, EndpointSlice or Namespace)\n`);
   }
   const labelled = trustedByLabel(input.namespaces);
   if (labelled.size > 0 && !config.tenancy.trustLabel) {
@@ -104,7 +115,7 @@ export async function render(options: RenderOptions): Promise<number> {
   const health = new HealthBook({ failureThreshold: config.health.failureThreshold, metrics: new Metrics({ processMetrics: false }) });
   const live = options.live ? await options.live() : undefined;
   const overrides = options.overridesFile ? readFileSync(options.overridesFile, 'utf8') : live?.data[OVERRIDES_KEY];
-  const planInput = { services: input.services, namespaces: input.namespaces, health, overrides };
+  const planInput = { services: input.services, slices: input.slices, namespaces: input.namespaces, health, overrides };
   // With --check-health, the candidates of a first plan are each checked once, as the operator would check them.
   if (settings.healthChecks) await checkAll(health, plan(planInput, settings).candidates, configuredChecker(config.health, config.toolsetDefaults), config.health);
   const planned = plan(planInput, settings);

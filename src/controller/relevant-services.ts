@@ -1,7 +1,7 @@
 import type { Detection } from '../discovery/candidate.ts';
 import { detect, type DetectionOptions } from '../discovery/detect.ts';
 import { routeFact, servicePods, type RouteFact, type RouteLookup, type ServicePods } from '../discovery/routing.ts';
-import type { Service } from '../kube/objects.ts';
+import type { EndpointSlice, Service } from '../kube/objects.ts';
 import { objectKey } from '../kube/objects.ts';
 
 /**
@@ -12,15 +12,19 @@ import { objectKey } from '../kube/objects.ts';
  * the fingerprint, so what counts as relevant is exactly what detection reads, and a plan detects the few thousand
  * Services that matter instead of every Service in the cluster.
  *
- * Where every Service routes (its type, its selector and ports) is kept too: an untrusted toolset's endpoint may name
- * a Service that is not annotated, and a change of that Service's route changes the toolset's verdict (and the pods
- * HolmesGPT's egress policy allows).
+ * Where every Service routes (its type, its selector and ports, and for a selector-less one its hand-written
+ * EndpointSlices) is kept too: an untrusted toolset's endpoint may name a Service that is not annotated, and a change
+ * of that Service's route changes the toolset's verdict (and the pods HolmesGPT's egress policy allows).
  */
 export class RelevantServices {
   readonly #options: DetectionOptions;
   readonly #relevant = new Map<string, { fingerprint: string; service: Service; target: string | undefined }>();
   /** Every Service's route, and (with a selector) its pods and ports; `text` compares two of them at once. */
   readonly #routes = new Map<string, { fact: RouteFact; pods: ServicePods | undefined; text: string }>();
+  /** The selector-less Services, whose route their EndpointSlices decide. */
+  readonly #selectorless = new Map<string, Service>();
+  /** The hand-written EndpointSlices by Service (namespace/name), then by slice name. */
+  readonly #slices = new Map<string, Map<string, EndpointSlice>>();
   /** How many relevant Services' endpoints name each Service (namespace/name). */
   readonly #targeted = new Map<string, number>();
 
@@ -39,11 +43,10 @@ export class RelevantServices {
     let after: string | undefined;
     if (type === 'deleted') {
       this.#routes.delete(key);
+      this.#selectorless.delete(key);
       this.#forget(key);
     } else {
-      const fact = routeFact(service);
-      const pods = servicePods(service);
-      this.#routes.set(key, { fact, pods, text: JSON.stringify([fact, pods]) });
+      this.#route(key, service);
       const detection = detect(service, this.#options);
       after = detection.kind === 'ignored' ? undefined : JSON.stringify(detection);
       this.#forget(key);
@@ -51,6 +54,33 @@ export class RelevantServices {
     }
     const routeChanged = routeBefore !== this.#routes.get(key)?.text && this.#targeted.has(key);
     return previous?.fingerprint !== after || routeChanged;
+  }
+
+  /**
+   * Records a hand-written EndpointSlice's event and returns true when it changed the route of a Service that a
+   * relevant endpoint names.
+   */
+  sliceChanged(type: 'added' | 'modified' | 'deleted', slice: EndpointSlice): boolean {
+    const key = objectKey({ namespace: slice.metadata.namespace, name: slice.service });
+    const slices = this.#slices.get(key) ?? new Map<string, EndpointSlice>();
+    if (type === 'deleted') slices.delete(slice.metadata.name);
+    else slices.set(slice.metadata.name, slice);
+    if (slices.size > 0) this.#slices.set(key, slices);
+    else this.#slices.delete(key);
+    const service = this.#selectorless.get(key);
+    if (!service) return false;
+    const before = this.#routes.get(key)?.text;
+    this.#route(key, service);
+    return before !== this.#routes.get(key)?.text && this.#targeted.has(key);
+  }
+
+  #route(key: string, service: Service): void {
+    const slices = [...(this.#slices.get(key)?.values() ?? [])];
+    const fact = routeFact(service, slices);
+    const pods = servicePods(service, slices);
+    this.#routes.set(key, { fact, pods, text: JSON.stringify([fact, pods]) });
+    if (fact === 'selector' || fact.startsWith('ExternalName:')) this.#selectorless.delete(key);
+    else this.#selectorless.set(key, service);
   }
 
   /** Where each Service the operator has seen routes (for the plan's routing check). */

@@ -1,6 +1,6 @@
 import { filter, map, tap, type Observable } from 'rxjs';
 import type { CacheEvent, Reflector } from '../kube/reflector.ts';
-import type { ConfigMap, Namespace, Service } from '../kube/objects.ts';
+import type { ConfigMap, EndpointSlice, Namespace, Service } from '../kube/objects.ts';
 import type { Logger } from '../observe/logger.ts';
 import type { Metrics } from '../observe/metrics.ts';
 import type { OutputCache } from './output-cache.ts';
@@ -34,14 +34,26 @@ function watchEvents<T extends { metadata: { namespace: string; name: string; re
 const changed = (at: number): ReconcileRequest => ({ fullRecheck: false, firstEventAt: at });
 const relisted: ReconcileRequest = { fullRecheck: false };
 
-/** Service events that change a detection result (most Service changes in a cluster do not). */
-export function serviceChanges(reflector: Reflector<Service>, store: RelevantServices, metrics: Metrics, log: Logger): Observable<ReconcileRequest> {
+/** A watch's events that `update` says matter (it records each one and answers), and every relist. */
+function recordedChanges<T extends { metadata: { namespace: string; name: string; resourceVersion: string } }>(
+  reflector: Reflector<T>, resource: string, update: (type: ObjectEvent<T>['type'], object: T) => boolean, metrics: Metrics, log: Logger,
+): Observable<ReconcileRequest> {
   // The store's update is mapped to its result, then filtered: the side effect lives in the map, not in a filter.
-  return watchEvents(reflector, 'services', metrics, log).pipe(
-    map((e) => ({ e, relevant: e.type === 'synced' || store.changed(e.type, e.object) })),
+  return watchEvents(reflector, resource, metrics, log).pipe(
+    map((e) => ({ e, relevant: e.type === 'synced' || update(e.type, e.object) })),
     filter(({ relevant }) => relevant),
     map(({ e }) => (e.type === 'synced' ? relisted : changed(Date.now()))),
   );
+}
+
+/** Service events that change a detection result (most Service changes in a cluster do not). */
+export function serviceChanges(reflector: Reflector<Service>, store: RelevantServices, metrics: Metrics, log: Logger): Observable<ReconcileRequest> {
+  return recordedChanges(reflector, 'services', (type, service) => store.changed(type, service), metrics, log);
+}
+
+/** Hand-written EndpointSlice events that change the route of a Service some endpoint names. */
+export function sliceChanges(reflector: Reflector<EndpointSlice>, store: RelevantServices, metrics: Metrics, log: Logger): Observable<ReconcileRequest> {
+  return recordedChanges(reflector, 'endpointslices', (type, slice) => store.sliceChanged(type, slice), metrics, log);
 }
 
 /** Every event of the output ConfigMap: an edit, a deletion, or our own write coming back. */

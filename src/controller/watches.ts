@@ -2,7 +2,7 @@ import { merge, type Observable } from 'rxjs';
 import { inOutputNamespace, type OperatorConfig } from '../config/operator-config.ts';
 import { TRUST_LABEL } from '../discovery/tenancy.ts';
 import type { KubeClient } from '../kube/client.ts';
-import type { ConfigMap, Namespace, Service } from '../kube/objects.ts';
+import type { ConfigMap, EndpointSlice, Namespace, Service } from '../kube/objects.ts';
 import type { Reflector } from '../kube/reflector.ts';
 import type { Logger } from '../observe/logger.ts';
 import type { Metrics } from '../observe/metrics.ts';
@@ -11,9 +11,9 @@ import type { OutputCache } from './output-cache.ts';
 import type { ReconcileRequest } from './reconcile-step.ts';
 import type { RelevantServices } from './relevant-services.ts';
 import type { TrustLabels } from './trust-labels.ts';
-import { baseLayerChanges, configMapChanges, serviceChanges, trustChanges } from './watch-changes.ts';
+import { baseLayerChanges, configMapChanges, serviceChanges, sliceChanges, trustChanges } from './watch-changes.ts';
 
-type AnyReflector = Reflector<Service | ConfigMap | Namespace>;
+type AnyReflector = Reflector<Service | ConfigMap | Namespace | EndpointSlice>;
 
 /** consumer.base.configMap as namespace and name ("name" is in the output namespace), or undefined when unset. */
 export function baseLayerRef(config: OperatorConfig): { namespace: string; name: string; key: string } | undefined {
@@ -23,12 +23,13 @@ export function baseLayerRef(config: OperatorConfig): { namespace: string; name:
 }
 
 /**
- * The watches the controller plans from: Services (one per included namespace, or cluster-wide), the output
- * ConfigMap, the admin's base-layer ConfigMap (consumer.base), and, with tenancy.trustLabel on, the Namespaces
+ * The watches the controller plans from: Services and the hand-written EndpointSlices of selector-less ones (one
+ * watch each per included namespace, or cluster-wide), the output ConfigMap, the admin's base-layer ConfigMap (consumer.base), and, with tenancy.trustLabel on, the Namespaces
  * labelled trusted.
  */
 export class Watches {
   readonly services: Reflector<Service>[];
+  readonly slices: Reflector<EndpointSlice>[];
   readonly configMap: Reflector<ConfigMap>;
   readonly namespaces: Reflector<Namespace> | undefined;
   readonly base: Reflector<ConfigMap> | undefined;
@@ -39,6 +40,7 @@ export class Watches {
     const selector = config.labelSelector ? { labelSelector: config.labelSelector } : {};
     const { include } = config.namespaces;
     this.services = (include.length > 0 ? include.map((namespace) => ({ namespace, ...selector })) : [selector]).map((scope) => kube.watchServices(scope));
+    this.slices = include.length > 0 ? include.map((namespace) => kube.watchEndpointSlices(namespace)) : [kube.watchEndpointSlices()];
     this.configMap = kube.watchConfigMaps(config.output.namespace, config.output.name);
     this.namespaces = config.tenancy.trustLabel ? kube.watchNamespaces(`${TRUST_LABEL}=true`) : undefined;
     this.#base = baseLayerRef(config);
@@ -47,7 +49,7 @@ export class Watches {
   }
 
   all(): AnyReflector[] {
-    return [...this.services, this.configMap, ...(this.namespaces ? [this.namespaces] : []), ...(this.base ? [this.base] : [])] as AnyReflector[];
+    return [...this.services, ...this.slices, this.configMap, ...(this.namespaces ? [this.namespaces] : []), ...(this.base ? [this.base] : [])] as AnyReflector[];
   }
 
   get synced(): boolean {
@@ -81,6 +83,7 @@ export class Watches {
     const { store, output, trust, metrics, log } = parts;
     return merge(
       ...this.services.map((r) => serviceChanges(r, store, metrics, log)),
+      ...this.slices.map((r) => sliceChanges(r, store, metrics, log)),
       configMapChanges(this.configMap, output, metrics, log),
       ...(this.namespaces ? [trustChanges(this.namespaces, trust, metrics, log)] : []),
       ...(this.base ? [baseLayerChanges(this.base, metrics, log)] : []),

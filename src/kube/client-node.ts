@@ -2,6 +2,7 @@ import {
   AppsV1Api,
   CoordinationV1Api,
   CoreV1Api,
+  DiscoveryV1Api,
   KubeConfig,
   KubernetesObjectApi,
   PatchStrategy,
@@ -15,11 +16,17 @@ import {
 import { randomBytes } from 'node:crypto';
 import type { ApplyOptions, KubeClient, ServiceScope } from './client.ts';
 import { toKubeApiError } from './errors.ts';
-import { labelSelectorText, toConfigMap, toConsumerPod, toNamespace, toService } from './convert.ts';
-import type { ConfigMap, ConfigMapApply, ConsumerPod, EventRecord, Lease, Namespace, NetworkPolicyApply, Service } from './objects.ts';
+import { labelSelectorText, SERVICE_NAME_LABEL, toConfigMap, toConsumerPod, toEndpointSlice, toNamespace, toService } from './convert.ts';
+import type { ConfigMap, ConfigMapApply, ConsumerPod, EndpointSlice, EventRecord, Lease, Namespace, NetworkPolicyApply, Service } from './objects.ts';
 import { listWatchSource, PAGE_SIZE } from './list-watch-source.ts';
 import { Reflector } from './reflector.ts';
 import { shareDispatcher } from './shared-dispatcher.ts';
+
+/**
+ * Who wrote an EndpointSlice. A tenant may set this label on its own slice to hide it from the watch; then its
+ * selector-less Service has no slices the operator sees, and is refused.
+ */
+const MANAGED_BY_LABEL = 'endpointslice.kubernetes.io/managed-by';
 
 /** The KubeClient over @kubernetes/client-node 2.x. */
 export class ClientNodeKube implements KubeClient {
@@ -27,6 +34,7 @@ export class ClientNodeKube implements KubeClient {
   readonly #core: CoreV1Api;
   readonly #coordination: CoordinationV1Api;
   readonly #apps: AppsV1Api;
+  readonly #discovery: DiscoveryV1Api;
   readonly #objects: KubernetesObjectApi;
   readonly #watch: Watch;
 
@@ -35,6 +43,7 @@ export class ClientNodeKube implements KubeClient {
     this.#core = kc.makeApiClient(CoreV1Api);
     this.#coordination = kc.makeApiClient(CoordinationV1Api);
     this.#apps = kc.makeApiClient(AppsV1Api);
+    this.#discovery = kc.makeApiClient(DiscoveryV1Api);
     this.#objects = KubernetesObjectApi.makeApiClient(kc);
     this.#watch = new Watch(kc);
   }
@@ -88,6 +97,24 @@ export class ClientNodeKube implements KubeClient {
         fieldSelector ? { fieldSelector } : {},
         (cont) => this.#core.listNamespacedConfigMap({ namespace, fieldSelector, limit: PAGE_SIZE, _continue: cont }),
         toConfigMap,
+      ),
+    );
+  }
+
+  watchEndpointSlices(namespace?: string): Reflector<EndpointSlice> {
+    // The controller's own slices (every selector Service has them) are most of a cluster's and are not needed.
+    const labelSelector = `${SERVICE_NAME_LABEL},${MANAGED_BY_LABEL}!=endpointslice-controller.k8s.io`;
+    return new Reflector(
+      listWatchSource(
+        this.#watch,
+        `hand-written EndpointSlices in ${namespace ? `namespace ${namespace}` : 'all namespaces'}`,
+        namespace ? `/apis/discovery.k8s.io/v1/namespaces/${namespace}/endpointslices` : '/apis/discovery.k8s.io/v1/endpointslices',
+        { labelSelector },
+        (cont) =>
+          namespace
+            ? this.#discovery.listNamespacedEndpointSlice({ namespace, labelSelector, limit: PAGE_SIZE, _continue: cont })
+            : this.#discovery.listEndpointSliceForAllNamespaces({ labelSelector, limit: PAGE_SIZE, _continue: cont }),
+        toEndpointSlice,
       ),
     );
   }

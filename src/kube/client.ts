@@ -1,4 +1,4 @@
-import type { ConfigMap, ConfigMapApply, ConsumerPod, EventRecord, Lease, Namespace, NetworkPolicyApply, Service } from './objects.ts';
+import type { ConfigMap, ConfigMapApply, ConsumerPod, EndpointSlice, EventRecord, Lease, Namespace, NetworkPolicyApply, Service } from './objects.ts';
 import type { Reflector } from './reflector.ts';
 
 export interface ServiceScope {
@@ -26,6 +26,11 @@ export interface KubeClient {
   watchServices(scope: ServiceScope): Reflector<Service>;
   /** Watches the ConfigMaps of one namespace, optionally narrowed to one name. */
   watchConfigMaps(namespace: string, name?: string): Reflector<ConfigMap>;
+  /**
+   * Watches the EndpointSlices that the EndpointSlice controller did not write (those of selector-less Services,
+   * written by hand or mirrored from Endpoints), in one namespace or all.
+   */
+  watchEndpointSlices(namespace?: string): Reflector<EndpointSlice>;
   /** Watches the Namespaces that carry a label selector's labels (cluster-scoped: needs a ClusterRole). */
   watchNamespaces(labelSelector: string): Reflector<Namespace>;
   getConfigMap(namespace: string, name: string): Promise<ConfigMap | undefined>;

@@ -1,5 +1,5 @@
-import type { V1ConfigMap, V1LabelSelector, V1ObjectMeta, V1Pod, V1Service } from '@kubernetes/client-node';
-import type { ConfigMap, ConsumerPod, Namespace, ObjectMeta, Service } from './objects.ts';
+import type { V1ConfigMap, V1EndpointSlice, V1LabelSelector, V1ObjectMeta, V1Pod, V1Service } from '@kubernetes/client-node';
+import type { ConfigMap, ConsumerPod, EndpointSlice, Namespace, ObjectMeta, Service } from './objects.ts';
 
 // Type-only imports: converting manifests (the offline render command) loads no client at run time.
 
@@ -44,6 +44,30 @@ export function toService(raw: unknown): Service {
 export function toConfigMap(raw: unknown): ConfigMap {
   const cm = raw as V1ConfigMap;
   return { metadata: toMeta(cm.metadata), data: cm.data ?? {} };
+}
+
+/** A manifest's list field, or none when it is missing or not a list (render reads hand-written manifests). */
+const listOf = <T>(value: T[] | undefined): T[] => (Array.isArray(value) ? value : []);
+
+/** The label that ties an EndpointSlice to its Service. */
+export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
+
+export function toEndpointSlice(raw: unknown): EndpointSlice {
+  const slice = raw as V1EndpointSlice;
+  const metadata = toMeta(slice.metadata);
+  return {
+    metadata,
+    service: metadata.labels[SERVICE_NAME_LABEL] ?? '',
+    ports: listOf(slice.ports).map((p) => ({
+      ...(p.name ? { name: p.name } : {}),
+      ...(p.port !== undefined ? { port: p.port } : {}),
+      ...(p.protocol ? { protocol: p.protocol } : {}),
+    })),
+    endpoints: listOf(slice.endpoints).map((e) => ({
+      addresses: listOf(e.addresses).filter((a): a is string => typeof a === 'string'),
+      ...(e.targetRef ? { targetRef: { kind: e.targetRef.kind, namespace: e.targetRef.namespace, name: e.targetRef.name } } : {}),
+    })),
+  };
 }
 
 export function toNamespace(raw: unknown): Namespace {

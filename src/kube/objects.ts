@@ -34,6 +34,18 @@ export interface Service {
   };
 }
 
+/**
+ * A discovery.k8s.io/v1 EndpointSlice, reduced to what routing reads: the Service it belongs to and where it points.
+ * Only slices not written by the EndpointSlice controller are watched (those of selector-less Services).
+ */
+export interface EndpointSlice {
+  metadata: ObjectMeta;
+  /** The Service it belongs to (label kubernetes.io/service-name), in the slice's namespace. */
+  service: string;
+  ports: { name?: string; port?: number; protocol?: string }[];
+  endpoints: { addresses: string[]; targetRef?: { kind?: string; namespace?: string; name?: string } }[];
+}
+
 /** Namespaces are read for their labels only (the trust label, SPEC §6). */
 export interface Namespace {
   metadata: ObjectMeta;

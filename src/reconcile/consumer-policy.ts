@@ -8,6 +8,7 @@ export type PolicyRule = Record<string, unknown>;
 /** The pods a written toolset's requests reach: its Service's namespace, selector and target port. */
 export interface Backend {
   namespace: string;
+  /** The pods' labels; empty: every pod of the namespace. */
   selector: Record<string, string>;
   port: number | string;
   protocol: string;
@@ -28,7 +29,8 @@ export interface ConsumerPolicySettings {
 
 /**
  * The pods each written toolset reaches, resolved through the Service its endpoint names: that Service's selector,
- * and the target port behind the endpoint's port. A toolset whose endpoint names no Service (an allowed external
+ * and the target port behind the endpoint's port (for a Service routed by Pod-naming EndpointSlices: every pod of
+ * its namespace, on each port the slices give). A toolset whose endpoint names no Service (an allowed external
  * host of a trusted namespace) has no backend here: the admin's egress rules must cover it.
  */
 export function backendsOf(written: readonly Candidate[], pods: (key: string) => ServicePods | undefined): { backends: Backend[]; uncovered: string[] } {
@@ -38,12 +40,12 @@ export function backendsOf(written: readonly Candidate[], pods: (key: string) =>
     const target = c.target ? pods(`${c.target.namespace}/${c.target.name}`) : undefined;
     const url = new URL(c.endpoint);
     const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
-    const servicePort = target?.ports.find((p) => p.port === port);
-    if (!c.target || !target || !servicePort) {
+    const servicePorts = target?.ports.filter((p) => p.port === port) ?? [];
+    if (!c.target || servicePorts.length === 0) {
       uncovered.push(c.toolset);
       continue;
     }
-    backends.push({ namespace: c.target.namespace, selector: target.selector, port: servicePort.targetPort ?? port, protocol: servicePort.protocol ?? 'TCP' });
+    for (const p of servicePorts) backends.push({ namespace: c.target.namespace, selector: target?.selector ?? {}, port: p.targetPort ?? port, protocol: p.protocol ?? 'TCP' });
   }
   return { backends, uncovered: uncovered.sort() };
 }

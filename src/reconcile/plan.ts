@@ -3,7 +3,7 @@ import type { DetectionOptions } from '../discovery/detect.ts';
 import { tenancy, trustedByLabel } from '../discovery/tenancy.ts';
 import type { OperatorConfig } from '../config/operator-config.ts';
 import type { HealthView } from '../health/hysteresis.ts';
-import type { Namespace, Service } from '../kube/objects.ts';
+import type { EndpointSlice, Namespace, Service } from '../kube/objects.ts';
 import { routedCandidates, routeLookup, type RouteLookup } from '../discovery/routing.ts';
 import { parseBaseLayer, type BaseLayerSource } from '../toolset/base-layer.ts';
 import type { ToolsetDefaults } from '../discovery/toolset-types.ts';
@@ -25,9 +25,11 @@ export interface PlanInput {
   base?: BaseLayerSource;
   /**
    * Where every Service (annotated or not) routes, by namespace/name: what an untrusted endpoint's Service is. Absent:
-   * taken from `services` (which then must hold every Service, as in `render`).
+   * taken from `services` and `slices` (which then must hold every Service and hand-written slice, as in `render`).
    */
   routes?: RouteLookup;
+  /** The hand-written EndpointSlices, when `routes` is absent. */
+  slices?: Iterable<EndpointSlice>;
   /** The generated entries of the last plan, by namespace/name (Plan.entries); none offline. */
   previous?: ReadonlyMap<string, Record<string, unknown>>;
 }
@@ -39,6 +41,8 @@ export interface PlanSettings {
   trustLabel: boolean;
   tenantDescriptions: boolean;
   untrustedMcp: boolean;
+  /** consumer.networkPolicy.enabled: the network confines HolmesGPT to the pods of each toolset's namespace. */
+  slicesConfined: boolean;
   excludeNamespaces: readonly string[];
   policy: DetectionOptions['policy'];
   autoDetect: boolean;
@@ -58,6 +62,7 @@ export function planSettings(config: OperatorConfig, healthChecks = config.healt
     trustLabel: config.tenancy.trustLabel,
     tenantDescriptions: config.tenancy.tenantDescriptions,
     untrustedMcp: config.tenancy.untrustedMcp,
+    slicesConfined: config.consumer.networkPolicy.enabled,
     excludeNamespaces: config.namespaces.exclude,
     policy: { clusterDomain: config.clusterDomain, allowedHosts: config.endpoints.allowedHosts },
     autoDetect: config.autoDetect,
@@ -111,9 +116,9 @@ export function plan(input: PlanInput, settings: PlanSettings): Plan {
   const detection = detectionOptions(settings, () => labelled);
   const services = [...input.services];
   const detected = detectServices(services, detection, settings.excludeNamespaces);
-  const routes = input.routes ?? routeLookup(services);
+  const routes = input.routes ?? routeLookup(services, input.slices);
   // A Service whose traffic could leave its untrusted namespace is neither checked nor written.
-  const { candidates, rejections: misrouted } = routedCandidates(detected.candidates, routes);
+  const { candidates, rejections: misrouted } = routedCandidates(detected.candidates, routes, { slicesConfined: settings.slicesConfined });
   const rejections = [...detected.rejections, ...misrouted];
   const health = settings.healthChecks ? input.health : assumedHealthy(candidates);
   // An included toolset whose endpoint changed keeps the entry last written for it until the new URL has a verdict,

@@ -2,7 +2,7 @@
 // rule per set of pods behind the written toolsets, rewritten with every change of the toolsets, only on change.
 // That the network enforces it is shown on the node (test/e2e/consumer-network-policy.test.ts).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { NetworkingV1Api, PatchStrategy, setHeaderOptions, type CoreV1Api, type V1NetworkPolicy } from '@kubernetes/client-node';
+import { DiscoveryV1Api, NetworkingV1Api, PatchStrategy, setHeaderOptions, type CoreV1Api, type V1EndpointSlice, type V1NetworkPolicy } from '@kubernetes/client-node';
 import { defaultConfig } from '../../src/config/fields.ts';
 import { waitFor } from '../../tools/control-plane/wait.ts';
 import { fixtureApi, freshNamespace } from '../support/kube.ts';
@@ -15,6 +15,7 @@ const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 describe('consumer.networkPolicy on the real API server', () => {
   let core: CoreV1Api;
   let net: NetworkingV1Api;
+  let discovery: DiscoveryV1Api;
   let running: RunningOperator | undefined;
   let ns = '';
   let tenant = '';
@@ -23,6 +24,7 @@ describe('consumer.networkPolicy on the real API server', () => {
     const fixture = fixtureApi();
     core = fixture.core;
     net = fixture.kc.makeApiClient(NetworkingV1Api);
+    discovery = fixture.kc.makeApiClient(DiscoveryV1Api);
     ns = await freshNamespace(core, 'policy');
     tenant = await freshNamespace(core, 'policy-tenant');
     // Health is off: the Services' cluster DNS names do not resolve on this machine; what is judged is the policy.
@@ -83,5 +85,49 @@ describe('consumer.networkPolicy on the real API server', () => {
       const peers = toolsetPeers(await policy());
       return peers.length === 1 && peers[0]?.pods?.app === 'backend-v2' ? true : undefined;
     }, { timeoutMs: 20_000, describe: async () => `only via-backend's rule left; have ${JSON.stringify(toolsetPeers(await policy()))}` });
+  }, 120_000);
+
+  it('accepts a tenant\'s selector-less Service whose EndpointSlices name its own Pods, allows that namespace\'s pods on the slices\' port, and follows the slices', async () => {
+    const slice = (name: string, service: string, pods: { ip: string; namespace: string; name: string }[], labels: Record<string, string> = {}): V1EndpointSlice => ({
+      metadata: { name, labels: { 'kubernetes.io/service-name': service, ...labels } },
+      addressType: 'IPv4',
+      ports: [{ name: 'http', port: 9000, protocol: 'TCP' }],
+      endpoints: pods.map((p) => ({ addresses: [p.ip], targetRef: { kind: 'Pod', namespace: p.namespace, name: p.name } })),
+    });
+    const selectorless = (name: string) => ({
+      metadata: { name, annotations: { 'kubernaut.io/toolset': 'enabled', 'kubernaut.io/toolset-type': 'custom' } },
+      spec: { ports: [{ name: 'http', port: 8080, targetPort: 8080 }] },
+    });
+    const statusOf = (name: string) => running?.operator.status().services.find((v) => v.namespace === tenant && v.name === name);
+    const handRule = (p: V1NetworkPolicy | undefined) => toolsetPeers(p).find((r) => r.pods === undefined || Object.keys(r.pods).length === 0);
+
+    await discovery.createNamespacedEndpointSlice({ namespace: tenant, body: slice('hand-1', 'hand', [{ ip: '10.244.9.9', namespace: tenant, name: 'api-0' }]) });
+    // A slice that claims the EndpointSlice controller wrote it is not watched: its Service has no slices the
+    // operator sees, and is refused.
+    await discovery.createNamespacedEndpointSlice({ namespace: tenant, body: slice('masked-1', 'masked', [{ ip: '10.244.9.10', namespace: tenant, name: 'api-1' }], { 'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io' }) });
+    await core.createNamespacedService({ namespace: tenant, body: selectorless('hand') });
+    await core.createNamespacedService({ namespace: tenant, body: selectorless('masked') });
+    await outputWhere(core, ns, (o) => `custom/${tenant}/hand` in o.toolsets, 'the selector-less Service written');
+    const withHand = await waitFor(async () => {
+      const p = await policy();
+      return handRule(p) ? p : undefined;
+    }, { timeoutMs: 20_000, describe: async () => `a rule for the namespace's pods; have ${JSON.stringify(toolsetPeers(await policy()))}` });
+    expect(handRule(withHand)).toEqual({ namespace: tenant, pods: undefined, ports: [{ port: 9000, protocol: 'TCP' }] });
+    expect(withHand?.spec?.egress?.flatMap((r) => r.to ?? []).find((peer) => peer.podSelector && Object.keys(peer.podSelector.matchLabels ?? {}).length === 0)?.namespaceSelector)
+      .toEqual({ matchLabels: { 'kubernetes.io/metadata.name': tenant } });
+    expect(statusOf('masked')).toMatchObject({ verdict: 'rejected', reason: 'RouteNotAllowed' });
+    expect(statusOf('masked')?.message).toContain('has no EndpointSlices with endpoints');
+
+    // The tenant adds an endpoint that names another namespace's pod: the toolset and its rule go at once.
+    await discovery.replaceNamespacedEndpointSlice({ namespace: tenant, name: 'hand-1', body: slice('hand-1', 'hand', [
+      { ip: '10.244.9.9', namespace: tenant, name: 'api-0' }, { ip: '10.244.9.11', namespace: ns, name: 'holmes-0' },
+    ]) });
+    await outputWhere(core, ns, (o) => !(`custom/${tenant}/hand` in o.toolsets), 'the selector-less Service removed');
+    expect(statusOf('hand')?.message).toContain(`points at 10.244.9.11 as Pod ${ns}/holmes-0, outside namespace ${tenant}`);
+    await waitFor(async () => (handRule(await policy()) === undefined ? true : undefined), { timeoutMs: 20_000, describe: () => 'the namespace-wide rule gone' });
+
+    // Back to its own pod only: written again.
+    await discovery.replaceNamespacedEndpointSlice({ namespace: tenant, name: 'hand-1', body: slice('hand-1', 'hand', [{ ip: '10.244.9.9', namespace: tenant, name: 'api-0' }]) });
+    await outputWhere(core, ns, (o) => `custom/${tenant}/hand` in o.toolsets, 'the selector-less Service written again');
   }, 120_000);
 });

@@ -95,7 +95,7 @@ describe('helm chart', () => {
 
   it('grants exactly the rights of SPEC 6 in cluster mode', () => {
     const m = template();
-    expect(find(m, 'ClusterRole', 'kt-kubernaut-toolset-services')?.rules).toEqual([{ apiGroups: [''], resources: ['services'], verbs: ['list', 'watch'] }]);
+    expect(find(m, 'ClusterRole', 'kt-kubernaut-toolset-services')?.rules).toEqual([{ apiGroups: [''], resources: ['services'], verbs: ['list', 'watch'] }, { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list', 'watch'] }]);
     expect(find(m, 'ClusterRole', 'kt-kubernaut-toolset-events')?.rules).toEqual([{ apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] }]);
     expect(find(m, 'Role', 'kt-kubernaut-toolset-output', 'kubernaut-system')?.rules).toEqual([
       { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch'] },
@@ -113,7 +113,7 @@ describe('helm chart', () => {
     const m = template('watchNamespaces={team-a,team-b}');
     expect(m.filter((x) => x.kind.startsWith('Cluster'))).toEqual([]);
     for (const ns of ['team-a', 'team-b']) {
-      expect(find(m, 'Role', 'kt-kubernaut-toolset-services', ns)?.rules).toEqual([{ apiGroups: [''], resources: ['services'], verbs: ['list', 'watch'] }]);
+      expect(find(m, 'Role', 'kt-kubernaut-toolset-services', ns)?.rules).toEqual([{ apiGroups: [''], resources: ['services'], verbs: ['list', 'watch'] }, { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list', 'watch'] }]);
       expect(find(m, 'Role', 'kt-kubernaut-toolset-events', ns)).toBeDefined();
     }
     expect(chartConfig(m)).toMatchObject({ namespaces: { include: ['team-a', 'team-b'] } });

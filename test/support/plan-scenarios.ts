@@ -3,8 +3,8 @@ import { CORE_SCHEMA, defineSequenceTag, loadAll } from 'js-yaml';
 import { configFromDocument } from '../../src/config/load.ts';
 import type { HealthVerdict } from '../../src/health/verdict.ts';
 import { nextRecord, type HealthRecord } from '../../src/health/hysteresis.ts';
-import { toNamespace, toService } from '../../src/kube/convert.ts';
-import type { Namespace, Service } from '../../src/kube/objects.ts';
+import { toEndpointSlice, toNamespace, toService } from '../../src/kube/convert.ts';
+import type { EndpointSlice, Namespace, Service } from '../../src/kube/objects.ts';
 import type { HealthView } from '../../src/health/hysteresis.ts';
 import { plan, planSettings, type Plan, type PlanSettings } from '../../src/reconcile/plan.ts';
 import type { BaseLayerSource } from '../../src/toolset/base-layer.ts';
@@ -22,6 +22,8 @@ import type { BaseLayerSource } from '../../src/toolset/base-layer.ts';
  *   services: Service manifests (metadata: name, namespace, annotations, labels, creationTimestamp;
  *             spec: type, ports, externalName, selector); uid and creationTimestamp get defaults, and a Service
  *             other than ExternalName selects {app: <its name>} unless it gives `selector` ({} for none)
+ *   slices: optional EndpointSlice manifests (metadata: name, namespace, labels with kubernetes.io/service-name;
+ *           ports; endpoints: [{addresses, targetRef: {kind, namespace, name}}]): where selector-less Services route
  *   servicesOf: instead of services, the name of an earlier scenario of the same file whose Services to use
  *   health: {namespace/name: state}; a candidate not listed has passed one check at its current health URL.
  *           state: healthy | pending (never checked) | unhealthy (one failed check) | a list of check results in
@@ -49,6 +51,7 @@ export interface Scenario {
   why?: string;
   settings: PlanSettings;
   services: Service[];
+  slices: EndpointSlice[];
   namespaces: Namespace[];
   health: Record<string, HealthSpec>;
   overrides?: string;
@@ -185,7 +188,7 @@ function expectationOf(raw: unknown, where: string): Expectation {
 function scenarioOf(raw: unknown, file: string, index: number, earlier: readonly Scenario[]): Scenario {
   const where = `${file}#${index + 1}`;
   if (!isMap(raw)) fail(where, 'a scenario must be a map');
-  onlyKeys(raw, ['name', 'why', 'config', 'healthChecks', 'namespaces', 'services', 'servicesOf', 'health', 'overrides', 'base', 'previous', 'expect'], where);
+  onlyKeys(raw, ['name', 'why', 'config', 'healthChecks', 'namespaces', 'services', 'slices', 'servicesOf', 'health', 'overrides', 'base', 'previous', 'expect'], where);
   if (typeof raw.name !== 'string' || raw.name === '') fail(where, 'name is required');
   const at = `${file} "${raw.name}"`;
   const config = configFromDocument(raw.config ?? {}, {});
@@ -203,6 +206,12 @@ function scenarioOf(raw: unknown, file: string, index: number, earlier: readonly
     if (!source || raw.services !== undefined) fail(at, 'servicesOf names an earlier scenario of this file, and replaces services');
     services = structuredClone(source.services);
   }
+  if (!Array.isArray(raw.slices ?? [])) fail(at, 'slices must be a list');
+  const slices = ((raw.slices ?? []) as unknown[]).map((s, i) => {
+    if (!isMap(s) || !isMap(s.metadata)) fail(`${at} slices[${i}]`, 'an EndpointSlice needs metadata');
+    onlyKeys(s, ['metadata', 'ports', 'endpoints'], `${at} slices[${i}]`);
+    return toEndpointSlice(s);
+  });
   const keys = services.map((s) => `${s.metadata.namespace}/${s.metadata.name}`);
   const twice = keys.find((k, i) => keys.indexOf(k) !== i);
   if (twice) fail(at, `Service ${twice} is listed twice`);
@@ -220,6 +229,7 @@ function scenarioOf(raw: unknown, file: string, index: number, earlier: readonly
     ...(typeof raw.why === 'string' ? { why: raw.why } : {}),
     settings,
     services,
+    slices,
     namespaces,
     health,
     ...(raw.overrides !== undefined ? { overrides: raw.overrides } : {}),
@@ -257,8 +267,8 @@ function recordOf(checks: readonly Check[], healthUrl: string, failureThreshold:
  * The health verdicts of a scenario, as the health book would hold them: detection does not depend on health, so
  * a first plan without any record names the candidates and their health URLs, and the records are made for those.
  */
-export function healthView(s: Pick<Scenario, 'services' | 'namespaces' | 'health' | 'settings' | 'name'>): HealthView {
-  const probe = plan({ services: s.services, namespaces: s.namespaces, health: { record: () => undefined }, overrides: undefined }, s.settings);
+export function healthView(s: Pick<Scenario, 'services' | 'slices' | 'namespaces' | 'health' | 'settings' | 'name'>): HealthView {
+  const probe = plan({ services: s.services, slices: s.slices, namespaces: s.namespaces, health: { record: () => undefined }, overrides: undefined }, s.settings);
   const urls = new Map(probe.candidates.map((c) => [c.key, c.healthUrl]));
   const unknown = Object.keys(s.health).filter((k) => !urls.has(k));
   if (unknown.length > 0) throw new Error(`scenario "${s.name}": health given for ${unknown.join(', ')}, which is not a candidate`);
@@ -278,7 +288,7 @@ export function healthView(s: Pick<Scenario, 'services' | 'namespaces' | 'health
 /** plan() on a scenario's input, Services and Namespaces in the given order. */
 export function runScenario(s: Scenario, order: { services?: Service[]; namespaces?: Namespace[] } = {}): Plan {
   return plan(
-    { services: order.services ?? s.services, namespaces: order.namespaces ?? s.namespaces, health: healthView(s), overrides: s.overrides,
+    { services: order.services ?? s.services, slices: s.slices, namespaces: order.namespaces ?? s.namespaces, health: healthView(s), overrides: s.overrides,
       ...(s.base ? { base: s.base } : {}), ...(s.previous ? { previous: s.previous } : {}) },
     s.settings,
   );

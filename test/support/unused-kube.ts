@@ -1,5 +1,5 @@
 import type { ApplyOptions, KubeClient, ServiceScope } from '../../src/kube/client.ts';
-import type { ConfigMap, ConfigMapApply, ConsumerPod, EventRecord, Lease, Namespace, NetworkPolicyApply, Service } from '../../src/kube/objects.ts';
+import type { ConfigMap, ConfigMapApply, ConsumerPod, EndpointSlice, EventRecord, Lease, Namespace, NetworkPolicyApply, Service } from '../../src/kube/objects.ts';
 import type { Reflector } from '../../src/kube/reflector.ts';
 
 const unused = (call: string) => new Error(`${call} is not part of this test's scripted API server`);
@@ -12,6 +12,9 @@ export class UnusedKube implements KubeClient {
   }
   watchConfigMaps(_namespace: string, _name?: string): Reflector<ConfigMap> {
     throw unused('watchConfigMaps');
+  }
+  watchEndpointSlices(_namespace?: string): Reflector<EndpointSlice> {
+    throw unused('watchEndpointSlices');
   }
   watchNamespaces(_labelSelector: string): Reflector<Namespace> {
     throw unused('watchNamespaces');

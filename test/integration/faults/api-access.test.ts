@@ -21,6 +21,7 @@ import { createServices } from '../../support/services.ts';
 
 const rules = (serviceVerbs: string[]): V1PolicyRule[] => [
   { apiGroups: [''], resources: ['services'], verbs: serviceVerbs },
+  { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list', 'watch'] },
   { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'update'] },
   { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
 ];

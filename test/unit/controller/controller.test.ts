@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { ApplyOptions, ServiceScope } from '../../../src/kube/client.ts';
-import type { ConfigMap, ConfigMapApply, EventRecord, Service } from '../../../src/kube/objects.ts';
+import type { ConfigMap, ConfigMapApply, EndpointSlice, EventRecord, Service } from '../../../src/kube/objects.ts';
 import type { ListResult, ListWatchSource } from '../../../src/kube/list-watch.ts';
 import { Reflector } from '../../../src/kube/reflector.ts';
 import { createLogger } from '../../../src/observe/logger.ts';
@@ -41,6 +41,9 @@ class SlowListKube extends UnusedKube {
   }
   override watchConfigMaps(): Reflector<ConfigMap> {
     return new Reflector(source<ConfigMap>(() => Promise.resolve([])));
+  }
+  override watchEndpointSlices(): Reflector<EndpointSlice> {
+    return new Reflector(source<EndpointSlice>(() => Promise.resolve([])));
   }
   override getConfigMap(): Promise<ConfigMap | undefined> {
     return Promise.resolve(undefined);

@@ -1,6 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
 import { RelevantServices } from '../../../src/controller/relevant-services.ts';
+import type { EndpointSlice } from '../../../src/kube/objects.ts';
 import { detectionOptions, optIn, service } from '../discovery/fixtures.ts';
+
+const slice = (name: string, targetRef: { kind?: string; namespace?: string; name?: string } | undefined, address = '10.244.0.7'): EndpointSlice => ({
+  metadata: { name, namespace: 'ns', uid: name, resourceVersion: '1', creationTimestamp: '', labels: { 'kubernetes.io/service-name': 'hand' }, annotations: {} },
+  service: 'hand',
+  ports: [{ name: 'http', port: 9000, protocol: 'TCP' }],
+  endpoints: [{ addresses: [address], ...(targetRef ? { targetRef } : {}) }],
+});
 
 describe('RelevantServices', () => {
   it('ignores Services that are not ours, however often they change', () => {
@@ -63,5 +71,33 @@ describe('RelevantServices', () => {
     // Once the user is gone, the hop is nobody's target any more.
     expect(filter.changed('deleted', service({ name: 'user', annotations: optIn('custom', { 'kubernaut.io/toolset-endpoint': 'http://hop.ns.svc:8080' }) }))).toBe(true);
     expect(filter.changed('added', hop({}, { app: 'hop' }))).toBe(false);
+  });
+
+  it('follows the hand-written EndpointSlices of a selector-less Service an endpoint names, and their pods and ports', () => {
+    const filter = new RelevantServices(detectionOptions());
+    const selectorless = service({ name: 'hand', ports: [{ name: 'http', port: 8080, protocol: 'TCP' }] });
+    const hand = { ...selectorless, spec: { ...selectorless.spec, selector: { app: 'hand' } } };
+    expect(filter.changed('added', selectorless)).toBe(false);
+    expect(filter.routes()('ns/hand')).toBe('no-selector:has no EndpointSlices with endpoints');
+    // Nobody names it yet: its slices change its route without a reconcile.
+    expect(filter.sliceChanged('added', slice('hand-1', { kind: 'Pod', namespace: 'ns', name: 'api-0' }))).toBe(false);
+    expect(filter.routes()('ns/hand')).toBe('slices');
+    expect(filter.changed('added', service({ name: 'user', annotations: optIn('custom', { 'kubernaut.io/toolset-endpoint': 'http://hand.ns.svc:8080' }) }))).toBe(true);
+    expect(filter.pods()('ns/hand')).toEqual({ selector: {}, ports: [{ port: 8080, targetPort: 9000, protocol: 'TCP' }] });
+    // A second slice pointing at another namespace's pod turns the route, and is a change.
+    expect(filter.sliceChanged('added', slice('hand-2', { kind: 'Pod', namespace: 'monitoring', name: 'prometheus-0' }, '10.244.0.9'))).toBe(true);
+    expect(filter.routes()('ns/hand')).toBe('no-selector:its EndpointSlice ns/hand-2 points at 10.244.0.9 as Pod monitoring/prometheus-0, outside namespace ns');
+    expect(filter.pods()('ns/hand')).toBeUndefined();
+    expect(filter.sliceChanged('modified', slice('hand-2', { kind: 'Pod', namespace: 'monitoring', name: 'prometheus-0' }, '10.244.0.9'))).toBe(false);
+    expect(filter.sliceChanged('deleted', slice('hand-2', undefined))).toBe(true);
+    expect(filter.routes()('ns/hand')).toBe('slices');
+    // Given a selector, the Service's slices no longer matter.
+    expect(filter.changed('modified', hand)).toBe(true);
+    expect(filter.sliceChanged('deleted', slice('hand-1', undefined))).toBe(false);
+    expect(filter.routes()('ns/hand')).toBe('selector');
+    // Slices of a Service the operator never saw are kept for when it appears.
+    expect(filter.sliceChanged('added', { ...slice('late-1', { kind: 'Pod', name: 'late-0' }), service: 'late' })).toBe(false);
+    filter.changed('added', service({ name: 'late', ports: [{ name: 'http', port: 8080, protocol: 'TCP' }] }));
+    expect(filter.routes()('ns/late')).toBe('slices');
   });
 });

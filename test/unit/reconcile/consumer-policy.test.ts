@@ -16,6 +16,8 @@ const pods: Record<string, ServicePods> = {
   'team-a/api': { selector: { app: 'api', tier: 'web' }, ports: [{ port: 8080, targetPort: 'http' }, { port: 9090, targetPort: 9091 }] },
   'team-a/api-v2': { selector: { tier: 'web', app: 'api' }, ports: [{ port: 8080, targetPort: 'http' }] },
   'team-b/mcp': { selector: { app: 'mcp' }, ports: [{ port: 8000, protocol: 'TCP' }] },
+  // Selector-less, routed by Pod-naming EndpointSlices with two target ports behind one Service port.
+  'team-c/hand': { selector: {}, ports: [{ port: 8080, targetPort: 9000, protocol: 'TCP' }, { port: 8080, targetPort: 9001, protocol: 'TCP' }] },
 };
 
 const settings: ConsumerPolicySettings = {
@@ -33,10 +35,13 @@ describe('backendsOf', () => {
       written('monitoring/saas', 'https://api.example.com', undefined),
       written('team-a/gone', 'http://ghost.team-a.svc:8080', 'team-a/ghost'),
       written('team-a/other-port', 'http://api.team-a.svc:7000', 'team-a/api'),
+      written('team-c/hand', 'http://hand.team-c.svc:8080', 'team-c/hand'),
     ], (key) => pods[key]);
     expect(backends).toEqual([
       { namespace: 'team-a', selector: { app: 'api', tier: 'web' }, port: 'http', protocol: 'TCP' },
       { namespace: 'team-b', selector: { app: 'mcp' }, port: 8000, protocol: 'TCP' },
+      { namespace: 'team-c', selector: {}, port: 9000, protocol: 'TCP' },
+      { namespace: 'team-c', selector: {}, port: 9001, protocol: 'TCP' },
     ]);
     // No Service (or no such port) behind them: the admin's own egress rules must cover these.
     expect(uncovered).toEqual(['custom/monitoring/saas', 'custom/team-a/gone', 'custom/team-a/other-port']);
