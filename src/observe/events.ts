@@ -5,7 +5,7 @@ import { objectRef, type Logger } from './logger.ts';
 export const REPORTING_CONTROLLER = 'kubernaut-toolset';
 
 /** What the output ConfigMap's Events are about: one key each, so each holds only the latest state. */
-export type OutputTopic = 'Updated' | 'Reload' | 'OverridesInvalid' | 'BaseLayerInvalid' | 'WriteProblem' | 'PolicyProblem';
+export type OutputTopic = 'Updated' | 'Reload' | 'ReloadStall' | 'OverridesInvalid' | 'BaseLayerInvalid' | 'WriteProblem' | 'PolicyProblem';
 
 /**
  * One key per thing an Event can be about: a Service (namespace/name) or one topic of the output. Keys are bounded

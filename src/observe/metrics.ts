@@ -78,6 +78,11 @@ export class Metrics {
     name: `${PREFIX}in_place_reloads_total`, help: 'In-place reloads of the consumer pods (reload.inPlace), by result (reloaded, unchanged, missing, failed or refused: the Deployment was rolled instead, error).',
     labelNames: ['result'] as const, registers: [this.registry],
   });
+  readonly reloadStalls = new Counter({
+    name: `${PREFIX}consumer_reload_stalls_total`,
+    help: 'In-place reloads that HolmesGPT\'s prerequisite deadline held up, by the toolset whose check it gave up on (a datasource that stalls the reload of every toolset).',
+    labelNames: ['toolset'] as const, registers: [this.registry],
+  });
   readonly consumerPods = new Gauge({
     name: `${PREFIX}consumer_pods`, help: 'HolmesGPT pods of reload.deployment at the last in-place reload run, by whether they have loaded the current output (current) or not (behind).',
     labelNames: ['state'] as const, registers: [this.registry],

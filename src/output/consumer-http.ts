@@ -12,10 +12,19 @@ export interface ConsumerHttp {
    */
   reloadToolsets(ip: string, port: number, timeoutMs: number, apiKey?: string): Promise<string>;
   /**
-   * The names of the toolsets HolmesGPT's server has loaded (GET /api/info?detail=full, its `toolsets[].name`), with
-   * `apiKey` as for the reload. A 401 or 403 is an AdminRefused.
+   * The toolsets HolmesGPT's server has loaded (GET /api/info?detail=full, its `toolsets[]`: name, status, error),
+   * with `apiKey` as for the reload. A 401 or 403 is an AdminRefused.
    */
-  loadedToolsets(ip: string, port: number, timeoutMs: number, apiKey?: string): Promise<string[]>;
+  loadedToolsets(ip: string, port: number, timeoutMs: number, apiKey?: string): Promise<LoadedToolset[]>;
+}
+
+/** One toolset as HolmesGPT's server reports it after a load. */
+export interface LoadedToolset {
+  name: string;
+  /** enabled, disabled or failed. */
+  status: string;
+  /** Why it failed; empty otherwise. */
+  error: string;
 }
 
 /** HolmesGPT refused the admin call (401/403): its API key is missing or wrong; retrying cannot help. */
@@ -97,7 +106,8 @@ export const fetchConsumerHttp: ConsumerHttp = {
     refusedIf(status, `GET ${url}`, apiKey);
     const toolsets = field(body, 'toolsets');
     if (status !== 200 || !Array.isArray(toolsets)) throw new Error(`GET ${url}: HTTP ${status}, not HolmesGPT's detailed info: ${shown(body)}`);
-    return toolsets.map((t) => field(t, 'name')).filter((n): n is string => typeof n === 'string');
+    const text = (value: unknown) => (typeof value === 'string' ? value : '');
+    return toolsets.filter((t) => typeof field(t, 'name') === 'string').map((t) => ({ name: text(field(t, 'name')), status: text(field(t, 'status')), error: text(field(t, 'error')) }));
   },
 };
 

@@ -4,7 +4,7 @@ import { oneAtATime } from '../../operators/index.ts';
 import type { KubeClient } from '../kube/client.ts';
 import type { ConsumerPod } from '../kube/objects.ts';
 import { backoffDelay } from '../retry/backoff.ts';
-import { AdminRefused, type ConsumerHttp } from './consumer-http.ts';
+import { AdminRefused, type ConsumerHttp, type LoadedToolset } from './consumer-http.ts';
 import { MARKER_PREFIX } from '../reconcile/output-document.ts';
 import { HASH_ANNOTATION } from './configmap-writer.ts';
 
@@ -24,9 +24,27 @@ const RECHECK_MS = 30_000;
 /** While a pod not yet at the hash is not ready (it may have loaded the old file), it is looked for after this, doubling. */
 const WAITING_RECHECK_MS = 1_000;
 const POLL_MS = 100;
+/**
+ * HolmesGPT 0.45.0 checks every toolset's prerequisites at a reload, all at once under one deadline
+ * (holmes/core/toolset_manager.py, DEFAULT_TOOLSET_PREREQ_TIMEOUT_SECONDS = 20, HOLMES_TOOLSET_PREREQ_TIMEOUT_SECONDS):
+ * one stalling datasource (a tenant's MCP server) holds the whole reload that long. The reload call is never cut
+ * before that deadline could pass, so such a reload ends, and the toolsets that caused it are named, instead of
+ * failing and rolling the Deployment.
+ */
+const RELOAD_CALL_MIN_MS = 25_000;
+/** HolmesGPT's error for a toolset whose prerequisite check missed that deadline (check_toolset_prerequisites). */
+const PREREQ_TIMED_OUT = /did not complete within/;
+
+/** A toolset that held a reload up: HolmesGPT's prerequisite deadline passed while its check was still running. */
+export interface ReloadStall {
+  toolset: string;
+  pods: string[];
+  /** HolmesGPT's error for it. */
+  error: string;
+}
 
 export type InPlaceResult =
-  | { result: 'reloaded'; hash: string; pods: string[]; seconds: number }
+  | { result: 'reloaded'; hash: string; pods: string[]; seconds: number; stalls: ReloadStall[] }
   | { result: 'unchanged' | 'skipped'; hash: string }
   | { result: 'missing'; hash: string }
   /** `refused`: HolmesGPT answered 401/403 (its API key), which a retry cannot fix. */
@@ -134,8 +152,8 @@ export class InPlaceReloader {
     }
     const outcomes = await Promise.all(due.map(async (pod) => {
       try {
-        await this.#reloadPod(pod, { hash, ...(marker ? { marker } : {}) }, apiKey);
-        return { pod: pod.name };
+        const loaded = await this.#reloadPod(pod, { hash, ...(marker ? { marker } : {}) }, apiKey);
+        return { pod: pod.name, loaded };
       } catch (error) {
         return { pod: pod.name, failure: `pod ${pod.name}: ${(error as Error).message}`, refused: error instanceof AdminRefused };
       }
@@ -148,7 +166,7 @@ export class InPlaceReloader {
     // a starting pod is still to be looked at.
     if (!waiting) this.#checked = { hash, at: this.#now() };
     if (failures.length > 0) return { result: 'failed', hash, failures, reloaded, refused };
-    return { result: 'reloaded', hash, pods: reloaded, seconds: (this.#now() - started) / 1000 };
+    return { result: 'reloaded', hash, pods: reloaded, seconds: (this.#now() - started) / 1000, stalls: stallsOf(outcomes) };
   }
 
   #scheduleFollowUp(wanted: Wanted, needed: boolean): void {
@@ -172,20 +190,25 @@ export class InPlaceReloader {
     return value.trim();
   }
 
-  async #reloadPod(pod: ConsumerPod, wanted: Wanted, apiKey: string | undefined): Promise<void> {
+  /** Reloads one pod; returns what HolmesGPT then lists (undefined when its server has no detailed info route). */
+  async #reloadPod(pod: ConsumerPod, wanted: Wanted, apiKey: string | undefined): Promise<LoadedToolset[] | undefined> {
     const { kube, http, adminPort, confirmTimeoutMs } = this.#deps;
     const { hash } = wanted;
     const ip = pod.ip ?? '';
     const deadline = this.#now() + confirmTimeoutMs;
     if (pod.annotations[HASH_ANNOTATION] !== hash) await kube.annotatePod(pod.namespace, pod.name, { [HASH_ANNOTATION]: hash });
     const nudge = this.#nudger(pod);
+    let loaded: LoadedToolset[] | undefined;
     if (this.#deps.confirm === 'marker') {
-      await this.#reloadUntilMarked(ip, wanted, deadline, apiKey, nudge);
+      loaded = await this.#reloadUntilMarked(ip, wanted, deadline, apiKey, nudge);
     } else {
       await this.#awaitFileHash(ip, hash, deadline, nudge);
-      await http.reloadToolsets(ip, adminPort, Math.max(1_000, deadline - this.#now()), apiKey);
+      await http.reloadToolsets(ip, adminPort, reloadBudget(deadline - this.#now()), apiKey);
+      // Only to name what held the reload up: a server without the route still reloaded.
+      loaded = await http.loadedToolsets(ip, adminPort, Math.max(1_000, deadline - this.#now()), apiKey).catch(() => undefined);
     }
     await kube.annotatePod(pod.namespace, pod.name, { [RELOADED_ANNOTATION]: hash });
+    return loaded;
   }
 
   /** Annotates the pod with SYNC_ANNOTATION, at most once per nudge interval (the first call only starts the clock). */
@@ -224,16 +247,16 @@ export class InPlaceReloader {
    * Without a sidecar nothing tells when the kubelet has swapped the file, so HolmesGPT reloads, and is asked which
    * marker it now lists; an old one means it read the old file, and it reloads again (backing off) until the deadline.
    */
-  async #reloadUntilMarked(ip: string, wanted: Wanted, deadline: number, apiKey: string | undefined, nudge: () => Promise<void>): Promise<void> {
+  async #reloadUntilMarked(ip: string, wanted: Wanted, deadline: number, apiKey: string | undefined, nudge: () => Promise<void>): Promise<LoadedToolset[]> {
     const { http, adminPort, confirmTimeoutMs } = this.#deps;
     const { marker } = wanted;
     if (!marker) throw new Error('reload.confirm=marker, but the file carries no content marker');
     const pollMs = this.#deps.pollMs ?? POLL_MS;
     for (let attempt = 1; ; attempt++) {
-      const budget = () => Math.max(1_000, deadline - this.#now());
-      await http.reloadToolsets(ip, adminPort, budget(), apiKey);
-      const names = await http.loadedToolsets(ip, adminPort, budget(), apiKey);
-      if (names.includes(marker)) return;
+      await http.reloadToolsets(ip, adminPort, reloadBudget(deadline - this.#now()), apiKey);
+      const loaded = await http.loadedToolsets(ip, adminPort, Math.max(1_000, deadline - this.#now()), apiKey);
+      const names = loaded.map((t) => t.name);
+      if (names.includes(marker)) return loaded;
       const wait = backoffDelay(attempt, { initialMs: pollMs, maxMs: 2_000, jitter: 0 });
       if (this.#now() + wait >= deadline) {
         const held = names.filter((n) => n.startsWith(MARKER_PREFIX));
@@ -243,6 +266,23 @@ export class InPlaceReloader {
       await sleep(wait);
     }
   }
+}
+
+/** The time a reload call may take: what is left of the confirm budget, but never less than HolmesGPT's own deadline. */
+const reloadBudget = (leftMs: number) => Math.max(RELOAD_CALL_MIN_MS, leftMs);
+
+/** The toolsets whose prerequisite check HolmesGPT gave up on in any reloaded pod, sorted, with the pods. */
+export function stallsOf(outcomes: readonly { pod: string; loaded?: LoadedToolset[] | undefined }[]): ReloadStall[] {
+  const stalls = new Map<string, ReloadStall>();
+  for (const { pod, loaded } of outcomes) {
+    for (const t of loaded ?? []) {
+      if (t.status !== 'failed' || !PREREQ_TIMED_OUT.test(t.error)) continue;
+      const stall = stalls.get(t.name) ?? { toolset: t.name, pods: [], error: t.error };
+      stall.pods.push(pod);
+      stalls.set(t.name, stall);
+    }
+  }
+  return [...stalls.values()].sort((a, b) => a.toolset.localeCompare(b.toolset));
 }
 
 /** What a run is for: the content hash, and its marker when the file carries one. */

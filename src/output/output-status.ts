@@ -14,4 +14,6 @@ export interface OutputStatus {
   reloadProblem?: string;
   /** With reload.inPlace: each HolmesGPT pod and the content hash it has loaded, as of the last reload run. */
   consumerPods?: { pod: string; loadedHash?: string; current: boolean }[];
+  /** With reload.inPlace: the toolsets that held the last reload up to HolmesGPT's prerequisite deadline. */
+  reloadStalls?: { toolset: string; pods: string[]; error: string }[];
 }

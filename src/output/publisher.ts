@@ -9,7 +9,7 @@ import type { OutputStatus } from './output-status.ts';
 import { ConfigMapWriter, type WriteOutcome } from './configmap-writer.ts';
 import { missingNamespace } from './missing-namespace.ts';
 import { fetchConsumerHttp } from './consumer-http.ts';
-import { InPlaceReloader, type InPlaceResult } from './in-place-reloader.ts';
+import { InPlaceReloader, type InPlaceResult, type ReloadStall } from './in-place-reloader.ts';
 import { ReloadStamper } from './reload-stamper.ts';
 
 export interface PublisherDeps {
@@ -143,15 +143,15 @@ export class OutputPublisher {
       events.report(outputEventKey('Reload'), { regarding, type, reason, message });
     const short = outcome.hash.slice(0, 12);
     switch (outcome.result) {
-      case 'reloaded':
-        if (this.#status.reloadProblem !== undefined) {
-          const { reloadProblem: _resolved, ...status } = this.#status;
-          this.#status = status;
-        }
+      case 'reloaded': {
+        const { reloadProblem: _resolved, reloadStalls: _previous, ...status } = this.#status;
+        this.#status = { ...status, ...(outcome.stalls.length > 0 ? { reloadStalls: outcome.stalls } : {}) };
         metrics.inPlaceReloadDuration.observe(outcome.seconds);
         log.info('consumer reloaded in place', { deployment: target, hash: outcome.hash, pods: outcome.pods, seconds: outcome.seconds });
         report('Normal', 'ConsumerReloaded', `${outcome.pods.length} pod(s) of Deployment ${target} reloaded in place for sha256 ${short}`);
+        if (outcome.stalls.length > 0) this.#stalled(outcome.stalls, outcome.seconds, target, regarding);
         return;
+      }
       case 'missing':
         report('Warning', 'ReloadTargetMissing', `reload.deployment ${target} does not exist`);
         return;
@@ -170,6 +170,18 @@ export class OutputPublisher {
       }
       default:
     }
+  }
+
+  /** Names the toolsets whose checks held HolmesGPT's reload up (SPEC §6: a tenant's stalling server is attributed). */
+  #stalled(stalls: readonly ReloadStall[], seconds: number, target: string, regarding: ObjectReference): void {
+    const { metrics, events, log } = this.#deps;
+    for (const s of stalls) metrics.reloadStalls.inc({ toolset: s.toolset });
+    const names = stalls.map((s) => s.toolset);
+    log.warn('HolmesGPT\'s reload waited out its prerequisite deadline for some toolsets', { deployment: target, seconds, toolsets: names });
+    events.report(outputEventKey('ReloadStall'), {
+      regarding, type: 'Warning', reason: 'ConsumerReloadStalled',
+      message: `the in-place reload of Deployment ${target} took ${seconds.toFixed(1)} s: HolmesGPT gave up waiting for the prerequisite check of ${names.join(', ')} (${stalls[0]?.error ?? ''}); those toolsets are failed in HolmesGPT until its next status refresh`,
+    });
   }
 
   async #stamp(hash: string, regarding: ObjectReference): Promise<void> {

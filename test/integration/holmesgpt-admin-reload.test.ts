@@ -3,10 +3,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { CoreV1Api } from '@kubernetes/client-node';
 import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MARKER_PREFIX } from '../../src/reconcile/output-document.ts';
 import { AdminRefused, fetchConsumerHttp } from '../../src/output/consumer-http.ts';
+import { stallsOf } from '../../src/output/in-place-reloader.ts';
 import { HolmesServer, holmesPython } from '../support/holmesgpt.ts';
 import { HttpTarget } from '../support/http-target.ts';
 import { fixtureApi, freshNamespace } from '../support/kube.ts';
@@ -96,7 +98,7 @@ describe('HolmesGPT 0.45.0 admin reload', () => {
     expect(firstMarker).toBeDefined();
     mount(first.text);
     server = await HolmesServer.start(mounted);
-    const listed = () => fetchConsumerHttp.loadedToolsets('127.0.0.1', server?.port ?? 0, 60_000);
+    const listed = async () => (await fetchConsumerHttp.loadedToolsets('127.0.0.1', server?.port ?? 0, 60_000)).map((t) => t.name);
     expect((await listed()).filter((n) => n.startsWith(MARKER_PREFIX))).toEqual([firstMarker]);
     expect((await server.toolsets()).toolsets).toEqual({ [a]: 'enabled', [firstMarker as string]: 'disabled' });
 
@@ -119,5 +121,34 @@ describe('HolmesGPT 0.45.0 admin reload', () => {
     mount((await outputWhere(core, ns, (o) => `custom/${ns}/orders` in o.toolsets, 'orders')).text);
     server = await HolmesServer.start(mounted, { ENABLE_ADMIN_API: 'false' });
     await expect(fetchConsumerHttp.reloadToolsets('127.0.0.1', server.port, 60_000)).rejects.toThrow(/\/api\/admin\/reload\/toolsets: HTTP 404/);
+  }, 300_000);
+
+  it('a datasource that stalls holds the whole reload up to HolmesGPT\'s prerequisite deadline; HolmesGPT\'s own listing names it, and the operator attributes the stall to it alone', async () => {
+    // An MCP server that accepts connections and never answers: what a tenant's stalling server does to a reload.
+    const held: Socket[] = [];
+    const stalling = createServer((socket) => void held.push(socket));
+    await new Promise<void>((resolve) => stalling.listen(0, '127.0.0.1', resolve));
+    const port = (stalling.address() as { port: number }).port;
+    try {
+      const ns = await freshNamespace(core, 'admin-stall');
+      running = await startOperator(testConfig(ns));
+      const fine = `custom/${ns}/orders`;
+      await createServices(core, ns, [{ name: 'orders', type: 'custom', endpoint: target.url }]);
+      const written = (await outputWhere(core, ns, (o) => fine in o.toolsets, fine)).text;
+      // The operator would not write a server its check found stalling; the server turned after the check.
+      const slow = 'mcp/tenant/slow';
+      mount(`${written}mcp_servers:\n  ${slow}:\n    description: incidents\n    config:\n      url: http://127.0.0.1:${port}/mcp\n      mode: streamable-http\n`);
+      server = await HolmesServer.start(mounted, { HOLMES_TOOLSET_PREREQ_TIMEOUT_SECONDS: '3' });
+      const started = Date.now();
+      await fetchConsumerHttp.reloadToolsets('127.0.0.1', server.port, 60_000);
+      const seconds = (Date.now() - started) / 1000;
+      const loaded = await fetchConsumerHttp.loadedToolsets('127.0.0.1', server.port, 60_000);
+      expect(seconds).toBeGreaterThanOrEqual(3);
+      expect(loaded.find((t) => t.name === fine)?.status).toBe('enabled');
+      expect(stallsOf([{ pod: 'holmes-0', loaded }])).toEqual([{ toolset: slow, pods: ['holmes-0'], error: expect.stringContaining('did not complete within 3s') as unknown }]);
+    } finally {
+      for (const socket of held) socket.destroy();
+      await new Promise((resolve) => stalling.close(resolve));
+    }
   }, 300_000);
 });

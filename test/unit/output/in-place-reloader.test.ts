@@ -6,7 +6,7 @@ import { EventRecorder } from '../../../src/observe/events.ts';
 import { createLogger } from '../../../src/observe/logger.ts';
 import { Metrics } from '../../../src/observe/metrics.ts';
 import { ConfigMapWriter, HASH_ANNOTATION } from '../../../src/output/configmap-writer.ts';
-import { AdminRefused, type ConsumerHttp } from '../../../src/output/consumer-http.ts';
+import { AdminRefused, type ConsumerHttp, type LoadedToolset } from '../../../src/output/consumer-http.ts';
 import { MARKER_PREFIX } from '../../../src/reconcile/output-document.ts';
 import { InPlaceReloader, RELOADED_ANNOTATION, SYNC_ANNOTATION, type InPlaceReloaderDeps, type InPlaceResult } from '../../../src/output/in-place-reloader.ts';
 import { OutputPublisher } from '../../../src/output/publisher.ts';
@@ -101,10 +101,14 @@ class ConsumerCluster extends UnusedKube implements ConsumerHttp {
 
   syncOnReload = false;
 
-  loadedToolsets(ip: string, port: number, _timeoutMs: number, apiKey?: string): Promise<string[]> {
+  /** Toolsets HolmesGPT lists after every reload besides its built-in and the marker (a stalled one, say). */
+  listedToo: LoadedToolset[] = [];
+
+  loadedToolsets(ip: string, port: number, _timeoutMs: number, apiKey?: string): Promise<LoadedToolset[]> {
     const pod = this.#at(ip);
     this.calls.push(`info ${pod.name}:${port}${apiKey ? ` key=${apiKey}` : ''}`);
-    return Promise.resolve(['kubernetes/core', markerOf(pod.loaded)]);
+    const toolset = (name: string, status: string): LoadedToolset => ({ name, status, error: '' });
+    return Promise.resolve([toolset('kubernetes/core', 'enabled'), toolset(markerOf(pod.loaded), 'disabled'), ...this.listedToo]);
   }
 
   override readSecretKey(namespace: string, name: string, key: string): Promise<string | undefined> {
@@ -168,6 +172,7 @@ describe('InPlaceReloader.reload', () => {
       `annotate a {"${HASH_ANNOTATION}":"${NEW}"}`,
       'hash a:9812', 'hash a:9812',
       'reload a:5050',
+      'info a:5050',
       `annotate a {"${RELOADED_ANNOTATION}":"${NEW}"}`,
     ]);
   });
@@ -400,6 +405,28 @@ describe('OutputPublisher with reload.inPlace', () => {
     await waitUntil(() => cluster.events.some((e) => e.reason === 'ConsumerReloaded'));
     expect(cluster.events.find((e) => e.reason === 'ConsumerReloaded')?.message).toBe(`1 pod(s) of Deployment holmes/holmesgpt reloaded in place for sha256 ${NEW.slice(0, 12)}`);
     expect(await metrics.registry.getSingleMetricAsString('kubernaut_toolset_in_place_reloads_total')).toContain('kubernaut_toolset_in_place_reloads_total{result="reloaded"} 1');
+  });
+
+  it('names the toolsets whose prerequisite check HolmesGPT gave up on during the reload: Event, metric and /status', async () => {
+    const cluster = new ConsumerCluster();
+    cluster.pod('a');
+    const error = 'Prerequisite check did not complete within 20s (datasource unreachable or too slow). Increase the limit with HOLMES_TOOLSET_PREREQ_TIMEOUT_SECONDS.';
+    cluster.listedToo = [
+      { name: 'mcp/team-a/slow', status: 'failed', error },
+      // Failed for another reason: not what held the reload up.
+      { name: 'custom/team-b/down', status: 'failed', error: 'HTTP 503' },
+    ];
+    const { metrics, outcome, publish, publisher } = publisherOn(cluster);
+    await publish();
+    expect(await outcome).toMatchObject({ result: 'reloaded', stalls: [{ toolset: 'mcp/team-a/slow', pods: ['a'], error }] });
+    // A stall is not a failure: HolmesGPT did load the new file, so nothing is rolled.
+    expect(cluster.calls.filter((c) => c.startsWith('rollout'))).toEqual([]);
+    await waitUntil(() => cluster.events.some((e) => e.reason === 'ConsumerReloadStalled'));
+    expect(cluster.events.find((e) => e.reason === 'ConsumerReloadStalled')).toMatchObject({
+      type: 'Warning', message: expect.stringMatching(/^the in-place reload of Deployment holmes\/holmesgpt took \d+\.\d s: HolmesGPT gave up waiting for the prerequisite check of mcp\/team-a\/slow \(Prerequisite check did not complete within 20s/),
+    });
+    expect(await metrics.registry.getSingleMetricAsString('kubernaut_toolset_consumer_reload_stalls_total')).toContain('{toolset="mcp/team-a/slow"} 1');
+    expect(publisher.status.reloadStalls).toEqual([{ toolset: 'mcp/team-a/slow', pods: ['a'], error }]);
   });
 
   it('a refusal (HolmesGPT\'s API key) rolls the Deployment, with its own Event, metric and /status problem', async () => {
