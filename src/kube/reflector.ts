@@ -1,5 +1,5 @@
 import { Subject, type Observable } from 'rxjs';
-import { backoffDelay, defaultBackoff, sleep, type BackoffPolicy } from '../retry/backoff.ts';
+import { backoffDelay, defaultBackoff, wakeableSleep, type BackoffPolicy } from '../retry/backoff.ts';
 import { KubeApiError, toKubeApiError } from './errors.ts';
 import { ObjectCache, type Keyed } from './object-cache.ts';
 import type { ListResult, ListWatchSource, RestartReason } from './list-watch.ts';
@@ -131,14 +131,8 @@ export class Reflector<T extends Keyed> {
 
   /** Sleeps, but wakes early for stop() or restart(). */
   async #pause(ms: number, signal: AbortSignal): Promise<void> {
-    const wake = new AbortController();
-    const onStop = () => wake.abort();
-    signal.addEventListener('abort', onStop, { once: true });
-    this.#wakeUp = () => wake.abort();
-    await sleep(ms, wake.signal);
-    this.#wakeUp = undefined;
+    await wakeableSleep(ms, signal, (wake) => (this.#wakeUp = wake));
     this.#pendingRestart = undefined;
-    signal.removeEventListener('abort', onStop);
   }
 
   /** One watch request, from `from`: 'closed' to resume from the last resource version, or why a relist is due. */

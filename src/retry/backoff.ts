@@ -29,3 +29,20 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+/**
+ * Sleeps `ms`, ending early when `signal` aborts or when the wake function handed to `onWake` is called (it is handed
+ * undefined again once the sleep is over).
+ */
+export async function wakeableSleep(ms: number, signal: AbortSignal, onWake: (wake: (() => void) | undefined) => void): Promise<void> {
+  const wake = new AbortController();
+  const onStop = () => wake.abort();
+  signal.addEventListener('abort', onStop, { once: true });
+  onWake(() => wake.abort());
+  try {
+    await sleep(ms, wake.signal);
+  } finally {
+    onWake(undefined);
+    signal.removeEventListener('abort', onStop);
+  }
+}
