@@ -21,6 +21,21 @@ describe('oneAtATime', () => {
     });
   });
 
+  it('tells each run, through its arrivals$, of every value that arrived while it was in flight, and of no other', () => {
+    const scheduler = testScheduler();
+    const heard: string[] = [];
+    scheduler.run(({ cold, hot, expectObservable }) => {
+      const source = hot('a 2ms b 2ms c 20ms d', { a: 'a', b: 'b', c: 'c', d: 'd' });
+      const merged = source.pipe(oneAtATime((v: string, arrivals$) => {
+        arrivals$.subscribe({ next: () => heard.push(`${v} heard of a value at ${scheduler.now()}`), complete: () => heard.push(`${v} done at ${scheduler.now()}`) });
+        return cold('10ms (x|)', { x: v });
+      }, (p, n) => p + n));
+      expectObservable(merged).toBe('10ms a 9ms b 16ms d', { a: 'a', b: 'bc', d: 'd' });
+    });
+    // Run a (0-10) hears of b (3) and c (6); run bc (10-20) and run d (27-37) hear of nothing.
+    expect(heard).toEqual(['a heard of a value at 3', 'a heard of a value at 6', 'a done at 10', 'bc done at 20', 'd done at 37']);
+  });
+
   it('keeps the latest waiting value by default', () => {
     testScheduler().run(({ cold, hot, expectObservable }) => {
       const source = hot('a 2ms b 2ms c', { a: 1, b: 2, c: 3 });

@@ -56,4 +56,18 @@ describe('retryWithBackoff until', () => {
     });
     expect(attempts).toEqual([1, 2]);
   });
+
+  it('retries at once, without a wait, when `until` emitted while the failing attempt ran', () => {
+    const scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+    scheduler.run(({ cold, hot, expectObservable }) => {
+      let calls = 0;
+      // Each attempt takes 10 ms; the first two fail.
+      const work = defer(() => (++calls < 3 ? cold('10ms #', {}, new Error('conflict')) : cold('10ms (d|)', { d: 'written' })));
+      const newWork = hot('5ms w');
+      const retried = work.pipe(retryWithBackoff({ delayMs: () => 100, until: newWork, scheduler }));
+      // Attempt 1 (0-10) saw new work at 5: attempt 2 starts at 10 at once; it saw none: a full wait (20-120);
+      // attempt 3 runs 120-130.
+      expectObservable(retried).toBe('130ms (d|)', { d: 'written' });
+    });
+  });
 });

@@ -1,4 +1,4 @@
-import { asyncScheduler, defer, filter, map, merge, mergeMap, of, share, Subject, tap, timer } from 'rxjs';
+import { asyncScheduler, defer, filter, map, merge, mergeMap, share, Subject, tap, timer } from 'rxjs';
 import type { Observable, ObservableInput, SchedulerLike } from 'rxjs';
 import { boundedFanOut, debounceWithMaxDelay, oneAtATime, resyncTrigger, retryWithBackoff } from '../../operators/index.ts';
 import type { HealthTarget, SettledCheck, SettleOutcome } from '../health/health-book.ts';
@@ -75,20 +75,12 @@ export function controllerPipeline(sources: PipelineSources, work: PipelineWork,
       settled$.pipe(mergeMap((s) => (s.recheckInMs === undefined ? [] : timer(s.recheckInMs, scheduler))), map(() => CHANGED)),
     ).pipe(debounceWithMaxDelay(timing.quietMs, timing.maxDelayMs, { scheduler, combine: foldRequests }));
     const now$ = merge(sources.urgent$, settled$.pipe(filter((s) => s.idle))).pipe(map(() => CHANGED));
-    let triggered = 0;
-    const triggers$ = merge(quiet$, now$).pipe(tap(() => (triggered += 1)), share());
-    return triggers$.pipe(
+    return merge(quiet$, now$).pipe(
       oneAtATime(
         // A trigger during a failed attempt or its backoff wait retries at once: under a storm of conflicting writes
         // the next attempt must follow the next change, not a backoff that has grown meanwhile.
-        (request: ReconcileRequest) => {
-          let seenAtAttempt = 0;
-          const newTrigger$ = defer(() => (triggered > seenAtAttempt ? of(true) : triggers$));
-          return defer(() => {
-            seenAtAttempt = triggered;
-            return work.reconcile(request, startChecks);
-          }).pipe(retryWithBackoff({ delayMs: timing.retryDelayMs, until: newTrigger$, onRetry: work.onRetry, scheduler }));
-        },
+        (request: ReconcileRequest, arrivals$) => defer(() => work.reconcile(request, startChecks))
+          .pipe(retryWithBackoff({ delayMs: timing.retryDelayMs, until: arrivals$, onRetry: work.onRetry, scheduler })),
         foldRequests,
       ),
     );
