@@ -9,8 +9,10 @@ import type { OutputStatus } from './output-status.ts';
 import { ConfigMapWriter, type WriteOutcome } from './configmap-writer.ts';
 import { missingNamespace } from './missing-namespace.ts';
 import { fetchConsumerHttp } from './consumer-http.ts';
-import { InPlaceReloader, type InPlaceResult, type ReloadStall } from './in-place-reloader.ts';
+import { InPlaceReloader, type InPlaceResult } from './in-place-reloader.ts';
+import type { ReloadStall } from './reload-stalls.ts';
 import { ReloadStamper } from './reload-stamper.ts';
+import { Rollouts } from './rollouts.ts';
 
 export interface PublisherDeps {
   writer: ConfigMapWriter;
@@ -38,14 +40,12 @@ export class OutputPublisher {
   #status: OutputStatus;
   #notOwned = false;
   #namespaceMissing = false;
-  /** A stamp is owed to the consumer: after each content change, and once after start-up to repair a missed one. */
-  #reloadOwed = true;
-  #lastRolloutAt: number | undefined;
-  /** A rollout held back by reload.minInterval, for the newest hash, and its timer. */
-  #deferred: { hash: string; timer: NodeJS.Timeout } | undefined;
+  readonly #rollouts: Rollouts | undefined;
 
   constructor(deps: PublisherDeps) {
     this.#deps = deps;
+    const { reload, minRolloutIntervalMs = 0, now = Date.now, events, metrics, log } = deps;
+    this.#rollouts = reload ? new Rollouts({ stamper: reload, minIntervalMs: minRolloutIntervalMs, now, events, metrics, log }) : undefined;
     const { namespace, name, key } = deps.writer.target;
     this.#status = { namespace, name, key };
     deps.inPlace?.outcomes.subscribe((outcome) => {
@@ -96,10 +96,10 @@ export class OutputPublisher {
     const { problem: _resolved, ...status } = this.#status;
     const changed = outcome.result !== 'unchanged';
     this.#status = { ...status, hash, bytes, ...(changed || !status.lastWrite ? { lastWrite: { result: outcome.result, at } } : {}) };
-    if (changed) this.#reloadOwed = true;
+    if (changed) this.#rollouts?.owe();
     // In place, every publish asks: the reloader itself skips pods already at the hash, and looks again now and then.
     if (this.#deps.inPlace && !outcome.dryRun) this.#deps.inPlace.request(hash, document.marker);
-    else if (this.#reloadOwed && !outcome.dryRun) await this.#stamp(hash, regarding);
+    else if (this.#rollouts?.owed && !outcome.dryRun) await this.#rollouts.roll(hash, regarding);
     if (!changed) return outcome;
     if (firstEventAt !== undefined) metrics.eventToApplied.observe((Date.now() - firstEventAt) / 1000);
     const count = Object.keys(document.toolsets).length;
@@ -164,8 +164,8 @@ export class OutputPublisher {
         log.warn(`in-place reload ${outcome.refused ? 'refused' : 'failed'}; rolling the consumer Deployment`, { deployment: target, hash: outcome.hash, failures: outcome.failures, reloaded: outcome.reloaded });
         report('Warning', outcome.refused ? 'InPlaceReloadRefused' : 'InPlaceReloadFailed', message);
         if (outcome.refused) this.#status = { ...this.#status, reloadProblem: message };
-        this.#reloadOwed = true;
-        await this.#stamp(outcome.hash, regarding);
+        this.#rollouts?.owe();
+        await this.#rollouts?.roll(outcome.hash, regarding);
         return;
       }
       default:
@@ -182,46 +182,6 @@ export class OutputPublisher {
       regarding, type: 'Warning', reason: 'ConsumerReloadStalled',
       message: `the in-place reload of Deployment ${target} took ${seconds.toFixed(1)} s: HolmesGPT gave up waiting for the prerequisite check of ${names.join(', ')} (${stalls[0]?.error ?? ''}); those toolsets are failed in HolmesGPT until its next status refresh`,
     });
-  }
-
-  async #stamp(hash: string, regarding: ObjectReference): Promise<void> {
-    const { reload, metrics, events, log } = this.#deps;
-    if (!reload) return;
-    const target = `${reload.namespace}/${reload.deployment}`;
-    const now = (this.#deps.now ?? Date.now)();
-    const waitMs = this.#lastRolloutAt === undefined ? 0 : this.#lastRolloutAt + (this.#deps.minRolloutIntervalMs ?? 0) - now;
-    if (waitMs > 0) {
-      // Folded: one rollout at the end of the interval, for whatever hash is newest then.
-      if (this.#deferred) clearTimeout(this.#deferred.timer);
-      else log.info('consumer rollout held back by reload.minInterval', { deployment: target, hash, inMs: waitMs });
-      const timer = setTimeout(() => {
-        const deferred = this.#deferred;
-        this.#deferred = undefined;
-        if (deferred) this.#stamp(deferred.hash, regarding).catch((error: unknown) => log.error('deferred rollout failed', { error: (error as Error).message }));
-      }, waitMs);
-      timer.unref();
-      this.#deferred = { hash, timer };
-      metrics.reloadStamps.inc({ result: 'deferred' });
-      return;
-    }
-    const report = (type: 'Normal' | 'Warning', reason: string, message: string) =>
-      events.report(outputEventKey('Reload'), { regarding, type, reason, message });
-    try {
-      const result = await reload.stamp(hash);
-      metrics.reloadStamps.inc({ result });
-      this.#reloadOwed = false;
-      if (result === 'stamped') {
-        this.#lastRolloutAt = now;
-        log.info('consumer Deployment rolled for the new toolset file', { deployment: target, hash });
-        report('Normal', 'ConsumerReloaded', `Deployment ${target} rolled for sha256 ${hash.slice(0, 12)}`);
-      } else if (result === 'missing') {
-        report('Warning', 'ReloadTargetMissing', `reload.deployment ${target} does not exist`);
-      }
-    } catch (error) {
-      metrics.reloadStamps.inc({ result: 'error' });
-      log.warn('could not roll the consumer Deployment; will retry', { deployment: target, error: (error as Error).message });
-      report('Warning', 'ReloadFailed', (error as Error).message);
-    }
   }
 }
 

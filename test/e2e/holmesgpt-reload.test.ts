@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { percentile } from '../../bench/support.ts';
 import { waitFor } from '../../tools/control-plane/wait.ts';
 import { HASH_ANNOTATION } from '../../src/output/configmap-writer.ts';
-import { RELOADED_ANNOTATION } from '../../src/output/in-place-reloader.ts';
+import { RELOADED_ANNOTATION } from '../../src/output/pod-reload.ts';
 import { MARKER_PREFIX } from '../../src/reconcile/output-document.ts';
 import {
   apps, CHART, core, deployment, helm, hello, helloService, images, isReady, mergePatch, podGet, prometheusDeployment, readyPods, restrictedContainer,

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MARKER_PREFIX } from '../../src/reconcile/output-document.ts';
 import { AdminRefused, fetchConsumerHttp } from '../../src/output/consumer-http.ts';
-import { stallsOf } from '../../src/output/in-place-reloader.ts';
+import { stallsOf } from '../../src/output/reload-stalls.ts';
 import { HolmesServer, holmesPython } from '../support/holmesgpt.ts';
 import { HttpTarget } from '../support/http-target.ts';
 import { fixtureApi, freshNamespace } from '../support/kube.ts';
