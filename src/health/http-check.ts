@@ -13,17 +13,14 @@ import type { IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { performance } from 'node:perf_hooks';
 import tls from 'node:tls';
+import { checkTimeoutMs, onDeadline } from './deadline.ts';
 import { abortedMessage, classify, displayUrl, echo, errorMessage, statusLine } from './failure-messages.ts';
 import { failure, type HealthCheckOptions, type HealthFailureReason, type HealthVerdict } from './verdict.ts';
 
-export const DEFAULT_HEALTH_TIMEOUT_MS = 5_000;
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 /** The most of a body read to see that it is JSON; HolmesGPT's check queries ask for one result. */
 export const MAX_JSON_BYTES = 1024 * 1024;
 export const HEALTH_USER_AGENT = 'kubernaut-toolset';
-
-/** setTimeout cannot wait longer than this; larger values would fire after 1 ms. */
-const MAX_TIMER_MS = 2_147_483_647;
 
 /**
  * GET `url` and judge it: healthy means a 2xx status line within `timeoutMs`. Redirects are reported, never followed.
@@ -57,7 +54,7 @@ export function checkHealth(url: string, options: HealthCheckOptions): Promise<H
 
 /** The request itself, bounded by the deadline and the caller's signal; resolves at the status line. */
 function exchange(target: URL, shown: string, options: HealthCheckOptions, started: number): Promise<HealthVerdict> {
-  const timeoutMs = positiveOr(options.timeoutMs, DEFAULT_HEALTH_TIMEOUT_MS, MAX_TIMER_MS);
+  const timeoutMs = checkTimeoutMs(options.timeoutMs);
   const maxBodyBytes = nonNegativeOr(options.maxBodyBytes, DEFAULT_MAX_BODY_BYTES);
   const elapsed = () => Math.round(performance.now() - started);
   return new Promise<HealthVerdict>((resolve) => {
@@ -76,7 +73,7 @@ function exchange(target: URL, shown: string, options: HealthCheckOptions, start
       res?.destroy();
       req?.destroy();
     });
-    const release = bound(started + timeoutMs, options.signal, {
+    const release = onDeadline(started + timeoutMs, options.signal, {
       expired: () => fail('Timeout', `timed out after ${timeoutMs} ms`),
       aborted: (signal) => fail('Aborted', abortedMessage(signal)),
       then: () => finish(),
@@ -111,38 +108,6 @@ function exchange(target: URL, shown: string, options: HealthCheckOptions, start
     });
     req.end();
   });
-}
-
-/**
- * Calls `expired` at `deadline` (a performance.now() instant) or `aborted` when the signal aborts, whichever comes
- * first, then `then`. Returns the function that cancels both.
- */
-function bound(
-  deadline: number,
-  signal: AbortSignal | undefined,
-  on: { expired: () => void; aborted: (signal: AbortSignal) => void; then: () => void },
-): () => void {
-  let timer: NodeJS.Timeout | undefined;
-  const onTimer = () => {
-    // Timers may fire a hair early against performance.now(); never report a timeout before it is one.
-    const remaining = deadline - performance.now();
-    if (remaining > 0) {
-      timer = setTimeout(onTimer, Math.ceil(remaining));
-      return;
-    }
-    on.expired();
-    on.then();
-  };
-  const onAbort = () => {
-    if (signal) on.aborted(signal);
-    on.then();
-  };
-  timer = setTimeout(onTimer, Math.max(0, Math.ceil(deadline - performance.now())));
-  signal?.addEventListener('abort', onAbort, { once: true });
-  return () => {
-    clearTimeout(timer);
-    signal?.removeEventListener('abort', onAbort);
-  };
 }
 
 function once(work: () => void): () => void {
@@ -237,10 +202,6 @@ function drain(res: IncomingMessage, maxBodyBytes: number, done: () => void): vo
 
 function invalid(message: string, durationMs: number): HealthVerdict {
   return failure('InvalidUrl', message, durationMs);
-}
-
-function positiveOr(value: number | undefined, fallback: number, max: number): number {
-  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.min(Math.ceil(value), max) : fallback;
 }
 
 function nonNegativeOr(value: number | undefined, fallback: number): number {

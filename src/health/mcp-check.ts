@@ -7,13 +7,13 @@
  * Bounded like the HTTP check: one deadline for the whole exchange, at most MAX_EXCHANGE_BYTES read, redirects
  * reported and never followed, every socket destroyed at the end. Nothing the server sent is repeated in a message.
  */
-import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import type { EventSourceMessage } from 'eventsource-parser';
 import type { McpMode } from '../discovery/mcp-mode.ts';
-import type { ClientRequest, IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { abortedMessage, classify, displayUrl, statusLine } from './failure-messages.ts';
-import { DEFAULT_HEALTH_TIMEOUT_MS, request } from './http-check.ts';
-import { failure, type HealthCheckOptions, type HealthFailureReason, type HealthVerdict } from './verdict.ts';
+import { checkTimeoutMs, onDeadline } from './deadline.ts';
+import { abortedMessage, displayUrl } from './failure-messages.ts';
+import { EventStream, Exchange, isObject, ProbeFailure, protocolError } from './mcp-transport.ts';
+import { failure, type HealthCheckOptions, type HealthVerdict } from './verdict.ts';
 
 
 /**
@@ -23,139 +23,13 @@ import { failure, type HealthCheckOptions, type HealthFailureReason, type Health
  */
 const PROTOCOL_VERSION = '2025-11-25';
 const CLIENT_INFO = { name: 'mcp', version: '0.1.0' };
-const USER_AGENT = 'python-httpx/0.28.1';
 /** What HolmesGPT would hand the model from one server, bounded: tools, and each tool's description. */
 const MAX_TOOLS = 100;
 const MAX_TOOL_DESCRIPTION_CHARS = 2_000;
-const MAX_EXCHANGE_BYTES = 1024 * 1024;
 /** Model APIs refuse a whole request whose tool names break this (OpenAI, Anthropic: 64 characters). */
 const TOOL_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 /** HolmesGPT calls the first of these the server has, with {}, and fails the toolset on a tool error (holmesgpt 0.45.0, DEFAULT_HEALTH_CHECK_TOOLS in toolset_mcp.py). */
 const IDENTITY_TOOLS = ['get_me', 'get_current_user', 'get_authenticated_user', 'whoami'];
-
-class ProbeFailure extends Error {
-  readonly reason: HealthFailureReason;
-  readonly status: number | undefined;
-  constructor(reason: HealthFailureReason, message: string, status?: number) {
-    super(message);
-    this.reason = reason;
-    this.status = status;
-  }
-}
-
-const protocolError = (message: string) => new ProbeFailure('ProtocolError', message);
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** The sockets of one check and the bytes it may still read; everything is closed when the check ends. */
-class Exchange {
-  readonly #requests = new Set<ClientRequest>();
-  #left = MAX_EXCHANGE_BYTES;
-  readonly #ca: string | Buffer | undefined;
-  constructor(ca: string | Buffer | undefined) {
-    this.#ca = ca;
-  }
-
-  send(url: URL, method: 'GET' | 'POST', headers: Record<string, string>, body?: unknown): Promise<IncomingMessage> {
-    const text = body === undefined ? undefined : JSON.stringify(body);
-    const withAgent = { 'User-Agent': USER_AGENT, ...headers };
-    const all = text === undefined ? withAgent : { ...withAgent, 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(text)) };
-    return new Promise((resolve, reject) => {
-      const req = request(url, this.#ca, { method, headers: all });
-      this.#requests.add(req);
-      req.on('error', (error) => {
-        const { reason, detail } = classify(error);
-        reject(new ProbeFailure(reason, `${method} ${displayUrl(url)}: ${detail}`));
-      });
-      req.on('response', (res) => {
-        const status = res.statusCode ?? 0;
-        if (status >= 200 && status <= 299) return resolve(res);
-        res.destroy();
-        const redirect = status >= 300 && status <= 399;
-        reject(new ProbeFailure(redirect ? 'Redirect' : 'HttpStatus', `${method} ${displayUrl(url)}: ${statusLine(status)}${redirect ? ', redirect not followed' : ''}`, status));
-      });
-      req.end(text);
-    });
-  }
-
-  take(bytes: number): void {
-    this.#left -= bytes;
-    if (this.#left < 0) throw protocolError(`the server sent more than ${MAX_EXCHANGE_BYTES} bytes during the handshake`);
-  }
-
-  async json(res: IncomingMessage): Promise<unknown> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of res as AsyncIterable<Buffer>) {
-      this.take(chunk.length);
-      chunks.push(chunk);
-    }
-    try {
-      return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
-    } catch {
-      throw protocolError('the answer is not JSON');
-    }
-  }
-
-  close(): void {
-    for (const r of this.#requests) r.destroy();
-  }
-}
-
-/** Server-sent events of one response, read as they arrive. */
-class EventStream {
-  readonly #queue: EventSourceMessage[] = [];
-  #ended: ProbeFailure | undefined;
-  #wake: (() => void) | undefined;
-
-  constructor(res: IncomingMessage, exchange: Exchange) {
-    const parser = createParser({ onEvent: (e) => this.#push(e) });
-    res.setEncoding('utf8');
-    res.on('data', (text: string) => {
-      try {
-        exchange.take(Buffer.byteLength(text));
-        parser.feed(text);
-      } catch (error) {
-        this.#end(error as ProbeFailure);
-        res.destroy();
-      }
-    });
-    res.on('close', () => this.#end(protocolError('the event stream ended before the answer')));
-  }
-
-  #push(e: EventSourceMessage): void {
-    this.#queue.push(e);
-    this.#wake?.();
-  }
-
-  #end(reason: ProbeFailure): void {
-    this.#ended ??= reason;
-    this.#wake?.();
-  }
-
-  async next(): Promise<EventSourceMessage> {
-    for (;;) {
-      const e = this.#queue.shift();
-      if (e) return e;
-      if (this.#ended) throw this.#ended;
-      await new Promise<void>((resolve) => (this.#wake = resolve));
-      this.#wake = undefined;
-    }
-  }
-
-  /** The JSON-RPC response with this id; notifications and requests from the server are passed over. */
-  async response(id: number): Promise<unknown> {
-    for (;;) {
-      const e = await this.next();
-      if ((e.event ?? 'message') !== 'message') continue;
-      let message: unknown;
-      try {
-        message = JSON.parse(e.data) as unknown;
-      } catch {
-        throw protocolError('an event of the stream is not JSON');
-      }
-      if (isObject(message) && message.id === id) return message;
-    }
-  }
-}
 
 const rpc = (id: number, method: string, params: Record<string, unknown> = {}) => ({ jsonrpc: '2.0', id, method, params });
 const INITIALIZE = rpc(1, 'initialize', { protocolVersion: PROTOCOL_VERSION, capabilities: {}, clientInfo: CLIENT_INFO });
@@ -288,17 +162,14 @@ export async function checkMcp(url: string, mode: McpMode, toolset: string, opti
   }
   const shown = `MCP ${mode} ${displayUrl(target)}`;
   const exchange = new Exchange(options.ca);
-  const timeoutMs = options.timeoutMs > 0 ? options.timeoutMs : DEFAULT_HEALTH_TIMEOUT_MS;
-  let timer: NodeJS.Timeout | undefined;
-  let onAbort: (() => void) | undefined;
+  const timeoutMs = checkTimeoutMs(options.timeoutMs);
+  let release: () => void = () => undefined;
   const stop = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new ProbeFailure('Timeout', `timed out after ${timeoutMs} ms`)), timeoutMs);
-    const signal = options.signal;
-    if (signal) {
-      onAbort = () => reject(new ProbeFailure('Aborted', abortedMessage(signal)));
-      if (signal.aborted) onAbort();
-      else signal.addEventListener('abort', onAbort, { once: true });
-    }
+    release = onDeadline(started + timeoutMs, options.signal, {
+      expired: () => reject(new ProbeFailure('Timeout', `timed out after ${timeoutMs} ms`)),
+      aborted: (signal) => reject(new ProbeFailure('Aborted', abortedMessage(signal))),
+      then: () => undefined,
+    });
   });
   try {
     const prefix = collisionPrefix(toolset);
@@ -308,8 +179,7 @@ export async function checkMcp(url: string, mode: McpMode, toolset: string, opti
     if (error instanceof ProbeFailure) return failure(error.reason, `${shown}: ${error.message}`, elapsed(), error.status);
     return failure('ProtocolError', `${shown}: the handshake failed unexpectedly`, elapsed());
   } finally {
-    clearTimeout(timer);
-    if (onAbort) options.signal?.removeEventListener('abort', onAbort);
+    release();
     exchange.close();
   }
 }

@@ -1,0 +1,51 @@
+// The one deadline both health checks (HTTP and the MCP handshake) run under: a timeout that counts from the
+// check's start and the caller's abort signal, whichever comes first.
+
+/** Used when a check is given no usable timeout (the configuration always gives one: health.timeout). */
+export const DEFAULT_HEALTH_TIMEOUT_MS = 5_000;
+/** setTimeout cannot wait longer than this; larger values would fire after 1 ms. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** The timeout a check runs with: `timeoutMs` when it is a positive number (capped to what a timer can wait). */
+export function checkTimeoutMs(timeoutMs: number | undefined): number {
+  return typeof timeoutMs === 'number' && Number.isFinite(timeoutMs) && timeoutMs > 0 ? Math.min(Math.ceil(timeoutMs), MAX_TIMER_MS) : DEFAULT_HEALTH_TIMEOUT_MS;
+}
+
+/**
+ * Calls `expired` at `deadline` (a performance.now() instant) or `aborted` when the signal aborts (at once if it has
+ * already), whichever comes first, then `then`; only one of them ever fires. Returns the function that cancels both.
+ */
+export function onDeadline(
+  deadline: number,
+  signal: AbortSignal | undefined,
+  on: { expired: () => void; aborted: (signal: AbortSignal) => void; then: () => void },
+): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  const release = () => {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
+  };
+  const onTimer = () => {
+    // Timers may fire a hair early against performance.now(); never report a timeout before it is one.
+    const remaining = deadline - performance.now();
+    if (remaining > 0) {
+      timer = setTimeout(onTimer, Math.ceil(remaining));
+      return;
+    }
+    release();
+    on.expired();
+    on.then();
+  };
+  function onAbort(): void {
+    release();
+    if (signal) on.aborted(signal);
+    on.then();
+  }
+  if (signal?.aborted) {
+    onAbort();
+    return release;
+  }
+  timer = setTimeout(onTimer, Math.max(0, Math.ceil(deadline - performance.now())));
+  signal?.addEventListener('abort', onAbort, { once: true });
+  return release;
+}
