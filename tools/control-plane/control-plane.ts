@@ -14,6 +14,8 @@ import { waitFor } from './wait.ts';
 
 /** Large enough for 30,000 Services. */
 export const SERVICE_CIDR = '10.96.0.0/16';
+/** etcd starts on fresh ports this often when it exits at once (a port taken between the probe and its bind). */
+const ETCD_START_ATTEMPTS = 3;
 const START_TIMEOUT_MS = Number(process.env.KUBERNAUT_CONTROL_PLANE_START_TIMEOUT_MS ?? 120_000);
 /** Well inside a test's own timeout, so a restart that cannot succeed fails with its reason instead of a Jest timeout. */
 const RESTART_TIMEOUT_MS = Number(process.env.KUBERNAUT_API_SERVER_RESTART_TIMEOUT_MS ?? 60_000);
@@ -271,8 +273,8 @@ export async function up(options: UpOptions = {}): Promise<ControlPlane & { reus
   const dir = join(runRoot(), name);
   mkdirSync(dir, { recursive: true });
   const pki = createPki(join(dir, 'pki'), options.node ? nodeServingSans(firstServiceIp()) : []);
-  const [etcdPort, peerPort, apiPort] = [await freePort(), await freePort(), await freePort()];
-  const etcdUrl = `http://127.0.0.1:${etcdPort}`;
+  const apiPort = await freePort();
+  let etcdUrl = '';
   const apiServerUrl = `https://${options.node ? NODE_IP : '127.0.0.1'}:${apiPort}`;
   const logs = {
     etcd: join(dir, 'etcd.log'),
@@ -315,16 +317,28 @@ export async function up(options: UpOptions = {}): Promise<ControlPlane & { reus
     auditArgs.push(`--audit-policy-file=${policy}`, `--audit-log-path=${cp.logs.audit}`, '--audit-log-format=json', '--audit-log-maxsize=500');
   }
 
-  progress(`starting etcd on ${etcdUrl}`);
-  cp.pids.etcd = startDetached(binaries.etcd, [
-    `--name=${name}`, `--data-dir=${join(dir, 'etcd-data')}`,
-    `--listen-client-urls=${etcdUrl}`, `--advertise-client-urls=${etcdUrl}`,
-    `--listen-peer-urls=http://127.0.0.1:${peerPort}`, `--initial-advertise-peer-urls=http://127.0.0.1:${peerPort}`,
-    `--initial-cluster=${name}=http://127.0.0.1:${peerPort}`, '--unsafe-no-fsync=true', '--log-level=warn',
-  ], logs.etcd);
-  save();
-  await waitReady(cp, `etcd at ${etcdUrl}/health`, () => etcdHealthy(etcdUrl), START_TIMEOUT_MS, 100)
-    .catch((e) => failed('etcd', logs.etcd, e));
+  // A free port can be taken by another process between our probe and etcd's bind (the integration suite runs many
+  // servers at once), and then etcd exits at once: it gets fresh ports, a few times, before this counts as a failure.
+  for (let attempt = 1; ; attempt++) {
+    const [etcdPort, peerPort] = [await freePort(), await freePort()];
+    etcdUrl = `http://127.0.0.1:${etcdPort}`;
+    cp.etcdUrl = etcdUrl;
+    progress(`starting etcd on ${etcdUrl}`);
+    cp.pids.etcd = startDetached(binaries.etcd, [
+      `--name=${name}`, `--data-dir=${join(dir, 'etcd-data')}`,
+      `--listen-client-urls=${etcdUrl}`, `--advertise-client-urls=${etcdUrl}`,
+      `--listen-peer-urls=http://127.0.0.1:${peerPort}`, `--initial-advertise-peer-urls=http://127.0.0.1:${peerPort}`,
+      `--initial-cluster=${name}=http://127.0.0.1:${peerPort}`, '--unsafe-no-fsync=true', '--log-level=warn',
+    ], logs.etcd);
+    save();
+    const exited = await waitReady(cp, `etcd at ${etcdUrl}/health`, () => etcdHealthy(etcdUrl), START_TIMEOUT_MS, 100).then(
+      () => undefined,
+      (e: unknown) => ((e as Error).message.includes('exited while waiting') && attempt < ETCD_START_ATTEMPTS ? (e as Error) : failed('etcd', logs.etcd, e)),
+    );
+    if (!exited) break;
+    progress(`etcd exited at start (attempt ${attempt} of ${ETCD_START_ATTEMPTS}; log: ${tail(logs.etcd, 3) || 'empty'}); trying again on other ports`);
+    rmSync(join(dir, 'etcd-data'), { recursive: true, force: true });
+  }
 
   progress(`starting kube-apiserver on ${apiServerUrl}`);
   cp.apiserverArgs = [
