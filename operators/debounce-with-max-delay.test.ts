@@ -76,8 +76,8 @@ describe('debounceWithMaxDelay', () => {
     [10, 0],
     [10, Number.POSITIVE_INFINITY],
     [10, 5],
-  ])('rejects quietMs %p with maxDelayMs %p', (quietMs, maxDelayMs) => {
-    expect(() => debounceWithMaxDelay(quietMs, maxDelayMs)).toThrow(RangeError);
+  ])('rejects quietWindowMs %p with maxDelayMs %p', (quietWindowMs, maxDelayMs) => {
+    expect(() => debounceWithMaxDelay(quietWindowMs, maxDelayMs)).toThrow(RangeError);
   });
 
   it('folds the values of a burst with combine, and starts the next burst afresh', () => {

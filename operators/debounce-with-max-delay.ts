@@ -8,20 +8,20 @@ export interface DebounceOptions<T> {
 }
 
 /**
- * Emits the latest value once the source has been quiet for `quietMs`, and at the latest `maxDelayMs` after the first
+ * Emits the latest value once the source has been quiet for `quietWindowMs`, and at the latest `maxDelayMs` after the first
  * value of the burst. A plain debounce would let a steady storm of events (a flapping Pod, a busy namespace) postpone
  * the emission forever. After each emission the next value starts a new burst; on completion a pending value is
  * flushed at once; an error drops the pending value and propagates.
  */
 export function debounceWithMaxDelay<T>(
-  quietMs: number,
+  quietWindowMs: number,
   maxDelayMs: number,
   options: DebounceOptions<T> = {},
 ): OperatorFunction<T, T> {
   const { scheduler = asyncScheduler, combine = (_pending: T, next: T) => next } = options;
-  if (!isPositive(quietMs)) throw new RangeError(`quietMs must be a positive number of milliseconds, got ${quietMs}`);
-  if (!isPositive(maxDelayMs) || maxDelayMs < quietMs) {
-    throw new RangeError(`maxDelayMs must be a number of milliseconds of at least quietMs (${quietMs}), got ${maxDelayMs}`);
+  if (!isPositive(quietWindowMs)) throw new RangeError(`quietWindowMs must be a positive number of milliseconds, got ${quietWindowMs}`);
+  if (!isPositive(maxDelayMs) || maxDelayMs < quietWindowMs) {
+    throw new RangeError(`maxDelayMs must be a number of milliseconds of at least quietWindowMs (${quietWindowMs}), got ${maxDelayMs}`);
   }
 
   return (source) =>
@@ -58,7 +58,7 @@ export function debounceWithMaxDelay<T>(
           }
           pending = pending ? { value: combine(pending.value, value) } : { value };
           quietTimer?.unsubscribe();
-          quietTimer = scheduler.schedule(emit, quietMs);
+          quietTimer = scheduler.schedule(emit, quietWindowMs);
         },
         error: (error: unknown) => subscriber.error(error),
         complete: () => {

@@ -3,6 +3,6 @@ export type { BoundedFanOutOptions, FairOrder, Settled } from './bounded-fan-out
 export { debounceWithMaxDelay } from './debounce-with-max-delay.ts';
 export type { DebounceOptions } from './debounce-with-max-delay.ts';
 export { oneAtATime } from './one-at-a-time.ts';
-export { resyncTrigger } from './resync.ts';
+export { every } from './every.ts';
 export { retryWithBackoff } from './retry-with-backoff.ts';
 export type { RetryWithBackoffOptions } from './retry-with-backoff.ts';

@@ -68,7 +68,7 @@ export type FieldKind = 'boolean' | 'integer' | 'string' | 'list' | 'duration' |
 export interface Field {
   /** In the configuration file, e.g. ['reconcile', 'quietWindow']. */
   path: string[];
-  /** In OperatorConfig, e.g. ['reconcile', 'quietMs']. */
+  /** In OperatorConfig, e.g. ['reconcile', 'quietWindowMs']. */
   key: string[];
   kind: FieldKind;
   /** In the file's units. Absent: the setting is optional, and left out of OperatorConfig when not given or empty. */

@@ -81,8 +81,8 @@ function consumerPolicyProblems(config: OperatorConfig): string[] {
 
 function timingProblems({ reconcile: r, leaderElection: le }: OperatorConfig): string[] {
   const problems: string[] = [];
-  if (r.maxDelayMs < r.quietMs) {
-    problems.push(`reconcile.maxDelay: ${r.maxDelayMs}ms is shorter than reconcile.quietWindow (${r.quietMs}ms); it must be at least as long`);
+  if (r.maxDelayMs < r.quietWindowMs) {
+    problems.push(`reconcile.maxDelay: ${r.maxDelayMs}ms is shorter than reconcile.quietWindow (${r.quietWindowMs}ms); it must be at least as long`);
   }
   if (le.renewDeadlineMs >= le.leaseDurationMs) {
     problems.push(`leaderElection.renewDeadline: ${le.renewDeadlineMs}ms must be shorter than leaderElection.leaseDuration (${le.leaseDurationMs}ms), or two leaders could overlap`);

@@ -38,7 +38,7 @@ export interface OperatorConfig {
     caFile?: string;
   };
   reconcile: {
-    quietMs: number;
+    quietWindowMs: number;
     maxDelayMs: number;
     /** Relist from the API server and re-check everything this often. */
     resyncMs: number;

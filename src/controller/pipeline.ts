@@ -1,6 +1,6 @@
 import { asyncScheduler, defer, filter, map, merge, mergeMap, share, Subject, tap, timer } from 'rxjs';
 import type { Observable, ObservableInput, SchedulerLike } from 'rxjs';
-import { boundedFanOut, debounceWithMaxDelay, oneAtATime, resyncTrigger, retryWithBackoff } from '../../operators/index.ts';
+import { boundedFanOut, debounceWithMaxDelay, oneAtATime, every, retryWithBackoff } from '../../operators/index.ts';
 import type { HealthTarget, SettledCheck, SettleOutcome } from '../health/health-book.ts';
 import type { HealthVerdict } from '../health/verdict.ts';
 import { foldRequests, type ReconcileRequest, type ReconcileResult, type StartChecks } from './reconcile-step.ts';
@@ -24,7 +24,7 @@ export interface PipelineWork {
 }
 
 export interface PipelineTiming {
-  quietMs: number;
+  quietWindowMs: number;
   maxDelayMs: number;
   resyncMs: number;
   healthIntervalMs: number;
@@ -68,12 +68,12 @@ export function controllerPipeline(sources: PipelineSources, work: PipelineWork,
     );
     const quiet$ = merge(
       sources.changes$,
-      resyncTrigger(timing.resyncMs, scheduler).pipe(tap(() => work.relist()), map(() => RECHECK_ALL)),
-      resyncTrigger(timing.healthIntervalMs, scheduler).pipe(map(() => RECHECK_ALL)),
+      every(timing.resyncMs, scheduler).pipe(tap(() => work.relist()), map(() => RECHECK_ALL)),
+      every(timing.healthIntervalMs, scheduler).pipe(map(() => RECHECK_ALL)),
       settled$.pipe(filter((s) => s.changed && !s.idle), map(() => CHANGED)),
       // A candidate left out after a failed check is checked again by the reconcile its timer triggers.
       settled$.pipe(mergeMap((s) => (s.recheckInMs === undefined ? [] : timer(s.recheckInMs, scheduler))), map(() => CHANGED)),
-    ).pipe(debounceWithMaxDelay(timing.quietMs, timing.maxDelayMs, { scheduler, combine: foldRequests }));
+    ).pipe(debounceWithMaxDelay(timing.quietWindowMs, timing.maxDelayMs, { scheduler, combine: foldRequests }));
     const now$ = merge(sources.urgent$, settled$.pipe(filter((s) => s.idle))).pipe(map(() => CHANGED));
     return merge(quiet$, now$).pipe(
       oneAtATime(

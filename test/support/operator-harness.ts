@@ -34,7 +34,7 @@ export function testConfig(namespace: string, patch: ConfigPatch = {}): Operator
     tenancy: merged(d.tenancy, patch.tenancy),
     toolsetDefaults: patch.toolsetDefaults ?? d.toolsetDefaults,
     health: merged(d.health, { timeoutMs: 1_000 }, patch.health),
-    reconcile: merged(d.reconcile, { quietMs: 100, maxDelayMs: 1_000 }, patch.reconcile),
+    reconcile: merged(d.reconcile, { quietWindowMs: 100, maxDelayMs: 1_000 }, patch.reconcile),
     output: merged(d.output, { namespace }, patch.output),
     // In-process operators serve no HTTP (the process-level tests do) and need no election unless a test asks.
     http: merged(d.http, { port: 0, metricsPort: 0 }, patch.http),

@@ -23,7 +23,7 @@ describe('configFromDocument: defaults (SPEC §3, §4)', () => {
     ['health.timeoutMs (5 s)', config.health.timeoutMs, 5_000],
     ['health.concurrency', config.health.concurrency, 32],
     ['health.failureThreshold', config.health.failureThreshold, 2],
-    ['reconcile.quietMs (500 ms)', config.reconcile.quietMs, 500],
+    ['reconcile.quietWindowMs (500 ms)', config.reconcile.quietWindowMs, 500],
     ['reconcile.maxDelayMs (5 s)', config.reconcile.maxDelayMs, 5_000],
     ['reconcile.resyncMs (5 min)', config.reconcile.resyncMs, 300_000],
     ['output.name', config.output.name, 'kubernaut-toolset-config'],
@@ -102,7 +102,7 @@ describe('configFromDocument: defaults (SPEC §3, §4)', () => {
       tenancy: { trustedNamespaces: ['monitoring', 'logging'], trustLabel: true, untrustedMcp: true, tenantDescriptions: false },
       toolsetDefaults: { prometheus: { config: { additional_headers: { Authorization: 'Bearer {{ env.PROM_TOKEN }}' } } } },
       health: { enabled: false, timeoutMs: 2_000, concurrency: 8, failureThreshold: 3, intervalMs: 30_000, caFile: '/etc/ca/bundle.pem' },
-      reconcile: { quietMs: 250, maxDelayMs: 10_000, resyncMs: 600_000 },
+      reconcile: { quietWindowMs: 250, maxDelayMs: 10_000, resyncMs: 600_000 },
       output: { namespace: 'holmes', name: 'holmes-toolsets', key: 'custom_toolset.yaml', adopt: true, sizeBudgetBytes: 1_048_576 },
       dryRun: true,
       http: { address: '127.0.0.1', port: 8081, metricsPort: 9091 },
@@ -142,7 +142,7 @@ describe('configFromDocument: defaults (SPEC §3, §4)', () => {
   });
 
   it('maxDelay equal to quietWindow is allowed', () => {
-    expect(configFromDocument({ reconcile: { quietWindow: '1s', maxDelay: '1000ms' } }, {}).reconcile).toMatchObject({ quietMs: 1_000, maxDelayMs: 1_000 });
+    expect(configFromDocument({ reconcile: { quietWindow: '1s', maxDelay: '1000ms' } }, {}).reconcile).toMatchObject({ quietWindowMs: 1_000, maxDelayMs: 1_000 });
   });
 });
 
@@ -277,7 +277,7 @@ describe('loadConfig from a file', () => {
     const c = loadConfigFile(path, {});
     expect(c.autoDetect).toBe(true);
     expect(c.health.timeoutMs).toBe(2_000);
-    expect(c.reconcile.quietMs).toBe(250);
+    expect(c.reconcile.quietWindowMs).toBe(250);
     expect(c.output.adopt).toBe(true);
   });
 

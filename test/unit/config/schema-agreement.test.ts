@@ -30,7 +30,7 @@ const everything: Everything = {
   tenancy: { trustedNamespaces: ['monitoring'], trustLabel: true, untrustedMcp: true, tenantDescriptions: false },
   toolsetDefaults: { grafana: { config: { api_key: '{{ env.GRAFANA_KEY }}' } } },
   health: { enabled: false, timeoutMs: 2_000, concurrency: 8, failureThreshold: 3, intervalMs: 30_000, caFile: '/etc/ca.pem' },
-  reconcile: { quietMs: 250, maxDelayMs: 10_000, resyncMs: 600_000 },
+  reconcile: { quietWindowMs: 250, maxDelayMs: 10_000, resyncMs: 600_000 },
   output: { namespace: 'holmes', name: 'holmes-toolsets', key: 'custom.yaml', adopt: true, sizeBudgetBytes: 2048 },
   dryRun: true,
   http: { address: '127.0.0.1', port: 8081, metricsPort: 9091 },
@@ -110,7 +110,7 @@ describe('defaults come from the schema', () => {
 
   it('durations are the settings referencing #/$defs/duration, read into <name>Ms or their x-config-key', () => {
     expect(FIELDS.filter((f) => f.kind === 'duration').map((f) => `${dotted(f.path)} ${f.key.at(-1) ?? ''}`)).toEqual([
-      'health.timeout timeoutMs', 'health.interval intervalMs', 'reconcile.quietWindow quietMs', 'reconcile.maxDelay maxDelayMs',
+      'health.timeout timeoutMs', 'health.interval intervalMs', 'reconcile.quietWindow quietWindowMs', 'reconcile.maxDelay maxDelayMs',
       'reconcile.resyncInterval resyncMs', 'watch.stallTimeout stallTimeoutMs', 'leaderElection.leaseDuration leaseDurationMs',
       'leaderElection.renewDeadline renewDeadlineMs', 'leaderElection.retryPeriod retryPeriodMs', 'shutdownTimeout shutdownTimeoutMs',
       'reload.minInterval minIntervalMs',

@@ -8,7 +8,7 @@ import type { ReconcileRequest, ReconcileResult } from '../../../src/controller/
 
 const testScheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 const timing = (scheduler: TestScheduler, overrides: Partial<PipelineTiming> = {}): PipelineTiming => ({
-  quietMs: 5, maxDelayMs: 20, resyncMs: 1_000_000, healthIntervalMs: 1_000_000, checkConcurrency: 2, checkTimeoutMs: 100,
+  quietWindowMs: 5, maxDelayMs: 20, resyncMs: 1_000_000, healthIntervalMs: 1_000_000, checkConcurrency: 2, checkTimeoutMs: 100,
   retryDelayMs: (attempt) => 10 * attempt, scheduler, ...overrides,
 });
 const ok: HealthVerdict = { healthy: true, status: 200, durationMs: 1 };

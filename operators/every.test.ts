@@ -1,35 +1,35 @@
 import { describe, expect, it } from '@jest/globals';
 import { take } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { resyncTrigger } from './resync.ts';
+import { every } from './every.ts';
 
 const testScheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-const values = { r: 'resync' };
+const values = { r: 'tick' };
 
-describe('resyncTrigger', () => {
+describe('every', () => {
   it('emits every period, the first time after one period rather than at once', () => {
     const scheduler = testScheduler();
     scheduler.run(({ expectObservable }) => {
-      expectObservable(resyncTrigger(100, scheduler), '^ 350ms !').toBe('100ms r 99ms r 99ms r', values);
+      expectObservable(every(100, scheduler), '^ 350ms !').toBe('100ms r 99ms r 99ms r', values);
     });
   });
 
   it('emits every five minutes when asked to', () => {
     const scheduler = testScheduler();
     scheduler.run(({ expectObservable }) => {
-      expectObservable(resyncTrigger(300_000, scheduler).pipe(take(2))).toBe('5m r 299999ms (r|)', values);
+      expectObservable(every(300_000, scheduler).pipe(take(2))).toBe('5m r 299999ms (r|)', values);
     });
   });
 
   it('starts its period afresh for each subscriber', () => {
     const scheduler = testScheduler();
     scheduler.run(({ expectObservable }) => {
-      const trigger = resyncTrigger(100, scheduler);
+      const trigger = every(100, scheduler);
       expectObservable(trigger, '30ms ^ 150ms !').toBe('130ms r', values);
     });
   });
 
-  it.each([0, -1, Number.NaN, Number.POSITIVE_INFINITY])('rejects a period of %p', (periodMs) => {
-    expect(() => resyncTrigger(periodMs)).toThrow(RangeError);
+  it.each([0, -1, Number.NaN, Number.POSITIVE_INFINITY])('rejects a period of %p', (ms) => {
+    expect(() => every(ms)).toThrow(RangeError);
   });
 });
