@@ -5,7 +5,7 @@ import { DEFAULT_FILE_HASH_PORT, serveFileHash } from './cli/file-hash.ts';
 import { render } from './cli/render.ts';
 import { run } from './cli/run.ts';
 import { status, STATUS_OUTPUTS, type StatusOutput } from './cli/status.ts';
-import { ClientNodeKube } from './kube/client-node.ts';
+import { kubeFor } from './cli/kube-for.ts';
 import type { ConfigMap } from './kube/objects.ts';
 import { readFileOrStdin, validate } from './cli/validate.ts';
 import { ConfigError, loadConfig } from './config/load.ts';
@@ -151,20 +151,6 @@ function runUsageProblem(logLevel: string | undefined, logFormat: string | undef
   if (logFormat !== undefined && !(LOG_FORMATS as readonly string[]).includes(logFormat)) return `--log-format ${JSON.stringify(logFormat)} is not one of ${LOG_FORMATS.join(', ')}`;
   if (kubeconfig !== undefined && !existsSync(kubeconfig)) return `--kubeconfig ${JSON.stringify(kubeconfig)}: no such file`;
   return undefined;
-}
-
-/** The API client of a command, or undefined (after saying why on stderr) when the kubeconfig cannot be used. */
-function kubeFor(kubeconfig: string | undefined, context: string | undefined, command: string): ClientNodeKube | undefined {
-  if (kubeconfig !== undefined && !existsSync(kubeconfig)) {
-    process.stderr.write(`kubernaut-toolset ${command}: --kubeconfig ${JSON.stringify(kubeconfig)}: no such file\n`);
-    return undefined;
-  }
-  try {
-    return kubeconfig ? ClientNodeKube.fromFile(kubeconfig, context) : ClientNodeKube.fromDefault(context);
-  } catch (error) {
-    process.stderr.write(`kubernaut-toolset ${command}: ${(error as Error).message}\n`);
-    return undefined;
-  }
 }
 
 /** Node's parseArgs explains mistakes at length; a user needs the flag and what is wrong with it. */

@@ -1,5 +1,5 @@
 import type { OperatorConfig } from '../config/operator-config.ts';
-import { ClientNodeKube } from '../kube/client-node.ts';
+import { kubeFor } from './kube-for.ts';
 import { OperatorHttp } from '../observe/http-server.ts';
 import { createLogger, type LogFormat } from '../observe/logger.ts';
 import { Metrics } from '../observe/metrics.ts';
@@ -24,14 +24,9 @@ export interface RunOptions {
 export async function run(options: RunOptions): Promise<number> {
   const { config } = options;
   const log = createLogger({ ...(options.logLevel ? { level: options.logLevel } : {}), ...(options.logFormat ? { format: options.logFormat } : {}) });
-  let kube: ClientNodeKube;
-  try {
-    kube = options.kubeconfig ? ClientNodeKube.fromFile(options.kubeconfig, options.context) : ClientNodeKube.fromDefault(options.context);
-  } catch (error) {
-    // A kubeconfig that cannot be used (an unknown --context) is a usage mistake: nothing was started.
-    process.stderr.write(`kubernaut-toolset run: ${(error as Error).message}\n`);
-    return 2;
-  }
+  // A kubeconfig that cannot be used (an unknown --context) is a usage mistake: nothing was started.
+  const kube = kubeFor(options.kubeconfig, options.context, 'run');
+  if (!kube) return 2;
   const metrics = new Metrics();
   const operator = new ToolsetController({ kube, config, metrics, log });
   const http = new OperatorHttp();
