@@ -4,7 +4,7 @@ import type { KubeClient } from '../kube/client.ts';
 import { outputEventKey, type EventRecorder } from '../observe/events.ts';
 import type { Logger } from '../observe/logger.ts';
 import type { Metrics } from '../observe/metrics.ts';
-import { consumerPolicy, type Backend, type ConsumerPolicySettings } from '../reconcile/consumer-policy.ts';
+import { backendRules, consumerPolicy, type Backend, type ConsumerPolicySettings } from '../reconcile/consumer-policy.ts';
 import { FIELD_MANAGER, MANAGED_BY_LABEL } from './configmap-writer.ts';
 
 export const POLICY_HASH_ANNOTATION = 'kubernaut.io/policy-hash';
@@ -64,7 +64,7 @@ export class ConsumerPolicyWriter {
       const podSelector = await this.#podSelector();
       const spec = consumerPolicy(backends, { ...this.#settings, podSelector });
       const hash = createHash('sha256').update(JSON.stringify(spec)).digest('hex');
-      this.#status = { ...this.#status, backends: (spec.egress as unknown[]).length - this.#settings.egress.length - (this.#settings.dns.length > 0 ? 1 : 0), uncovered: [...uncovered] };
+      this.#status = { ...this.#status, backends: backendRules(backends).length, uncovered: [...uncovered] };
       if (hash === this.#applied) return 'unchanged';
       await kube.applyNetworkPolicy({
         namespace, name, labels: { [MANAGED_BY_LABEL]: FIELD_MANAGER }, annotations: { [POLICY_HASH_ANNOTATION]: hash }, spec,

@@ -50,12 +50,8 @@ export function backendsOf(written: readonly Candidate[], pods: (key: string) =>
   return { backends, uncovered: uncovered.sort() };
 }
 
-/**
- * HolmesGPT's egress, allow-listed: DNS, the admin's own rules, and exactly the pods behind the written toolsets;
- * nothing else in the cluster, nothing link-local, nothing outside unless the admin lists it. Deterministic (sorted,
- * duplicates merged), so an unchanged set of toolsets gives byte-identical specs and no write.
- */
-export function consumerPolicy(backends: readonly Backend[], settings: ConsumerPolicySettings): Record<string, unknown> {
+/** One egress rule per set of pods (namespace and labels) behind the written toolsets, with all their ports; sorted. */
+export function backendRules(backends: readonly Backend[]): PolicyRule[] {
   const byPeer = new Map<string, { peer: PolicyPeer; ports: Map<string, { port: number | string; protocol: string }> }>();
   for (const b of backends) {
     const peer = {
@@ -67,10 +63,19 @@ export function consumerPolicy(backends: readonly Backend[], settings: ConsumerP
     entry.ports.set(`${b.protocol}/${String(b.port)}`, { port: b.port, protocol: b.protocol });
     byPeer.set(key, entry);
   }
-  const toolsetRules = [...byPeer.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, { peer, ports }]) => ({
+  return [...byPeer.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, { peer, ports }]) => ({
     to: [peer],
     ports: [...ports.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, p]) => p),
   }));
+}
+
+/**
+ * HolmesGPT's egress, allow-listed: DNS, the admin's own rules, and exactly the pods behind the written toolsets;
+ * nothing else in the cluster, nothing link-local, nothing outside unless the admin lists it. Deterministic (sorted,
+ * duplicates merged), so an unchanged set of toolsets gives byte-identical specs and no write.
+ */
+export function consumerPolicy(backends: readonly Backend[], settings: ConsumerPolicySettings): Record<string, unknown> {
+  const toolsetRules = backendRules(backends);
   const dns = settings.dns.length > 0 ? [{ to: [...settings.dns], ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }] }] : [];
   return {
     podSelector: settings.podSelector,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Candidate } from '../../../src/discovery/candidate.ts';
 import type { ServicePods } from '../../../src/discovery/routing.ts';
-import { backendsOf, consumerPolicy, type ConsumerPolicySettings } from '../../../src/reconcile/consumer-policy.ts';
+import { backendRules, backendsOf, consumerPolicy, type ConsumerPolicySettings } from '../../../src/reconcile/consumer-policy.ts';
 
 const written = (key: string, endpoint: string, target?: string): Candidate => {
   const [namespace = '', name = ''] = key.split('/');
@@ -83,5 +83,21 @@ describe('consumerPolicy', () => {
     expect(consumerPolicy([], { ...settings, dns: [], egress: [] })).toEqual({ podSelector: settings.podSelector, policyTypes: ['Egress'], egress: [] });
     const ingress = [{ from: [{ podSelector: { matchLabels: { app: 'kubernaut-toolset' } } }], ports: [{ port: 5050 }] }];
     expect(consumerPolicy([], { ...settings, ingress })).toMatchObject({ policyTypes: ['Ingress', 'Egress'], ingress });
+  });
+});
+
+describe('backendRules', () => {
+  it('is one rule per set of pods, whatever the admin\'s own rules and DNS (what /status counts as backends)', () => {
+    const rules = backendRules([
+      { namespace: 'team-a', selector: { tier: 'web', app: 'api' }, port: 'http', protocol: 'TCP' },
+      { namespace: 'team-a', selector: { app: 'api', tier: 'web' }, port: 9091, protocol: 'TCP' },
+      { namespace: 'team-c', selector: {}, port: 9000, protocol: 'TCP' },
+    ]);
+    expect(rules.map((r) => r.to)).toEqual([
+      [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'team-a' } }, podSelector: { matchLabels: { app: 'api', tier: 'web' } } }],
+      [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'team-c' } }, podSelector: { matchLabels: {} } }],
+    ]);
+    const spec = consumerPolicy([], { ...settings, dns: [], egress: [] });
+    expect(spec.egress).toEqual([]);
   });
 });
