@@ -18,18 +18,22 @@ import { objectKey } from '../kube/objects.ts';
  */
 export class RelevantServices {
   readonly #options: DetectionOptions;
+  /** Any Service the operator watches, as its watch cache holds it now (route facts are read from there). */
+  readonly #serviceOf: (key: string) => Service | undefined;
   readonly #relevant = new Map<string, { fingerprint: string; service: Service; target: string | undefined }>();
-  /** Every Service's route, and (with a selector) its pods and ports; `text` compares two of them at once. */
-  readonly #routes = new Map<string, { fact: RouteFact; pods: ServicePods | undefined; text: string }>();
-  /** The selector-less Services, whose route their EndpointSlices decide. */
-  readonly #selectorless = new Map<string, Service>();
-  /** The hand-written EndpointSlices by Service (namespace/name), then by slice name. */
-  readonly #slices = new Map<string, Map<string, EndpointSlice>>();
   /** How many relevant Services' endpoints name each Service (namespace/name). */
   readonly #targeted = new Map<string, number>();
+  /**
+   * The route of each targeted Service, and (routed to pods) its pods and ports; `text` compares two at once. Kept for
+   * the Services some endpoint names only: a cluster's other Services never need one.
+   */
+  readonly #routes = new Map<string, { fact: RouteFact; pods: ServicePods | undefined; text: string }>();
+  /** The hand-written EndpointSlices by Service (namespace/name), then by slice name. */
+  readonly #slices = new Map<string, Map<string, EndpointSlice>>();
 
-  constructor(options: DetectionOptions) {
+  constructor(options: DetectionOptions, serviceOf: (key: string) => Service | undefined) {
     this.#options = options;
+    this.#serviceOf = serviceOf;
   }
 
   /**
@@ -41,18 +45,14 @@ export class RelevantServices {
     const previous = this.#relevant.get(key);
     const routeBefore = this.#routes.get(key)?.text;
     let after: string | undefined;
-    if (type === 'deleted') {
-      this.#routes.delete(key);
-      this.#selectorless.delete(key);
-      this.#forget(key);
-    } else {
-      this.#route(key, service);
+    this.#forget(key);
+    if (type !== 'deleted') {
       const detection = detect(service, this.#options);
       after = detection.kind === 'ignored' ? undefined : JSON.stringify(detection);
-      this.#forget(key);
       if (after !== undefined) this.#remember(key, { fingerprint: after, service, target: targetOf(detection) });
     }
-    const routeChanged = routeBefore !== this.#routes.get(key)?.text && this.#targeted.has(key);
+    if (this.#targeted.has(key)) this.#route(key, type === 'deleted' ? undefined : service);
+    const routeChanged = this.#targeted.has(key) && routeBefore !== this.#routes.get(key)?.text;
     return previous?.fingerprint !== after || routeChanged;
   }
 
@@ -67,35 +67,41 @@ export class RelevantServices {
     else slices.set(slice.metadata.name, slice);
     if (slices.size > 0) this.#slices.set(key, slices);
     else this.#slices.delete(key);
-    const service = this.#selectorless.get(key);
-    if (!service) return false;
+    if (!this.#targeted.has(key)) return false;
     const before = this.#routes.get(key)?.text;
-    this.#route(key, service);
-    return before !== this.#routes.get(key)?.text && this.#targeted.has(key);
+    this.#route(key, this.#serviceOf(key));
+    return before !== this.#routes.get(key)?.text;
   }
 
-  #route(key: string, service: Service): void {
+  #route(key: string, service: Service | undefined): void {
+    if (!service) {
+      this.#routes.delete(key);
+      return;
+    }
     const slices = [...(this.#slices.get(key)?.values() ?? [])];
     const fact = routeFact(service, slices);
     const pods = servicePods(service, slices);
     this.#routes.set(key, { fact, pods, text: JSON.stringify([fact, pods]) });
-    if (fact === 'selector' || fact.startsWith('ExternalName:')) this.#selectorless.delete(key);
-    else this.#selectorless.set(key, service);
   }
 
-  /** Where each Service the operator has seen routes (for the plan's routing check). */
+  /** Where each Service some relevant endpoint names routes (for the plan's routing check). */
   routes(): RouteLookup {
     return (key) => this.#routes.get(key)?.fact;
   }
 
-  /** The pods and ports of each Service with a selector (for HolmesGPT's egress policy). */
+  /** The pods and ports behind each Service some relevant endpoint names (for HolmesGPT's egress policy). */
   pods(): (key: string) => ServicePods | undefined {
     return (key) => this.#routes.get(key)?.pods;
   }
 
   #remember(key: string, entry: { fingerprint: string; service: Service; target: string | undefined }): void {
     this.#relevant.set(key, entry);
-    if (entry.target !== undefined) this.#targeted.set(entry.target, (this.#targeted.get(entry.target) ?? 0) + 1);
+    const { target } = entry;
+    if (target === undefined) return;
+    const count = this.#targeted.get(target) ?? 0;
+    this.#targeted.set(target, count + 1);
+    // A Service newly named: its route as the watch cache has it (this very Service when it names itself).
+    if (count === 0) this.#route(target, target === key ? entry.service : this.#serviceOf(target));
   }
 
   #forget(key: string): void {
@@ -103,8 +109,12 @@ export class RelevantServices {
     this.#relevant.delete(key);
     if (target === undefined) return;
     const left = (this.#targeted.get(target) ?? 1) - 1;
-    if (left > 0) this.#targeted.set(target, left);
-    else this.#targeted.delete(target);
+    if (left > 0) {
+      this.#targeted.set(target, left);
+    } else {
+      this.#targeted.delete(target);
+      this.#routes.delete(target);
+    }
   }
 
   /** Detection itself changed (the trust labels did): every Service is judged again. */

@@ -74,6 +74,16 @@ export class Watches {
     return { source, text: this.base.get(ref.namespace, ref.name)?.data[ref.key] };
   }
 
+  /** The Service `namespace/name` as its watch last saw it, or undefined when none of the watches has it. */
+  service(key: string): Service | undefined {
+    const [namespace = '', name = ''] = key.split('/');
+    for (const r of this.services) {
+      const found = r.get(namespace, name);
+      if (found) return found;
+    }
+    return undefined;
+  }
+
   allServices(): Service[] {
     return this.services.flatMap((r) => r.list());
   }
