@@ -81,6 +81,7 @@ describe('scale and recovery', () => {
         { apiGroups: [''], resources: ['services', 'configmaps'], verbs: ['get', 'list', 'watch'] },
         { apiGroups: [''], resources: ['configmaps'], verbs: ['create', 'patch', 'update'] },
         { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
+        { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list', 'watch'] },
       ],
     } });
     await rbac.createNamespacedRoleBinding({ namespace: ns, body: {
