@@ -3,8 +3,10 @@
 // shaped) is given a tenant's toolset; from HolmesGPT's pod, through HolmesGPT's own HTTP tool, a URL that passes
 // HolmesGPT's allow-list check but makes its client connect elsewhere (`http://<other>\@<allowed>/`, issue 24) reaches
 // a pod no toolset selects while there is no policy, and is refused by the network once the operator's policy is in
-// place, while the allowed toolset still answers. Then the time from an annotation change to the policy (in the API
-// and in the network) is measured for docs/benchmarks.md. Traffic goes only to pods this test created.
+// place, while the allowed toolset still answers. The same for a tenant's MCP server that answers the operator's check
+// honestly but redirects HolmesGPT (HolmesGPT's MCP client follows redirects) to a server no toolset names. Then the
+// time from an annotation change to the policy (in the API and in the network) is measured for docs/benchmarks.md.
+// Traffic goes only to pods this test created.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { NetworkingV1Api, type V1NetworkPolicy, type V1Pod } from '@kubernetes/client-node';
 import { execFile } from 'node:child_process';
@@ -15,7 +17,7 @@ import { promisify } from 'node:util';
 import { percentile } from '../../bench/support.ts';
 import { waitFor } from '../../tools/control-plane/wait.ts';
 import { podFirewalled, startEngine, type Engine } from '../../tools/netpol/engine.ts';
-import { apps, CHART, core, cp, helm, hello, helloService, isReady, kc, mergePatch, podGet, podPost, readyPods } from '../support/e2e-kube.ts';
+import { apps, CHART, core, cp, helm, hello, helloService, isReady, kc, mcpServerDeployment, mergePatch, podGet, podPost, readyPods } from '../support/e2e-kube.ts';
 import { chartShapedHolmes, snippetOf } from '../support/holmes-chart.ts';
 
 const NS = 'e2e-netpol';
@@ -26,6 +28,9 @@ const CONSUMER_SELECTOR = `app=${CONSUMER}`;
 const POLICY = 'kubernaut-toolset-consumer';
 const ALLOWED = `custom/${TENANT}/allowed`;
 const LATE = `custom/${TENANT}/late`;
+const INCIDENTS = `mcp/${TENANT}/incidents`;
+/** Where the tenant's MCP server sends HolmesGPT: a server of the namespace that no toolset names. */
+const ELSEWHERE = `http://forbidden-mcp.${TENANT}.svc.cluster.local:8000/mcp`;
 const CHANGES = 20;
 const work = mkdtempSync(join(tmpdir(), 'kubernaut-e2e-netpol-'));
 const net = kc.makeApiClient(NetworkingV1Api);
@@ -38,6 +43,7 @@ writeFileSync(valuesFile, JSON.stringify({
   watchNamespaces: [NS, TENANT],
   health: { interval: '3s', timeout: '2s', failureThreshold: 2 },
   reload: { deployment: CONSUMER, inPlace: true, confirm: 'marker', minInterval: '0s' },
+  tenancy: { untrustedMcp: true },
 }));
 
 interface Invoked {
@@ -62,6 +68,27 @@ async function invoke(toolset: string, url: string): Promise<Invoked> {
 const answeredBy = (r: Invoked, app: string) => r.status === 'success' && (r.data ?? '').includes(`hello from ${app}-`);
 /** The allow-list dodge: HolmesGPT's check sees the allowed host (urlparse), its client connects to `target`. */
 const dodge = (target: string) => `http://${host(target)}\\@${host('allowed')}/`;
+
+/** A call of the tenant MCP server's first tool (list_incidents), by HolmesGPT's own MCP client in its pod. */
+async function callIncidents(): Promise<Invoked> {
+  const res = await podPost(await holmesPod(), 5050, '/invoke', { toolset: INCIDENTS, params: {} });
+  if (res.status !== 200) throw new Error(`POST /invoke: ${res.status} ${res.body.slice(0, 300)}`);
+  return JSON.parse(res.body) as Invoked;
+}
+
+const servedBy = (r: Invoked, server: string) => r.status === 'success' && (r.data ?? '').includes(`(served by ${server})`);
+
+/**
+ * Makes the tenant's MCP server answer the given client addresses with 307 to ELSEWHERE, and everyone else (the
+ * operator's check) as before; returns the client addresses it has seen.
+ */
+async function redirectFor(clients: string[]): Promise<string[]> {
+  const [pod] = await readyPods(TENANT, 'app=incidents', 1);
+  if (!pod) throw new Error('no MCP server pod');
+  const res = await podPost(pod, 8000, '/redirect', { to: ELSEWHERE, clients });
+  if (res.status !== 200) throw new Error(`POST /redirect: ${res.status} ${res.body.slice(0, 300)}`);
+  return (JSON.parse(res.body) as { seen: string[] }).seen;
+}
 
 async function servedToolsets(): Promise<Record<string, string>> {
   const res = await podGet(await holmesPod(), 5050, '/toolsets');
@@ -94,7 +121,14 @@ describe('HolmesGPT\'s egress NetworkPolicy, enforced on the node', () => {
     await core.createNamespacedService({ namespace: TENANT, body: { ...late, metadata: { ...late.metadata, annotations: { ...late.metadata.annotations, 'kubernaut.io/toolset': 'disabled' } } } });
     // A Service no toolset names: what the dodge aims at.
     await core.createNamespacedService({ namespace: TENANT, body: { metadata: { name: 'forbidden' }, spec: { selector: { app: 'forbidden' }, ports: [{ port: 8080, targetPort: 8080 }] } } });
-    for (const app of ['allowed', 'forbidden', 'late']) await readyPods(TENANT, `app=${app}`, 1, 120_000);
+    await apps.createNamespacedDeployment({ namespace: TENANT, body: mcpServerDeployment(TENANT, 'incidents', ['--name', 'incidents', '--redirectable']) });
+    await apps.createNamespacedDeployment({ namespace: TENANT, body: mcpServerDeployment(TENANT, 'forbidden-mcp', ['--name', 'forbidden-mcp']) });
+    await core.createNamespacedService({ namespace: TENANT, body: {
+      metadata: { name: 'incidents', annotations: { 'kubernaut.io/toolset': 'enabled', 'kubernaut.io/toolset-type': 'mcp' } },
+      spec: { selector: { app: 'incidents' }, ports: [{ name: 'mcp', port: 8000, targetPort: 8000 }] },
+    } });
+    await core.createNamespacedService({ namespace: TENANT, body: { metadata: { name: 'forbidden-mcp' }, spec: { selector: { app: 'forbidden-mcp' }, ports: [{ port: 8000, targetPort: 8000 }] } } });
+    for (const app of ['allowed', 'forbidden', 'late', 'incidents', 'forbidden-mcp']) await readyPods(TENANT, `app=${app}`, 1, 120_000);
     const values = snippetOf(await helm(work, 'install', RELEASE, CHART, '--namespace', NS, '--values', valuesFile));
     await readyPods(NS, `app.kubernetes.io/instance=${RELEASE}`, 1, 180_000);
     await waitFor(async () => ((await core.readNamespacedConfigMap({ namespace: NS, name: 'kubernaut-toolset-config' }).catch(() => undefined))?.data?.['toolset.yaml']?.includes(ALLOWED) ? true : undefined), {
@@ -102,7 +136,10 @@ describe('HolmesGPT\'s egress NetworkPolicy, enforced on the node', () => {
     });
     await apps.createNamespacedDeployment({ namespace: NS, body: chartShapedHolmes(NS, CONSUMER, values, 1) });
     await readyPods(NS, CONSUMER_SELECTOR, 1, 300_000);
-    await waitFor(async () => ((await servedToolsets())[ALLOWED] === 'enabled' ? true : undefined), { timeoutMs: 60_000, describe: () => `HolmesGPT serving ${ALLOWED}` });
+    await waitFor(async () => {
+      const served = await servedToolsets();
+      return served[ALLOWED] === 'enabled' && served[INCIDENTS] === 'enabled' ? true : undefined;
+    }, { timeoutMs: 90_000, describe: () => `HolmesGPT serving ${ALLOWED} and ${INCIDENTS}` });
   }, 1_500_000);
 
   afterAll(async () => {
@@ -120,6 +157,21 @@ describe('HolmesGPT\'s egress NetworkPolicy, enforced on the node', () => {
     expect(answeredBy(await invoke(ALLOWED, `http://${host('allowed')}/`), 'allowed')).toBe(true);
     const steered = await invoke(ALLOWED, dodge('forbidden'));
     expect({ status: steered.status, answeredByForbidden: answeredBy(steered, 'forbidden') }).toEqual({ status: 'success', answeredByForbidden: true });
+  }, 120_000);
+
+  it('without a policy, a tenant MCP server that redirects only HolmesGPT sends HolmesGPT\'s tool calls to a server no toolset names', async () => {
+    expect(servedBy(await callIncidents(), 'incidents')).toBe(true);
+    const holmesIp = (await holmesPod()).status?.podIP ?? '';
+    const seen = await redirectFor([holmesIp]);
+    // The server tells HolmesGPT from the operator by address (both speak as python-httpx).
+    expect(seen).toContain(holmesIp);
+    const redirected = await callIncidents();
+    expect({ status: redirected.status, servedByElsewhere: servedBy(redirected, 'forbidden-mcp') }).toEqual({ status: 'success', servedByElsewhere: true });
+    // The operator's own checks keep getting the honest answer: the toolset stays in the file.
+    const file = (await core.readNamespacedConfigMap({ namespace: NS, name: 'kubernaut-toolset-config' })).data?.['toolset.yaml'] ?? '';
+    expect(file).toContain(INCIDENTS);
+    // Honest again until the policy is in place: a reload meanwhile must not load the toolset from elsewhere.
+    await redirectFor([]);
   }, 120_000);
 
   it('with the operator\'s policy, the network refuses the steered request while the allowed toolset still answers', async () => {
@@ -141,6 +193,16 @@ describe('HolmesGPT\'s egress NetworkPolicy, enforced on the node', () => {
     expect(answeredBy(await invoke(ALLOWED, `http://${host('allowed')}/`), 'allowed')).toBe(true);
     expect(isReady(await holmesPod())).toBe(true);
   }, 600_000);
+
+  it('with the operator\'s policy, the MCP redirect is refused by the network while the tenant\'s MCP server still answers', async () => {
+    await redirectFor([(await holmesPod()).status?.podIP ?? '']);
+    const refused = await callIncidents();
+    expect(servedBy(refused, 'forbidden-mcp')).toBe(false);
+    // Refused at the network, not missing or failed for another reason.
+    expect({ status: refused.status, error: refused.error ?? '' }).toEqual({ status: 'error', error: expect.stringMatching(/connect|refused|Errno 111/i) as unknown });
+    await redirectFor([]);
+    expect(servedBy(await callIncidents(), 'incidents')).toBe(true);
+  }, 300_000);
 
   it('follows each toolset change: a new toolset\'s pods become reachable, a removed one\'s are refused again', async () => {
     const inApi: number[] = [];

@@ -24,7 +24,7 @@ import { HASH_ANNOTATION } from '../../src/output/configmap-writer.ts';
 import { RELOADED_ANNOTATION } from '../../src/output/pod-reload.ts';
 import { MARKER_PREFIX } from '../../src/reconcile/output-document.ts';
 import {
-  apps, CHART, core, deployment, helm, hello, helloService, images, isReady, mergePatch, podGet, prometheusDeployment, readyPods, restrictedContainer,
+  apps, CHART, core, helm, hello, helloService, images, isReady, mcpServerDeployment, mergePatch, podGet, prometheusDeployment, readyPods, restrictedContainer,
 } from '../support/e2e-kube.ts';
 import { CHART_CONFIGMAP, CHART_KEY, chartShapedHolmes, snippetOf, type HolmesValues } from '../support/holmes-chart.ts';
 
@@ -82,18 +82,7 @@ function fileHashSidecar(values: HolmesValues): V1Container {
 
 /** An MCP server (test/consumer/mcp_server.py, in the HolmesGPT image) and Prometheus, for the admin's toolsets. */
 async function adminBackends(): Promise<void> {
-  await apps.createNamespacedDeployment({
-    namespace: NS,
-    body: deployment(NS, 'admin-mcp', {
-      containers: [{
-        name: 'mcp', image: images.holmesgpt, imagePullPolicy: 'Never',
-        command: ['python3', '-u', 'mcp_server.py', '8000', 'streamable-http', '--host', '0.0.0.0'],
-        ports: [{ containerPort: 8000 }], readinessProbe: { tcpSocket: { port: 8000 }, periodSeconds: 1 }, securityContext: restrictedContainer,
-        volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
-      }],
-      volumes: [{ name: 'tmp', emptyDir: {} }],
-    }),
-  });
+  await apps.createNamespacedDeployment({ namespace: NS, body: mcpServerDeployment(NS, 'admin-mcp') });
   await core.createNamespacedConfigMap({ namespace: NS, body: { metadata: { name: 'admin-prometheus' }, data: { 'prometheus.yml': 'global:\n  scrape_interval: 1m\n' } } });
   await apps.createNamespacedDeployment({ namespace: NS, body: prometheusDeployment(NS, 'admin-prometheus', 'admin-prometheus') });
   for (const [name, port] of [['admin-mcp', 8000], ['admin-prometheus', 9090]] as const) {

@@ -77,6 +77,22 @@ export function hello(namespace: string, name = 'hello'): V1Deployment {
   });
 }
 
+/**
+ * test/consumer/mcp_server.py (in the HolmesGPT image) as Deployment `name` (pods app=<name>), streamable HTTP on
+ * :8000 at /mcp, with the server's own `flags` (--name, --redirectable).
+ */
+export function mcpServerDeployment(namespace: string, name: string, flags: string[] = []): V1Deployment {
+  return deployment(namespace, name, {
+    containers: [{
+      name: 'mcp', image: images.holmesgpt, imagePullPolicy: 'Never',
+      command: ['python3', '-u', 'mcp_server.py', '8000', 'streamable-http', '--host', '0.0.0.0', ...flags],
+      ports: [{ containerPort: 8000 }], readinessProbe: { tcpSocket: { port: 8000 }, periodSeconds: 1 }, securityContext: restricted,
+      volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+    }],
+    volumes: [{ name: 'tmp', emptyDir: {} }],
+  });
+}
+
 /** Prometheus (the e2e image) on :9090, reading prometheus.yml from ConfigMap `configMap`, as nobody. */
 export function prometheusDeployment(namespace: string, name: string, configMap: string): V1Deployment {
   return deployment(namespace, name, {
