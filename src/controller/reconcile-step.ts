@@ -99,8 +99,9 @@ export class ReconcileStep {
     }
     this.#finished(started, undefined);
     const write = result.write;
-    // A refusal (not ours, too large) does not heal by retrying; it is reported and waits for a change.
-    if (write && !write.ok && write.result !== 'refused') throw new Error(`output not written (${write.result}): ${write.message}`);
+    // The writer made one attempt; the pipeline retries what another attempt can fix. A refusal (not ours, too large)
+    // or an invalid object does not heal by retrying: it is reported and waits for a change.
+    if (write && !write.ok && write.result !== 'refused' && write.retryable) throw new Error(`output not written (${write.result}): ${write.message}`);
     return result;
   }
 

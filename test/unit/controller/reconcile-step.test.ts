@@ -18,8 +18,10 @@ class ScriptedKube extends UnusedKube {
   readonly applied: ConfigMapApply[] = [];
   readonly events: EventRecord[] = [];
   failing = false;
+  /** The HTTP status of the failing apply: 400 (a webhook's denial) by default. */
+  failingStatus = 400;
   override applyConfigMap(cm: ConfigMapApply, _options: ApplyOptions): Promise<ConfigMap> {
-    if (this.failing) return Promise.reject(Object.assign(new Error('apply refused by a webhook'), { status: 400 }));
+    if (this.failing) return Promise.reject(Object.assign(new Error('apply refused by a webhook'), { status: this.failingStatus }));
     this.applied.push(cm);
     return Promise.resolve({
       metadata: { name: cm.name, namespace: cm.namespace, uid: 'cm', resourceVersion: String(this.applied.length), creationTimestamp: '', labels: cm.labels ?? {}, annotations: cm.annotations ?? {} },
@@ -47,7 +49,7 @@ function setup(options: { leading?: () => boolean; synced?: () => boolean } = {}
   const events = new EventRecorder(kube, log, options.leading ?? (() => true));
   const health = new HealthBook({ failureThreshold: 2, metrics });
   let live: ConfigMap | undefined;
-  const publisher = new OutputPublisher({ writer: new ConfigMapWriter(kube, { ...config.output, dryRun: false }, { attempts: 1 }), events, metrics, log, onStored: (s) => (live = s) });
+  const publisher = new OutputPublisher({ writer: new ConfigMapWriter(kube, { ...config.output, dryRun: false }), events, metrics, log, onStored: (s) => (live = s) });
   let services: Service[] = [prometheus()];
   const step = new ReconcileStep({
     snapshot: () => ((options.synced?.() ?? true) ? { services, namespaces: [], live } : undefined), settings: planSettings(config), health, publisher, events,
@@ -124,6 +126,16 @@ describe('ReconcileStep', () => {
     healthy('obs/prom', 'http://prom.obs.svc:9090/api/v1/query?query=up');
     kube.failing = true;
     await expect(run()).rejects.toThrow('output not written (error): apply refused by a webhook');
+    expect(step.status().output).toMatchObject({ problem: 'apply refused by a webhook', lastWrite: { result: 'error' } });
+  });
+
+  it('does not throw for a write no retry can fix (the API server found the object invalid): reported, and left for the next change', async () => {
+    const { kube, step, run, healthy } = setup();
+    await run();
+    healthy('obs/prom', 'http://prom.obs.svc:9090/api/v1/query?query=up');
+    kube.failing = true;
+    kube.failingStatus = 422;
+    await expect(run()).resolves.toMatchObject({ outcome: 'written', write: { ok: false, result: 'error', retryable: false } });
     expect(step.status().output).toMatchObject({ problem: 'apply refused by a webhook', lastWrite: { result: 'error' } });
   });
 

@@ -17,12 +17,10 @@ class FakeKube extends UnusedKube {
   applyAnswers: ApplyAnswer[] = [];
   /** What getConfigMap returns (the current object on the "server"). */
   stored: ConfigMap | undefined;
-  getError: KubeApiError | undefined;
   #rv = 100;
 
   override getConfigMap(namespace: string, name: string): Promise<ConfigMap | undefined> {
     this.gets.push({ namespace, name });
-    if (this.getError) return Promise.reject(this.getError);
     return Promise.resolve(this.stored && structuredClone(this.stored));
   }
 
@@ -61,7 +59,6 @@ const target: OutputTarget = {
 
 const CONTENT = 'toolsets:\n  kubernetes/logs:\n    enabled: false\n';
 const HASH = contentHash(CONTENT);
-const fast = { backoff: { initialMs: 0, maxMs: 0, jitter: 0 }, attempts: 3 };
 
 function liveConfigMap(input: { rv?: string; labels?: Record<string, string>; annotations?: Record<string, string>; data?: Record<string, string> } = {}): ConfigMap {
   return {
@@ -83,7 +80,7 @@ const conflict = () => new KubeApiError('apply ConfigMap kubernaut-system/kubern
 describe('ConfigMapWriter.write', () => {
   it('creates the ConfigMap when absent: no resourceVersion, only its key, label and hash annotation', async () => {
     const kube = new FakeKube();
-    const outcome = await new ConfigMapWriter(kube, target, fast).write(CONTENT, HASH, undefined);
+    const outcome = await new ConfigMapWriter(kube, target).write(CONTENT, HASH, undefined);
     expect(outcome).toMatchObject({ ok: true, result: 'created', dryRun: false });
     expect(kube.applies).toEqual([
       {
@@ -105,7 +102,7 @@ describe('ConfigMapWriter.write', () => {
     const kube = new FakeKube();
     const live = liveConfigMap({ rv: '77', annotations: { [HASH_ANNOTATION]: 'old' }, data: { 'toolset.yaml': 'old', 'overrides.yaml': 'toolsets: {}\n' } });
     kube.stored = live;
-    const outcome = await new ConfigMapWriter(kube, target, fast).write(CONTENT, HASH, live);
+    const outcome = await new ConfigMapWriter(kube, target).write(CONTENT, HASH, live);
     expect(outcome).toMatchObject({ ok: true, result: 'updated' });
     expect(kube.applies).toHaveLength(1);
     expect(kube.applies[0]?.configMap.resourceVersion).toBe('77');
@@ -116,7 +113,7 @@ describe('ConfigMapWriter.write', () => {
   it('is unchanged, with no API call, when the hash annotation and the key both match', async () => {
     const kube = new FakeKube();
     const live = liveConfigMap({ annotations: { [HASH_ANNOTATION]: HASH }, data: { 'toolset.yaml': CONTENT } });
-    const outcome = await new ConfigMapWriter(kube, target, fast).write(CONTENT, HASH, live);
+    const outcome = await new ConfigMapWriter(kube, target).write(CONTENT, HASH, live);
     expect(outcome).toEqual({ ok: true, result: 'unchanged', dryRun: false, stored: live });
     expect(kube.applies).toEqual([]);
     expect(kube.gets).toEqual([]);
@@ -125,7 +122,7 @@ describe('ConfigMapWriter.write', () => {
   it('rewrites a hand-edited key even though the hash annotation still matches', async () => {
     const kube = new FakeKube();
     const live = liveConfigMap({ rv: '50', annotations: { [HASH_ANNOTATION]: HASH }, data: { 'toolset.yaml': `${CONTENT}# edited by hand\n` } });
-    const outcome = await new ConfigMapWriter(kube, target, fast).write(CONTENT, HASH, live);
+    const outcome = await new ConfigMapWriter(kube, target).write(CONTENT, HASH, live);
     expect(outcome).toMatchObject({ ok: true, result: 'updated' });
     expect(kube.applies).toHaveLength(1);
     expect(kube.applies[0]?.configMap).toMatchObject({ resourceVersion: '50', data: { 'toolset.yaml': CONTENT } });
@@ -134,20 +131,20 @@ describe('ConfigMapWriter.write', () => {
   it('rewrites when the key matches but the hash annotation is missing', async () => {
     const kube = new FakeKube();
     const live = liveConfigMap({ data: { 'toolset.yaml': CONTENT } });
-    expect(await new ConfigMapWriter(kube, target, fast).write(CONTENT, HASH, live)).toMatchObject({ ok: true, result: 'updated' });
+    expect(await new ConfigMapWriter(kube, target).write(CONTENT, HASH, live)).toMatchObject({ ok: true, result: 'updated' });
     expect(kube.applies[0]?.configMap.annotations).toEqual({ [HASH_ANNOTATION]: HASH });
   });
 
   it('restores a deleted key', async () => {
     const kube = new FakeKube();
     const live = liveConfigMap({ annotations: { [HASH_ANNOTATION]: HASH }, data: { 'overrides.yaml': '' } });
-    expect(await new ConfigMapWriter(kube, target, fast).write(CONTENT, HASH, live)).toMatchObject({ ok: true, result: 'updated' });
+    expect(await new ConfigMapWriter(kube, target).write(CONTENT, HASH, live)).toMatchObject({ ok: true, result: 'updated' });
   });
 
   it('refuses content over the size budget without calling the API', async () => {
     const kube = new FakeKube();
     const big = 'x'.repeat(1025);
-    const outcome = await new ConfigMapWriter(kube, target, fast).write(big, contentHash(big), undefined);
+    const outcome = await new ConfigMapWriter(kube, target).write(big, contentHash(big), undefined);
     expect(outcome).toEqual({
       ok: false,
       result: 'refused',
@@ -161,7 +158,7 @@ describe('ConfigMapWriter.write', () => {
   it('measures the budget in UTF-8 bytes', async () => {
     const kube = new FakeKube();
     const text = 'é'.repeat(600); // 600 characters, 1200 bytes
-    const outcome = await new ConfigMapWriter(kube, target, fast).write(text, contentHash(text), undefined);
+    const outcome = await new ConfigMapWriter(kube, target).write(text, contentHash(text), undefined);
     expect(outcome).toMatchObject({ ok: false, result: 'refused', reason: 'TooLarge' });
     expect(kube.applies).toEqual([]);
   });
@@ -169,7 +166,7 @@ describe('ConfigMapWriter.write', () => {
   it('writes content of exactly the budget', async () => {
     const kube = new FakeKube();
     const text = 'y'.repeat(1024);
-    expect(await new ConfigMapWriter(kube, target, fast).write(text, contentHash(text), undefined)).toMatchObject({ ok: true, result: 'created' });
+    expect(await new ConfigMapWriter(kube, target).write(text, contentHash(text), undefined)).toMatchObject({ ok: true, result: 'created' });
   });
 
   it.each([
@@ -178,7 +175,7 @@ describe('ConfigMapWriter.write', () => {
   ])('refuses a live ConfigMap labelled by %s', async (_title, labels, shown) => {
     const kube = new FakeKube();
     const live = liveConfigMap({ labels, data: { 'toolset.yaml': 'theirs' } });
-    const outcome = await new ConfigMapWriter(kube, target, fast).write(CONTENT, HASH, live);
+    const outcome = await new ConfigMapWriter(kube, target).write(CONTENT, HASH, live);
     expect(outcome).toEqual({
       ok: false,
       result: 'refused',
@@ -191,62 +188,68 @@ describe('ConfigMapWriter.write', () => {
   it('adopts a ConfigMap it does not manage when adopt is set, and labels it', async () => {
     const kube = new FakeKube();
     const live = liveConfigMap({ rv: '9', labels: { [MANAGED_BY_LABEL]: 'helm' }, data: { 'toolset.yaml': 'theirs' } });
-    const outcome = await new ConfigMapWriter(kube, { ...target, adopt: true }, fast).write(CONTENT, HASH, live);
+    const outcome = await new ConfigMapWriter(kube, { ...target, adopt: true }).write(CONTENT, HASH, live);
     expect(outcome).toMatchObject({ ok: true, result: 'updated' });
     expect(kube.applies[0]?.configMap).toMatchObject({ resourceVersion: '9', labels: { [MANAGED_BY_LABEL]: FIELD_MANAGER } });
   });
 
-  it('on a 409 re-reads the ConfigMap and retries with the new resourceVersion', async () => {
+  // One attempt per write: a 409 is a conflict another attempt can fix, and the pipeline's next attempt plans from
+  // the watch cache, which then holds what the other writer stored. These follow that second write.
+  const conflicted = { ok: false, result: 'conflict', retryable: true, message: 'apply ConfigMap kubernaut-system/kubernaut-toolset-config: HTTP 409 Conflict: the object has been modified' };
+
+  it('on a 409 says a retry can help, and the next write carries the newer resourceVersion', async () => {
     const kube = new FakeKube();
     const live = liveConfigMap({ rv: '10', annotations: { [HASH_ANNOTATION]: 'old' }, data: { 'toolset.yaml': 'old' } });
-    kube.stored = liveConfigMap({ rv: '11', annotations: { [HASH_ANNOTATION]: 'old' }, data: { 'toolset.yaml': 'old', 'overrides.yaml': 'x: 1\n' } });
+    const newer = liveConfigMap({ rv: '11', annotations: { [HASH_ANNOTATION]: 'old' }, data: { 'toolset.yaml': 'old', 'overrides.yaml': 'x: 1\n' } });
+    kube.stored = newer;
     kube.applyAnswers = [conflict()];
-    const outcome = await new ConfigMapWriter(kube, target, fast).write(CONTENT, HASH, live);
-    expect(outcome).toMatchObject({ ok: true, result: 'updated' });
+    const writer = new ConfigMapWriter(kube, target);
+    expect(await writer.write(CONTENT, HASH, live)).toEqual(conflicted);
+    expect(await writer.write(CONTENT, HASH, newer)).toMatchObject({ ok: true, result: 'updated' });
     expect(kube.applies.map((a) => a.configMap.resourceVersion)).toEqual(['10', '11']);
-    expect(kube.gets).toEqual([{ namespace: 'kubernaut-system', name: 'kubernaut-toolset-config' }]);
+    // The writer itself never re-reads: the pipeline's next plan brings the newer object.
+    expect(kube.gets).toEqual([]);
   });
 
-  it('after a 409 finds the content already written by another writer and reports unchanged', async () => {
+  it('after a 409, the next write finds the content already written by another writer and reports unchanged', async () => {
     const kube = new FakeKube();
     const live = liveConfigMap({ rv: '10', data: { 'toolset.yaml': 'old' } });
-    kube.stored = liveConfigMap({ rv: '12', annotations: { [HASH_ANNOTATION]: HASH }, data: { 'toolset.yaml': CONTENT } });
+    const newer = liveConfigMap({ rv: '12', annotations: { [HASH_ANNOTATION]: HASH }, data: { 'toolset.yaml': CONTENT } });
     kube.applyAnswers = [conflict()];
-    expect(await new ConfigMapWriter(kube, target, fast).write(CONTENT, HASH, live)).toMatchObject({ ok: true, result: 'unchanged' });
+    const writer = new ConfigMapWriter(kube, target);
+    expect(await writer.write(CONTENT, HASH, live)).toEqual(conflicted);
+    expect(await writer.write(CONTENT, HASH, newer)).toMatchObject({ ok: true, result: 'unchanged' });
     expect(kube.applies).toHaveLength(1);
   });
 
-  it('after a 409 finds the ConfigMap deleted and creates it', async () => {
+  it('after a 409, the next write finds the ConfigMap deleted and creates it', async () => {
     const kube = new FakeKube();
     const live = liveConfigMap({ rv: '10', data: { 'toolset.yaml': 'old' } });
-    kube.stored = undefined;
     kube.applyAnswers = [conflict()];
-    expect(await new ConfigMapWriter(kube, target, fast).write(CONTENT, HASH, live)).toMatchObject({ ok: true, result: 'created' });
+    const writer = new ConfigMapWriter(kube, target);
+    expect(await writer.write(CONTENT, HASH, live)).toEqual(conflicted);
+    expect(await writer.write(CONTENT, HASH, undefined)).toMatchObject({ ok: true, result: 'created' });
     expect(kube.applies[1]?.configMap).not.toHaveProperty('resourceVersion');
   });
 
-  it('after a 409 finds that someone else took the ConfigMap over and refuses', async () => {
+  it('after a 409, the next write finds that someone else took the ConfigMap over and refuses', async () => {
     const kube = new FakeKube();
     const live = liveConfigMap({ rv: '10', data: { 'toolset.yaml': 'old' } });
-    kube.stored = liveConfigMap({ rv: '13', labels: { [MANAGED_BY_LABEL]: 'argocd' } });
+    const takenOver = liveConfigMap({ rv: '13', labels: { [MANAGED_BY_LABEL]: 'argocd' } });
     kube.applyAnswers = [conflict()];
-    expect(await new ConfigMapWriter(kube, target, fast).write(CONTENT, HASH, live)).toMatchObject({ ok: false, result: 'refused', reason: 'NotOwned' });
+    const writer = new ConfigMapWriter(kube, target);
+    expect(await writer.write(CONTENT, HASH, live)).toEqual(conflicted);
+    expect(await writer.write(CONTENT, HASH, takenOver)).toMatchObject({ ok: false, result: 'refused', reason: 'NotOwned' });
     expect(kube.applies).toHaveLength(1);
   });
 
-  it('gives up after `attempts` conflicts with result conflict', async () => {
+  it('makes one attempt, however many conflicts would follow', async () => {
     const kube = new FakeKube();
     kube.stored = liveConfigMap({ rv: '20', data: { 'toolset.yaml': 'old' } });
     kube.applyAnswers = [conflict(), conflict(), conflict(), conflict()];
-    const outcome = await new ConfigMapWriter(kube, target, fast).write(CONTENT, HASH, kube.stored);
-    expect(outcome).toEqual({
-      ok: false,
-      result: 'conflict',
-      attempts: 3,
-      message: 'apply ConfigMap kubernaut-system/kubernaut-toolset-config: HTTP 409 Conflict: the object has been modified',
-    });
-    expect(kube.applies).toHaveLength(3);
-    expect(kube.gets).toHaveLength(2);
+    expect(await new ConfigMapWriter(kube, target).write(CONTENT, HASH, kube.stored)).toEqual(conflicted);
+    expect(kube.applies).toHaveLength(1);
+    expect(kube.gets).toEqual([]);
   });
 
   it.each([
@@ -254,26 +257,29 @@ describe('ConfigMapWriter.write', () => {
     ['a 503', 503],
     ['a 429', 429],
     ['no response', 0],
-  ])('retries after %s and succeeds', async (_title, status) => {
+    ['403 Forbidden (RBAC may be granted)', 403],
+    ['400 from an admission webhook (its policy may change)', 400],
+  ])('after %s says a retry can help, and the next write succeeds', async (_title, status) => {
     const kube = new FakeKube();
     kube.applyAnswers = [new KubeApiError('apply', status, 'Oops', 'try later')];
-    const outcome = await new ConfigMapWriter(kube, target, fast).write(CONTENT, HASH, undefined);
-    expect(outcome).toMatchObject({ ok: true, result: 'created' });
+    const writer = new ConfigMapWriter(kube, target);
+    expect(await writer.write(CONTENT, HASH, undefined)).toMatchObject({ ok: false, result: 'error', retryable: true });
+    expect(await writer.write(CONTENT, HASH, undefined)).toMatchObject({ ok: true, result: 'created' });
     expect(kube.applies).toHaveLength(2);
   });
 
   it.each([
-    ['403 Forbidden', 403, 'Forbidden'],
-    ['422 Invalid', 422, 'Invalid'],
-    ['404 NotFound', 404, 'NotFound'],
-  ])('does not retry a %s (result error, attempts 1)', async (_title, status, reason) => {
+    ['422 Invalid', 422, 'Invalid', false],
+    ['413 RequestEntityTooLarge', 413, 'RequestEntityTooLarge', false],
+    ['404 NotFound', 404, 'NotFound', true],
+  ])('after a %s makes no second attempt and says whether one could help', async (_title, status, reason, retryable) => {
     const kube = new FakeKube();
     kube.applyAnswers = [new KubeApiError('apply ConfigMap kubernaut-system/kubernaut-toolset-config', status, reason, 'no')];
-    const outcome = await new ConfigMapWriter(kube, target, fast).write(CONTENT, HASH, undefined);
+    const outcome = await new ConfigMapWriter(kube, target).write(CONTENT, HASH, undefined);
     expect(outcome).toEqual({
       ok: false,
       result: 'error',
-      attempts: 1,
+      retryable,
       message: `apply ConfigMap kubernaut-system/kubernaut-toolset-config: HTTP ${status} ${reason}: no`,
       // A 404 on apply means the namespace is missing (apply creates the object itself): the caller says so.
       ...(status === 404 ? { notFound: true } : {}),
@@ -282,41 +288,32 @@ describe('ConfigMapWriter.write', () => {
     expect(kube.gets).toEqual([]);
   });
 
-  it('a failing re-read keeps the last error and still retries', async () => {
-    const kube = new FakeKube();
-    kube.applyAnswers = [conflict()];
-    kube.getError = new KubeApiError('get ConfigMap', 503, 'ServiceUnavailable', 'etcd');
-    const outcome = await new ConfigMapWriter(kube, target, fast).write(CONTENT, HASH, undefined);
-    expect(outcome).toMatchObject({ ok: true, result: 'created' });
-    expect(kube.applies).toHaveLength(2);
-  });
-
   it('an unexpected exception becomes an error result', async () => {
     const kube = new FakeKube();
     kube.applyAnswers = [new TypeError('socket hang up')];
-    expect(await new ConfigMapWriter(kube, target, fast).write(CONTENT, HASH, undefined)).toEqual({ ok: false, result: 'error', attempts: 1, message: 'socket hang up' });
+    expect(await new ConfigMapWriter(kube, target).write(CONTENT, HASH, undefined)).toEqual({ ok: false, result: 'error', retryable: true, message: 'socket hang up' });
   });
 
   it('in a dry run decides as usual but calls no API at all', async () => {
     const kube = new FakeKube();
     const live = liveConfigMap({ data: { 'toolset.yaml': 'old\n' } });
-    const outcome = await new ConfigMapWriter(kube, { ...target, dryRun: true }, fast).write(CONTENT, HASH, live);
+    const outcome = await new ConfigMapWriter(kube, { ...target, dryRun: true }).write(CONTENT, HASH, live);
     expect(outcome).toEqual({ ok: true, result: 'updated', dryRun: true });
     expect(kube.applies).toHaveLength(0);
     expect(kube.gets).toHaveLength(0);
-    expect(await new ConfigMapWriter(kube, { ...target, dryRun: true }, fast).write(CONTENT, HASH, undefined)).toEqual({ ok: true, result: 'created', dryRun: true });
+    expect(await new ConfigMapWriter(kube, { ...target, dryRun: true }).write(CONTENT, HASH, undefined)).toEqual({ ok: true, result: 'created', dryRun: true });
     expect(kube.applies).toHaveLength(0);
   });
 
   it('a real write applies with the field manager and force, never as a server-side dry run', async () => {
     const kube = new FakeKube();
-    await new ConfigMapWriter(kube, target, fast).write(CONTENT, HASH, undefined);
+    await new ConfigMapWriter(kube, target).write(CONTENT, HASH, undefined);
     expect(kube.applies[0]?.options).toEqual({ fieldManager: FIELD_MANAGER, force: true });
   });
 
   it('uses the configured key', async () => {
     const kube = new FakeKube();
-    await new ConfigMapWriter(kube, { ...target, key: 'custom_toolset.yaml' }, fast).write(CONTENT, HASH, undefined);
+    await new ConfigMapWriter(kube, { ...target, key: 'custom_toolset.yaml' }).write(CONTENT, HASH, undefined);
     expect(kube.applies[0]?.configMap.data).toEqual({ 'custom_toolset.yaml': CONTENT });
   });
 

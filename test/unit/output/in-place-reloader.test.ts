@@ -382,7 +382,7 @@ describe('OutputPublisher with reload.inPlace', () => {
     const log = createLogger({ silent: true });
     const events = new EventRecorder(cluster, log, () => true);
     const inPlace = reloaderFor(cluster, { confirmTimeoutMs });
-    const writer = new ConfigMapWriter(cluster, { namespace: 'holmes', name: 'toolsets', key: 'custom_toolset.yaml', adopt: false, sizeBudgetBytes: 1 << 20, dryRun: false }, { attempts: 1 });
+    const writer = new ConfigMapWriter(cluster, { namespace: 'holmes', name: 'toolsets', key: 'custom_toolset.yaml', adopt: false, sizeBudgetBytes: 1 << 20, dryRun: false });
     const publisher = new OutputPublisher({ writer, reload: new ReloadStamper(cluster, 'holmes', 'holmesgpt'), inPlace, events, metrics, log });
     const content = 'toolsets:\n  a: {}\n';
     const outcome = firstValueFrom(inPlace.outcomes);
@@ -464,7 +464,7 @@ describe('OutputPublisher rolling the consumer (reload.deployment alone), at mos
     let now = 1_000_000;
     const metrics = new Metrics({ processMetrics: false });
     const log = createLogger({ silent: true });
-    const writer = new ConfigMapWriter(cluster, { namespace: 'holmes', name: 'toolsets', key: 'custom_toolset.yaml', adopt: false, sizeBudgetBytes: 1 << 20, dryRun: false }, { attempts: 1 });
+    const writer = new ConfigMapWriter(cluster, { namespace: 'holmes', name: 'toolsets', key: 'custom_toolset.yaml', adopt: false, sizeBudgetBytes: 1 << 20, dryRun: false });
     const publisher = new OutputPublisher({
       writer, reload: new ReloadStamper(cluster, 'holmes', 'holmesgpt'), events: new EventRecorder(cluster, log, () => true), metrics, log,
       minRolloutIntervalMs: 40, now: () => now,
