@@ -41,7 +41,7 @@ export interface OperatorConfig {
     quietWindowMs: number;
     maxDelayMs: number;
     /** Relist from the API server and re-check everything this often. */
-    resyncMs: number;
+    resyncIntervalMs: number;
   };
   output: Omit<OutputTarget, 'dryRun'>;
   dryRun: boolean;

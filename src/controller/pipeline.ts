@@ -1,6 +1,7 @@
 import { asyncScheduler, defer, filter, map, merge, mergeMap, share, Subject, tap, timer } from 'rxjs';
 import type { Observable, ObservableInput, SchedulerLike } from 'rxjs';
 import { boundedFanOut, debounceWithMaxDelay, oneAtATime, every, retryWithBackoff } from '../../operators/index.ts';
+import { backstopMs } from '../health/deadline.ts';
 import type { HealthTarget, SettledCheck, SettleOutcome } from '../health/health-book.ts';
 import type { HealthVerdict } from '../health/verdict.ts';
 import { foldRequests, type ReconcileRequest, type ReconcileResult, type StartChecks } from './reconcile-step.ts';
@@ -26,7 +27,7 @@ export interface PipelineWork {
 export interface PipelineTiming {
   quietWindowMs: number;
   maxDelayMs: number;
-  resyncMs: number;
+  resyncIntervalMs: number;
   healthIntervalMs: number;
   checkConcurrency: number;
   checkTimeoutMs: number;
@@ -62,13 +63,13 @@ export function controllerPipeline(sources: PipelineSources, work: PipelineWork,
       // The checker reports its own timeouts precisely; the fan-out's is a backstop a little past it.
       // Waiting checks go trusted namespaces first, then one namespace after another: one tenant's thousand hanging
       // targets hold back its own checks, not everybody's.
-      boundedFanOut(work.check, { concurrency: timing.checkConcurrency, timeoutMs: timing.checkTimeoutMs + 1_000, scheduler, fair: FAIR_CHECKS }),
+      boundedFanOut(work.check, { concurrency: timing.checkConcurrency, timeoutMs: backstopMs(timing.checkTimeoutMs), scheduler, fair: FAIR_CHECKS }),
       map(work.settle),
       share(),
     );
     const quiet$ = merge(
       sources.changes$,
-      every(timing.resyncMs, scheduler).pipe(tap(() => work.relist()), map(() => RECHECK_ALL)),
+      every(timing.resyncIntervalMs, scheduler).pipe(tap(() => work.relist()), map(() => RECHECK_ALL)),
       every(timing.healthIntervalMs, scheduler).pipe(map(() => RECHECK_ALL)),
       settled$.pipe(filter((s) => s.changed && !s.idle), map(() => CHANGED)),
       // A candidate left out after a failed check is checked again by the reconcile its timer triggers.

@@ -6,6 +6,14 @@ export const DEFAULT_HEALTH_TIMEOUT_MS = 5_000;
 /** setTimeout cannot wait longer than this; larger values would fire after 1 ms. */
 const MAX_TIMER_MS = 2_147_483_647;
 
+/**
+ * The bounded fan-out's timeout for one check: a backstop 1 s past the check's own timeout, which reports timeouts
+ * precisely; the backstop only catches a check that failed to end itself.
+ */
+export function backstopMs(checkTimeoutMs: number): number {
+  return checkTimeoutMs + 1_000;
+}
+
 /** The timeout a check runs with: `timeoutMs` when it is a positive number (capped to what a timer can wait). */
 export function checkTimeoutMs(timeoutMs: number | undefined): number {
   return typeof timeoutMs === 'number' && Number.isFinite(timeoutMs) && timeoutMs > 0 ? Math.min(Math.ceil(timeoutMs), MAX_TIMER_MS) : DEFAULT_HEALTH_TIMEOUT_MS;

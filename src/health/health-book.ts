@@ -1,10 +1,10 @@
 import { from, lastValueFrom, map, toArray } from 'rxjs';
 import { boundedFanOut, type Settled } from '../../operators/index.ts';
 import type { Metrics } from '../observe/metrics.ts';
-import type { HealthView } from './hysteresis.ts';
-import { nextRecord, needsCheck, type HealthRecord } from './hysteresis.ts';
+import { nextRecord, needsCheck, type HealthRecord, type HealthView } from './hysteresis.ts';
 import type { HealthVerdict } from './verdict.ts';
 import type { McpMode } from '../discovery/mcp-mode.ts';
+import { backstopMs } from './deadline.ts';
 
 export type HealthChecker = (target: HealthTarget, signal: AbortSignal) => Promise<HealthVerdict>;
 
@@ -132,6 +132,6 @@ export async function checkAll(
   check: HealthChecker,
   options: { concurrency: number; timeoutMs: number },
 ): Promise<void> {
-  const fanOut = { concurrency: options.concurrency, timeoutMs: options.timeoutMs + 1_000 };
+  const fanOut = { concurrency: options.concurrency, timeoutMs: backstopMs(options.timeoutMs) };
   await lastValueFrom(from(book.due(targets, true)).pipe(boundedFanOut((t: HealthTarget, signal) => check(t, signal), fanOut), map((s) => book.settle(s)), toArray()));
 }

@@ -25,7 +25,7 @@ describe('configFromDocument: defaults (SPEC §3, §4)', () => {
     ['health.failureThreshold', config.health.failureThreshold, 2],
     ['reconcile.quietWindowMs (500 ms)', config.reconcile.quietWindowMs, 500],
     ['reconcile.maxDelayMs (5 s)', config.reconcile.maxDelayMs, 5_000],
-    ['reconcile.resyncMs (5 min)', config.reconcile.resyncMs, 300_000],
+    ['reconcile.resyncIntervalMs (5 min)', config.reconcile.resyncIntervalMs, 300_000],
     ['output.name', config.output.name, 'kubernaut-toolset-config'],
     ['output.key', config.output.key, 'toolset.yaml'],
     ['output.sizeBudgetBytes (900 KiB)', config.output.sizeBudgetBytes, 921_600],
@@ -102,7 +102,7 @@ describe('configFromDocument: defaults (SPEC §3, §4)', () => {
       tenancy: { trustedNamespaces: ['monitoring', 'logging'], trustLabel: true, untrustedMcp: true, tenantDescriptions: false },
       toolsetDefaults: { prometheus: { config: { additional_headers: { Authorization: 'Bearer {{ env.PROM_TOKEN }}' } } } },
       health: { enabled: false, timeoutMs: 2_000, concurrency: 8, failureThreshold: 3, intervalMs: 30_000, caFile: '/etc/ca/bundle.pem' },
-      reconcile: { quietWindowMs: 250, maxDelayMs: 10_000, resyncMs: 600_000 },
+      reconcile: { quietWindowMs: 250, maxDelayMs: 10_000, resyncIntervalMs: 600_000 },
       output: { namespace: 'holmes', name: 'holmes-toolsets', key: 'custom_toolset.yaml', adopt: true, sizeBudgetBytes: 1_048_576 },
       dryRun: true,
       http: { address: '127.0.0.1', port: 8081, metricsPort: 9091 },
@@ -180,7 +180,7 @@ describe('durations', () => {
     [{ health: { timeout: '2s500ms' } }, (c: ReturnType<typeof configFromDocument>) => c.health.timeoutMs, 2_500],
     [{ health: { interval: '2m' } }, (c: ReturnType<typeof configFromDocument>) => c.health.intervalMs, 120_000],
     [{ reconcile: { quietWindow: '1.5s', maxDelay: '1.5h' } }, (c: ReturnType<typeof configFromDocument>) => c.reconcile.maxDelayMs, 5_400_000],
-    [{ reconcile: { resyncInterval: '1.5h' } }, (c: ReturnType<typeof configFromDocument>) => c.reconcile.resyncMs, 5_400_000],
+    [{ reconcile: { resyncInterval: '1.5h' } }, (c: ReturnType<typeof configFromDocument>) => c.reconcile.resyncIntervalMs, 5_400_000],
   ])('%j is read in milliseconds', (doc, pick, expected) => {
     expect(pick(configFromDocument(doc, {}))).toBe(expected);
   });

@@ -30,7 +30,7 @@ const everything: Everything = {
   tenancy: { trustedNamespaces: ['monitoring'], trustLabel: true, untrustedMcp: true, tenantDescriptions: false },
   toolsetDefaults: { grafana: { config: { api_key: '{{ env.GRAFANA_KEY }}' } } },
   health: { enabled: false, timeoutMs: 2_000, concurrency: 8, failureThreshold: 3, intervalMs: 30_000, caFile: '/etc/ca.pem' },
-  reconcile: { quietWindowMs: 250, maxDelayMs: 10_000, resyncMs: 600_000 },
+  reconcile: { quietWindowMs: 250, maxDelayMs: 10_000, resyncIntervalMs: 600_000 },
   output: { namespace: 'holmes', name: 'holmes-toolsets', key: 'custom.yaml', adopt: true, sizeBudgetBytes: 2048 },
   dryRun: true,
   http: { address: '127.0.0.1', port: 8081, metricsPort: 9091 },
@@ -111,7 +111,7 @@ describe('defaults come from the schema', () => {
   it('durations are the settings referencing #/$defs/duration, read into <name>Ms or their x-config-key', () => {
     expect(FIELDS.filter((f) => f.kind === 'duration').map((f) => `${dotted(f.path)} ${f.key.at(-1) ?? ''}`)).toEqual([
       'health.timeout timeoutMs', 'health.interval intervalMs', 'reconcile.quietWindow quietWindowMs', 'reconcile.maxDelay maxDelayMs',
-      'reconcile.resyncInterval resyncMs', 'watch.stallTimeout stallTimeoutMs', 'leaderElection.leaseDuration leaseDurationMs',
+      'reconcile.resyncInterval resyncIntervalMs', 'watch.stallTimeout stallTimeoutMs', 'leaderElection.leaseDuration leaseDurationMs',
       'leaderElection.renewDeadline renewDeadlineMs', 'leaderElection.retryPeriod retryPeriodMs', 'shutdownTimeout shutdownTimeoutMs',
       'reload.minInterval minIntervalMs',
       'reload.confirmTimeout confirmTimeoutMs',
@@ -141,7 +141,7 @@ describe('flags and environment variables come from the schema paths', () => {
     const env = { KUBERNAUT_HEALTH_TIMEOUT: '2s', KUBERNAUT_HEALTH_CONCURRENCY: '4', KUBERNAUT_NAMESPACES_INCLUDE: 'a, b', KUBERNAUT_DRY_RUN: 'true', POD_NAMESPACE: 'ops' };
     const config = loadConfig({ env, flags: { 'health-timeout': '3s', 'reconcile-resync-interval': '2m', 'auto-detect': true } });
     expect(config.health).toMatchObject({ timeoutMs: 3_000, concurrency: 4 });
-    expect([config.namespaces.include, config.dryRun, config.autoDetect, config.reconcile.resyncMs, config.output.namespace]).toEqual([['a', 'b'], true, true, 120_000, 'ops']);
+    expect([config.namespaces.include, config.dryRun, config.autoDetect, config.reconcile.resyncIntervalMs, config.output.namespace]).toEqual([['a', 'b'], true, true, 120_000, 'ops']);
   });
 });
 

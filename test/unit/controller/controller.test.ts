@@ -63,7 +63,7 @@ class SlowListKube extends UnusedKube {
 /** A fast-reacting configuration without health checks or election, the output and the Service in `obs`. */
 function wiringConfig(): ReturnType<typeof defaultConfig> {
   const config = defaultConfig({});
-  config.reconcile = { quietWindowMs: 5, maxDelayMs: 20, resyncMs: 600_000 };
+  config.reconcile = { quietWindowMs: 5, maxDelayMs: 20, resyncIntervalMs: 600_000 };
   config.health.enabled = false;
   config.leaderElection.enabled = false;
   config.endpoints.allowedHosts = ['127.0.0.1'];

@@ -8,7 +8,7 @@ import type { ReconcileRequest, ReconcileResult } from '../../../src/controller/
 
 const testScheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 const timing = (scheduler: TestScheduler, overrides: Partial<PipelineTiming> = {}): PipelineTiming => ({
-  quietWindowMs: 5, maxDelayMs: 20, resyncMs: 1_000_000, healthIntervalMs: 1_000_000, checkConcurrency: 2, checkTimeoutMs: 100,
+  quietWindowMs: 5, maxDelayMs: 20, resyncIntervalMs: 1_000_000, healthIntervalMs: 1_000_000, checkConcurrency: 2, checkTimeoutMs: 100,
   retryDelayMs: (attempt) => 10 * attempt, scheduler, ...overrides,
 });
 const ok: HealthVerdict = { healthy: true, status: 200, durationMs: 1 };
@@ -127,7 +127,7 @@ describe('controllerPipeline in virtual time', () => {
     let w: ReturnType<typeof recordingWork> | undefined;
     scheduler.run(({ cold }) => {
       w = recordingWork(scheduler, cold);
-      runFor(scheduler, controllerPipeline({ changes$: NEVER, urgent$: NEVER }, w.work, timing(scheduler, { resyncMs: 100, healthIntervalMs: 70 })), 150);
+      runFor(scheduler, controllerPipeline({ changes$: NEVER, urgent$: NEVER }, w.work, timing(scheduler, { resyncIntervalMs: 100, healthIntervalMs: 70 })), 150);
     });
     expect(w?.relists).toEqual([100]);
     expect(w?.runs).toEqual([{ at: 75, request: full }, { at: 105, request: full }, { at: 145, request: full }]);
