@@ -5,6 +5,7 @@ import type { Plan } from '../../../src/reconcile/plan.ts';
 import type { PlannedEvent } from '../../../src/reconcile/verdicts.ts';
 import { toolsetFileErrors } from '../../../src/toolset/validate.ts';
 import { loadScenarios, runScenario, type Scenario } from '../../support/plan-scenarios.ts';
+import { seededRandom } from '../../support/seeded-random.ts';
 
 /**
  * plan() scenario by scenario (test/scenarios/*.yaml; the format is described in test/support/plan-scenarios.ts).
@@ -12,17 +13,6 @@ import { loadScenarios, runScenario, type Scenario } from '../../support/plan-sc
  * for every verdict that has one, a loadable document within its budget, and the same bytes in any input order.
  */
 const scenarios = loadScenarios();
-
-/** A small seeded generator (mulberry32): a failing order reproduces. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function shuffled<T>(items: readonly T[], random: () => number): T[] {
   const out = [...items];
