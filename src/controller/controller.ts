@@ -127,7 +127,7 @@ export class ToolsetController {
     const { config, metrics, log } = this.#deps;
     const check = this.#deps.check ?? configuredChecker(config.health, config.toolsetDefaults);
     const changes$ = this.#watches.changes$({ store: this.#store, output: this.#output, trust: this.#trust, metrics, log });
-    const pipeline = controllerPipeline({ changes$, urgent$: merge(this.#synced, this.#gate.won$) }, {
+    const pipeline = controllerPipeline({ changes$, urgent$: merge(this.#synced, this.#gate.won$), reloadOutcomes$: this.#publisher.reloadOutcomes$ }, {
       reconcile: (request, startChecks) => this.#track(this.#step.run(request, startChecks)),
       check,
       settle: (settled) => this.#health.settle(settled),
@@ -136,6 +136,8 @@ export class ToolsetController {
         for (const r of this.reflectors()) r.restart('relist');
       },
       onRetry: (error, attempt) => log.warn('reconcile will be retried', { attempt, error: (error as Error).message }),
+      reloaded: (outcome) => this.#publisher.reloadedInPlace(outcome)
+        .catch((error: unknown) => void log.error('in-place reload outcome not handled', { error: (error as Error).message })),
     }, {
       ...config.reconcile, healthIntervalMs: config.health.intervalMs, checkConcurrency: config.health.concurrency,
       checkTimeoutMs: config.health.timeoutMs, retryDelayMs: (attempt) => backoffDelay(attempt, RECONCILE_BACKOFF),

@@ -1,9 +1,10 @@
-import { asyncScheduler, defer, filter, map, merge, mergeMap, share, Subject, tap, timer } from 'rxjs';
+import { asyncScheduler, concatMap, defer, EMPTY, filter, ignoreElements, map, merge, mergeMap, share, Subject, tap, timer } from 'rxjs';
 import type { Observable, ObservableInput, SchedulerLike } from 'rxjs';
 import { boundedFanOut, debounceWithMaxDelay, oneAtATime, every, retryWithBackoff } from '../../operators/index.ts';
 import { backstopMs } from '../health/deadline.ts';
 import type { HealthTarget, SettledCheck, SettleOutcome } from '../health/health-book.ts';
 import type { HealthVerdict } from '../health/verdict.ts';
+import type { InPlaceResult } from '../output/in-place-reloader.ts';
 import { foldRequests, type ReconcileRequest, type ReconcileResult, type StartChecks } from './reconcile-step.ts';
 
 export interface PipelineSources {
@@ -11,6 +12,8 @@ export interface PipelineSources {
   changes$: Observable<ReconcileRequest>;
   /** Reconcile at once, skipping the quiet window: the caches just synced, or this replica just became leader. */
   urgent$: Observable<unknown>;
+  /** The outcomes of HolmesGPT's in-place reloads (reload.inPlace), which run off the reconcile path. */
+  reloadOutcomes$?: Observable<InPlaceResult>;
 }
 
 export interface PipelineWork {
@@ -22,6 +25,8 @@ export interface PipelineWork {
   /** Relists every watch from the API server (the periodic resync). */
   relist: () => void;
   onRetry: (error: unknown, attempt: number) => void;
+  /** What an in-place reload's outcome means (status, Events, the rollout fallback); handled one at a time, in order. */
+  reloaded?: (outcome: InPlaceResult) => ObservableInput<void>;
 }
 
 export interface PipelineTiming {
@@ -50,7 +55,8 @@ const FAIR_CHECKS = {
  * trailing run, and are retried with backoff until they succeed (a new trigger cuts a backoff wait short). Each
  * reconcile starts the checks that became due, before its write (whether or not the write then works); they fan
  * out with bounded concurrency and their results feed back in. Writing only what differs from the live ConfigMap
- * happens inside the reconcile, against the read-your-writes cache.
+ * happens inside the reconcile, against the read-your-writes cache. The outcomes of HolmesGPT's in-place reloads,
+ * which run off the reconcile path, are handled one at a time, in order, within the same composition.
  */
 export function controllerPipeline(sources: PipelineSources, work: PipelineWork, timing: PipelineTiming): Observable<ReconcileResult> {
   const scheduler = timing.scheduler ?? asyncScheduler;
@@ -76,7 +82,13 @@ export function controllerPipeline(sources: PipelineSources, work: PipelineWork,
       settled$.pipe(mergeMap((s) => (s.recheckInMs === undefined ? [] : timer(s.recheckInMs, scheduler))), map(() => CHANGED)),
     ).pipe(debounceWithMaxDelay(timing.quietWindowMs, timing.maxDelayMs, { scheduler, combine: foldRequests }));
     const now$ = merge(sources.urgent$, settled$.pipe(filter((s) => s.idle))).pipe(map(() => CHANGED));
-    return merge(quiet$, now$).pipe(
+    // In-place reloads run on their own (a reconcile only asks for one); what each outcome means is handled here, in
+    // order, and ends with the composition.
+    const reloaded$ = (sources.reloadOutcomes$ ?? EMPTY).pipe(
+      concatMap((outcome) => defer(() => work.reloaded?.(outcome) ?? EMPTY)),
+      ignoreElements(),
+    );
+    const reconciles$ = merge(quiet$, now$).pipe(
       oneAtATime(
         // A trigger during a failed attempt or its backoff wait retries at once: under a storm of conflicting writes
         // the next attempt must follow the next change, not a backoff that has grown meanwhile.
@@ -85,5 +97,6 @@ export function controllerPipeline(sources: PipelineSources, work: PipelineWork,
         foldRequests,
       ),
     );
+    return merge(reconciles$, reloaded$);
   });
 }

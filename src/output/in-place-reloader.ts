@@ -1,4 +1,4 @@
-import { defer, Subject, type Observable } from 'rxjs';
+import { asyncScheduler, defer, finalize, share, Subject, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import { oneAtATime } from '../../operators/index.ts';
 import type { KubeClient } from '../kube/client.ts';
 import type { ConsumerPod } from '../kube/objects.ts';
@@ -36,6 +36,8 @@ export interface InPlaceReloaderDeps {
   pollMs?: number;
   nudgeMs?: number;
   waitingRecheckMs?: number;
+  /** Where the look-agains of starting pods are timed: the pipeline's scheduler. */
+  scheduler?: SchedulerLike;
 }
 
 /**
@@ -51,12 +53,13 @@ export class InPlaceReloader {
   readonly deployment: string;
   readonly #deps: InPlaceReloaderDeps;
   readonly #requests = new Subject<Wanted>();
-  /** One outcome per run; runs happen only while this is subscribed. */
+  /** One outcome per run; runs happen only while this is subscribed (the controller's pipeline subscribes). */
   readonly outcomes: Observable<InPlaceResult>;
   readonly #now: () => number;
+  readonly #scheduler: SchedulerLike;
   readonly #pod: PodReload;
   #checked: { hash: string; at: number } | undefined;
-  #followUp: { timer: NodeJS.Timeout; attempt: number } | undefined;
+  #followUp: { scheduled: Subscription; attempt: number } | undefined;
   /** Each consumer pod of the last run and the content hash HolmesGPT in it last loaded (its reloaded annotation). */
   #loaded: { pod: string; hash: string | undefined }[] = [];
 
@@ -64,12 +67,22 @@ export class InPlaceReloader {
     this.#deps = deps;
     this.namespace = deps.namespace;
     this.deployment = deps.deployment;
-    this.#now = deps.now ?? Date.now;
+    this.#scheduler = deps.scheduler ?? asyncScheduler;
+    this.#now = deps.now ?? (() => this.#scheduler.now());
     this.#pod = new PodReload({ ...deps, now: this.#now });
     // reload() handles its own failures; a bug must not end the stream, and with it every later reload.
-    this.outcomes = this.#requests.pipe(oneAtATime(({ hash, marker }) => defer(() => this.reload(hash, marker).catch((error: unknown) => ({
-      result: 'error' as const, hash, message: `in-place reload: ${(error as Error).message}`,
-    })))));
+    this.outcomes = this.#requests.pipe(
+      oneAtATime(({ hash, marker }) => defer(() => this.reload(hash, marker).catch((error: unknown) => ({
+        result: 'error' as const, hash, message: `in-place reload: ${(error as Error).message}`,
+      })))),
+      // Nobody watching any more (the composition ended): a pending look-again is dropped with it.
+      finalize(() => {
+        this.#followUp?.scheduled.unsubscribe();
+        this.#followUp = undefined;
+      }),
+      // One stream of runs, however many watch it (the pipeline composes it; tests also wait on it).
+      share(),
+    );
   }
 
   /** Whether a look again is scheduled (a pod of the Deployment was starting at the last run). */
@@ -139,14 +152,15 @@ export class InPlaceReloader {
 
   #scheduleFollowUp(wanted: Wanted, needed: boolean): void {
     const previous = this.#followUp;
-    if (previous) clearTimeout(previous.timer);
+    previous?.scheduled.unsubscribe();
     this.#followUp = undefined;
     if (!needed) return;
     const attempt = (previous?.attempt ?? 0) + 1;
     const initialMs = this.#deps.waitingRecheckMs ?? WAITING_RECHECK_MS;
-    const timer = setTimeout(() => this.request(wanted.hash, wanted.marker), backoffDelay(attempt, { initialMs, maxMs: RECHECK_MS, jitter: 0 }));
-    timer.unref();
-    this.#followUp = { timer, attempt };
+    const delay = backoffDelay(attempt, { initialMs, maxMs: RECHECK_MS, jitter: 0 });
+    // On the pipeline's scheduler (virtual time in tests); a pending look-again ends with the composition.
+    const scheduled = this.#scheduler.schedule(() => this.request(wanted.hash, wanted.marker), delay);
+    this.#followUp = { scheduled, attempt };
   }
 
   /** Read at every run, so a rotated key is used at once; a missing one fails the run like a refusal. */

@@ -1,3 +1,4 @@
+import { EMPTY, type Observable } from 'rxjs';
 import { inOutputNamespace, type OperatorConfig } from '../config/operator-config.ts';
 import type { KubeClient } from '../kube/client.ts';
 import type { ConfigMap, ObjectReference } from '../kube/objects.ts';
@@ -48,9 +49,6 @@ export class OutputPublisher {
     this.#rollouts = reload ? new Rollouts({ stamper: reload, minIntervalMs: minRolloutIntervalMs, now, events, metrics, log }) : undefined;
     const { namespace, name, key } = deps.writer.target;
     this.#status = { namespace, name, key };
-    deps.inPlace?.outcomes.subscribe((outcome) => {
-      this.#reloadedInPlace(outcome).catch((error: unknown) => deps.log.error('in-place reload outcome not handled', { error: (error as Error).message }));
-    });
   }
 
   get status(): OutputStatus {
@@ -128,7 +126,13 @@ export class OutputPublisher {
     this.#deps.events.report(outputEventKey(topic), { regarding, type: 'Warning', reason, message: problem });
   }
 
-  async #reloadedInPlace(outcome: InPlaceResult): Promise<void> {
+  /** The in-place reloader's outcomes (none without reload.inPlace), for the pipeline to compose with reloadedInPlace. */
+  get reloadOutcomes$(): Observable<InPlaceResult> {
+    return this.#deps.inPlace?.outcomes ?? EMPTY;
+  }
+
+  /** What an in-place run means: status, metrics, Events, and the rollout when the reload failed. */
+  async reloadedInPlace(outcome: InPlaceResult): Promise<void> {
     const { inPlace, metrics, events, log } = this.#deps;
     if (!inPlace || outcome.result === 'skipped') return;
     const consumerPods = inPlace.loadedHashes.map(({ pod, hash }) => ({ pod, ...(hash ? { loadedHash: hash } : {}), current: hash === outcome.hash }));

@@ -5,6 +5,7 @@ import type { HealthTarget, SettledCheck } from '../../../src/health/health-book
 import type { HealthVerdict } from '../../../src/health/verdict.ts';
 import { controllerPipeline, type PipelineTiming, type PipelineWork } from '../../../src/controller/pipeline.ts';
 import type { ReconcileRequest, ReconcileResult } from '../../../src/controller/reconcile-step.ts';
+import type { InPlaceResult } from '../../../src/output/in-place-reloader.ts';
 
 const testScheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 const timing = (scheduler: TestScheduler, overrides: Partial<PipelineTiming> = {}): PipelineTiming => ({
@@ -233,5 +234,27 @@ describe('controllerPipeline in virtual time', () => {
     // Attempts at 0, 3 (the check's result cut the 10-ms backoff short), 24 and 55 (20 and 30 ms backoff), which
     // succeeds; the check's result, folded meanwhile, gets its own trailing run right after.
     expect(runs.map((r) => r.at)).toEqual([0, 3, 24, 55, 56]);
+  });
+
+  it('handles in-place reload outcomes one at a time, in order, off the reconcile path, and stops with the composition', () => {
+    const scheduler = testScheduler();
+    const handled: { at: number; result: string }[] = [];
+    let runs: { at: number; request: ReconcileRequest }[] = [];
+    scheduler.run(({ hot, cold }) => {
+      const w = recordingWork(scheduler, cold);
+      runs = w.runs;
+      // Handling an outcome takes 5 ms (a rollout after a failed reload, say).
+      w.work.reloaded = (outcome) => {
+        handled.push({ at: scheduler.now(), result: outcome.result });
+        return cold('5ms |');
+      };
+      const outcome = (result: 'unchanged' | 'missing') => ({ result, hash: 'h' }) as InPlaceResult;
+      const reloadOutcomes$ = hot('10ms a 1ms b 30ms c', { a: outcome('missing'), b: outcome('unchanged'), c: outcome('missing') });
+      runFor(scheduler, controllerPipeline({ changes$: NEVER, urgent$: hot('u'), reloadOutcomes$ }, w.work, timing(scheduler)), 30);
+    });
+    // a at 10; b (at 12) waits for a's handling to end at 15; c (at 43) comes after the composition ended at 30.
+    expect(handled).toEqual([{ at: 10, result: 'missing' }, { at: 15, result: 'unchanged' }]);
+    // Reconciles do not wait for them.
+    expect(runs.map((r) => r.at)).toEqual([0]);
   });
 });

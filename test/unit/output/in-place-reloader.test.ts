@@ -1,5 +1,5 @@
-import { describe, expect, it } from '@jest/globals';
-import { firstValueFrom, take, takeWhile, toArray } from 'rxjs';
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { concatMap, firstValueFrom, take, takeWhile, toArray, VirtualTimeScheduler, type Subscription } from 'rxjs';
 import type { ApplyOptions } from '../../../src/kube/client.ts';
 import type { ConfigMap, ConfigMapApply, ConsumerPod, EventRecord } from '../../../src/kube/objects.ts';
 import { EventRecorder } from '../../../src/observe/events.ts';
@@ -376,7 +376,43 @@ describe('InPlaceReloader.request', () => {
   });
 });
 
+describe('InPlaceReloader on the pipeline\'s scheduler', () => {
+  it('times the look-again for a starting pod in the scheduler\'s (virtual) time, and drops it when nobody watches any more', async () => {
+    const cluster = new ConsumerCluster();
+    cluster.pod('a');
+    const starting = cluster.pod('b', { ready: false });
+    const scheduler = new VirtualTimeScheduler();
+    const reloader = reloaderFor(cluster, { scheduler, waitingRecheckMs: 1_000 });
+    const seen: InPlaceResult[] = [];
+    const watching = reloader.outcomes.subscribe((o) => seen.push(o));
+    reloader.request(NEW);
+    await waitUntil(() => seen.length === 1);
+    expect(seen[0]).toMatchObject({ result: 'reloaded', pods: ['a'] });
+    expect(reloader.followUpScheduled).toBe(true);
+    starting.ready = true;
+    // Virtual time has not moved: no second run yet.
+    expect(cluster.calls.filter((c) => c.startsWith('list'))).toHaveLength(1);
+    scheduler.flush();
+    await waitUntil(() => seen.length === 2);
+    expect(seen[1]).toMatchObject({ result: 'reloaded', pods: ['b'] });
+    expect(scheduler.now()).toBe(1_000);
+
+    // Starting again: a look-again is pending, and ends with the last watcher.
+    cluster.pod('c', { ready: false });
+    reloader.request(OLD);
+    await waitUntil(() => seen.length === 3);
+    expect(reloader.followUpScheduled).toBe(true);
+    watching.unsubscribe();
+    expect(reloader.followUpScheduled).toBe(false);
+  });
+});
+
 describe('OutputPublisher with reload.inPlace', () => {
+  const compositions: Subscription[] = [];
+  afterEach(() => {
+    for (const c of compositions.splice(0)) c.unsubscribe();
+  });
+
   function publisherOn(cluster: ConsumerCluster, confirmTimeoutMs = 2_000) {
     const metrics = new Metrics({ processMetrics: false });
     const log = createLogger({ silent: true });
@@ -385,6 +421,8 @@ describe('OutputPublisher with reload.inPlace', () => {
     const writer = new ConfigMapWriter(cluster, { namespace: 'holmes', name: 'toolsets', key: 'custom_toolset.yaml', adopt: false, sizeBudgetBytes: 1 << 20, dryRun: false });
     const publisher = new OutputPublisher({ writer, reload: new ReloadStamper(cluster, 'holmes', 'holmesgpt'), inPlace, events, metrics, log });
     const content = 'toolsets:\n  a: {}\n';
+    // As the controller's pipeline composes them: each outcome handled in order by the publisher.
+    compositions.push(inPlace.outcomes.pipe(concatMap((o) => publisher.reloadedInPlace(o))).subscribe());
     const outcome = firstValueFrom(inPlace.outcomes);
     return { metrics, outcome, publisher, publish: () => publisher.publish({ ok: true, toolsets: { a: {} }, content, hash: contentHash(content) }, undefined) };
   }
