@@ -1,8 +1,6 @@
 // The one deadline both health checks (HTTP and the MCP handshake) run under: a timeout that counts from the
 // check's start and the caller's abort signal, whichever comes first.
 
-/** Used when a check is given no usable timeout (the configuration always gives one: health.timeout). */
-export const DEFAULT_HEALTH_TIMEOUT_MS = 5_000;
 /** setTimeout cannot wait longer than this; larger values would fire after 1 ms. */
 const MAX_TIMER_MS = 2_147_483_647;
 
@@ -14,9 +12,12 @@ export function backstopMs(checkTimeoutMs: number): number {
   return checkTimeoutMs + 1_000;
 }
 
-/** The timeout a check runs with: `timeoutMs` when it is a positive number (capped to what a timer can wait). */
-export function checkTimeoutMs(timeoutMs: number | undefined): number {
-  return typeof timeoutMs === 'number' && Number.isFinite(timeoutMs) && timeoutMs > 0 ? Math.min(Math.ceil(timeoutMs), MAX_TIMER_MS) : DEFAULT_HEALTH_TIMEOUT_MS;
+/**
+ * The timeout a check runs with: `timeoutMs` in whole milliseconds, at least 1 and at most what a timer can wait. Its
+ * default is written once, in the schema (health.timeout); a check given none that is usable ends at once.
+ */
+export function checkTimeoutMs(timeoutMs: number): number {
+  return Number.isFinite(timeoutMs) && timeoutMs > 1 ? Math.min(Math.ceil(timeoutMs), MAX_TIMER_MS) : timeoutMs === Number.POSITIVE_INFINITY ? MAX_TIMER_MS : 1;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { checkTimeoutMs, DEFAULT_HEALTH_TIMEOUT_MS, onDeadline } from '../../../src/health/deadline.ts';
+import { checkTimeoutMs, onDeadline } from '../../../src/health/deadline.ts';
 
 describe('onDeadline, the one deadline of both health checks', () => {
   beforeEach(() => void jest.useFakeTimers());
@@ -47,8 +47,8 @@ describe('onDeadline, the one deadline of both health checks', () => {
     expect(calls).toEqual([]);
   });
 
-  it('takes a positive timeout as given (capped to what a timer can wait), anything else as the default', () => {
-    expect([checkTimeoutMs(250), checkTimeoutMs(0.5), checkTimeoutMs(3e12)]).toEqual([250, 1, 2_147_483_647]);
-    expect([checkTimeoutMs(0), checkTimeoutMs(-1), checkTimeoutMs(Number.NaN), checkTimeoutMs(undefined)]).toEqual(Array(4).fill(DEFAULT_HEALTH_TIMEOUT_MS));
+  it('takes a timeout in whole milliseconds, capped to what a timer can wait; no usable one ends the check at once (no default here: the schema has it)', () => {
+    expect([checkTimeoutMs(250), checkTimeoutMs(250.2), checkTimeoutMs(3e12), checkTimeoutMs(Number.POSITIVE_INFINITY)]).toEqual([250, 251, 2_147_483_647, 2_147_483_647]);
+    expect([checkTimeoutMs(0.5), checkTimeoutMs(0), checkTimeoutMs(-1), checkTimeoutMs(Number.NaN)]).toEqual([1, 1, 1, 1]);
   });
 });
