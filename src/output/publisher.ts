@@ -11,7 +11,7 @@ import { ConfigMapWriter, type WriteOutcome } from './configmap-writer.ts';
 import { missingNamespace } from './missing-namespace.ts';
 import { fetchConsumerHttp } from './consumer-http.ts';
 import { InPlaceReloader, type InPlaceResult } from './in-place-reloader.ts';
-import type { ReloadStall } from './reload-stalls.ts';
+import { reportReloadStalls } from './reload-stalls.ts';
 import { ReloadStamper } from './reload-stamper.ts';
 import { Rollouts } from './rollouts.ts';
 
@@ -153,7 +153,7 @@ export class OutputPublisher {
         metrics.inPlaceReloadDuration.observe(outcome.seconds);
         log.info('consumer reloaded in place', { deployment: target, hash: outcome.hash, pods: outcome.pods, seconds: outcome.seconds });
         report('Normal', 'ConsumerReloaded', `${outcome.pods.length} pod(s) of Deployment ${target} reloaded in place for sha256 ${short}`);
-        if (outcome.stalls.length > 0) this.#stalled(outcome.stalls, outcome.seconds, target, regarding);
+        if (outcome.stalls.length > 0) reportReloadStalls(outcome.stalls, { seconds: outcome.seconds, target, regarding }, this.#deps);
         return;
       }
       case 'missing':
@@ -174,18 +174,6 @@ export class OutputPublisher {
       }
       default:
     }
-  }
-
-  /** Names the toolsets whose checks held HolmesGPT's reload up (SPEC §6: a tenant's stalling server is attributed). */
-  #stalled(stalls: readonly ReloadStall[], seconds: number, target: string, regarding: ObjectReference): void {
-    const { metrics, events, log } = this.#deps;
-    for (const s of stalls) metrics.reloadStalls.inc({ toolset: s.toolset });
-    const names = stalls.map((s) => s.toolset);
-    log.warn('HolmesGPT\'s reload waited out its prerequisite deadline for some toolsets', { deployment: target, seconds, toolsets: names });
-    events.report(outputEventKey('ReloadStall'), {
-      regarding, type: 'Warning', reason: 'ConsumerReloadStalled',
-      message: `the in-place reload of Deployment ${target} took ${seconds.toFixed(1)} s: HolmesGPT gave up waiting for the prerequisite check of ${names.join(', ')} (${stalls[0]?.error ?? ''}); those toolsets are failed in HolmesGPT until its next status refresh`,
-    });
   }
 }
 

@@ -1,3 +1,7 @@
+import type { ObjectReference } from '../kube/objects.ts';
+import { outputEventKey, type EventRecorder } from '../observe/events.ts';
+import type { Logger } from '../observe/logger.ts';
+import type { Metrics } from '../observe/metrics.ts';
 import type { LoadedToolset } from './consumer-http.ts';
 
 /**
@@ -26,4 +30,23 @@ export function stallsOf(outcomes: readonly { pod: string; loaded?: LoadedToolse
     }
   }
   return [...stalls.values()].sort((a, b) => a.toolset.localeCompare(b.toolset));
+}
+
+/**
+ * Names the toolsets whose checks held HolmesGPT's reload up (SPEC §6: a tenant's stalling server is attributed): a
+ * Warning Event on the output ConfigMap, a count per toolset, and a log line.
+ */
+export function reportReloadStalls(
+  stalls: readonly ReloadStall[],
+  run: { seconds: number; target: string; regarding: ObjectReference },
+  report: { events: EventRecorder; metrics: Metrics; log: Logger },
+): void {
+  const { seconds, target, regarding } = run;
+  for (const s of stalls) report.metrics.reloadStalls.inc({ toolset: s.toolset });
+  const names = stalls.map((s) => s.toolset);
+  report.log.warn('HolmesGPT\'s reload waited out its prerequisite deadline for some toolsets', { deployment: target, seconds, toolsets: names });
+  report.events.report(outputEventKey('ReloadStall'), {
+    regarding, type: 'Warning', reason: 'ConsumerReloadStalled',
+    message: `the in-place reload of Deployment ${target} took ${seconds.toFixed(1)} s: HolmesGPT gave up waiting for the prerequisite check of ${names.join(', ')} (${stalls[0]?.error ?? ''}); those toolsets are failed in HolmesGPT until its next status refresh`,
+  });
 }
