@@ -6,9 +6,11 @@
 // place, while the allowed toolset still answers. The same for a tenant's MCP server that answers the operator's check
 // honestly but redirects HolmesGPT (HolmesGPT's MCP client follows redirects) to a server no toolset names. Then the
 // time from an annotation change to the policy (in the API and in the network) is measured for docs/benchmarks.md.
+// And a selector-less tenant Service whose hand-written EndpointSlice names a tenant Pod but holds another
+// namespace's address: refused by the operator without the policy, written with it, and refused by the network.
 // Traffic goes only to pods this test created.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { NetworkingV1Api, type V1NetworkPolicy, type V1Pod } from '@kubernetes/client-node';
+import { DiscoveryV1Api, NetworkingV1Api, type V1NetworkPolicy, type V1Pod } from '@kubernetes/client-node';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,11 +31,15 @@ const POLICY = 'kubernaut-toolset-consumer';
 const ALLOWED = `custom/${TENANT}/allowed`;
 const LATE = `custom/${TENANT}/late`;
 const INCIDENTS = `mcp/${TENANT}/incidents`;
+/** A namespace no toolset may reach, and a tenant Service whose hand-written EndpointSlice points into it. */
+const OTHER = 'e2e-netpol-other';
+const HAND = `custom/${TENANT}/hand`;
 /** Where the tenant's MCP server sends HolmesGPT: a server of the namespace that no toolset names. */
 const ELSEWHERE = `http://forbidden-mcp.${TENANT}.svc.cluster.local:8000/mcp`;
 const CHANGES = 20;
 const work = mkdtempSync(join(tmpdir(), 'kubernaut-e2e-netpol-'));
 const net = kc.makeApiClient(NetworkingV1Api);
+const discovery = kc.makeApiClient(DiscoveryV1Api);
 const measured: Record<string, string> = {};
 const host = (service: string) => `${service}.${TENANT}.svc.cluster.local:8080`;
 
@@ -90,6 +96,33 @@ async function redirectFor(clients: string[]): Promise<string[]> {
   return (JSON.parse(res.body) as { seen: string[] }).seen;
 }
 
+const fileText = async () => (await core.readNamespacedConfigMap({ namespace: NS, name: 'kubernaut-toolset-config' })).data?.['toolset.yaml'] ?? '';
+
+/**
+ * A selector-less tenant Service `hand` whose hand-written EndpointSlice claims a Pod of the tenant (allowed's) but
+ * holds the address of a pod in OTHER: the API server checks neither, and kube-proxy routes to the address.
+ */
+async function createForgedSliceService(): Promise<void> {
+  const [elsewhere] = await readyPods(OTHER, 'app=elsewhere', 1);
+  const [allowed] = await readyPods(TENANT, 'app=allowed', 1);
+  await core.createNamespacedService({ namespace: TENANT, body: {
+    metadata: { name: 'hand', annotations: { 'kubernaut.io/toolset': 'enabled', 'kubernaut.io/toolset-type': 'custom' } },
+    spec: { ports: [{ name: 'http', port: 8080, targetPort: 8080 }] },
+  } });
+  await discovery.createNamespacedEndpointSlice({ namespace: TENANT, body: {
+    metadata: { name: 'hand-1', labels: { 'kubernetes.io/service-name': 'hand' } },
+    addressType: 'IPv4',
+    ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
+    endpoints: [{ addresses: [elsewhere?.status?.podIP ?? ''], targetRef: { kind: 'Pod', namespace: TENANT, name: allowed?.metadata?.name ?? '' } }],
+  } });
+}
+
+/** Removes `hand` again: while written, its namespace-wide rule would let HolmesGPT reach every tenant pod on 8080. */
+async function deleteForgedSliceService(): Promise<void> {
+  await discovery.deleteNamespacedEndpointSlice({ namespace: TENANT, name: 'hand-1' });
+  await core.deleteNamespacedService({ namespace: TENANT, name: 'hand' });
+}
+
 async function servedToolsets(): Promise<Record<string, string>> {
   const res = await podGet(await holmesPod(), 5050, '/toolsets');
   return (JSON.parse(res.body) as { toolsets: Record<string, string> }).toolsets;
@@ -114,7 +147,7 @@ describe('HolmesGPT\'s egress NetworkPolicy, enforced on the node', () => {
   beforeAll(async () => {
     const bin = (await promisify(execFile)('bash', [join(import.meta.dirname, '../../tools/netpol/build.sh')], { timeout: 20 * 60_000 })).stdout.trim().split('\n').at(-1) ?? '';
     engine = await startEngine(join(bin, 'kube-router'), cp.kubeconfig, cp.node.nodeName, cp.dir);
-    for (const name of [NS, TENANT]) await core.createNamespace({ body: { metadata: { name } } });
+    for (const name of [NS, TENANT, OTHER]) await core.createNamespace({ body: { metadata: { name } } });
     for (const app of ['allowed', 'forbidden', 'late']) await apps.createNamespacedDeployment({ namespace: TENANT, body: hello(TENANT, app) });
     await core.createNamespacedService({ namespace: TENANT, body: helloService(TENANT, 'allowed', 'allowed') });
     const late = helloService(TENANT, 'late', 'late');
@@ -129,6 +162,8 @@ describe('HolmesGPT\'s egress NetworkPolicy, enforced on the node', () => {
     } });
     await core.createNamespacedService({ namespace: TENANT, body: { metadata: { name: 'forbidden-mcp' }, spec: { selector: { app: 'forbidden-mcp' }, ports: [{ port: 8000, targetPort: 8000 }] } } });
     for (const app of ['allowed', 'forbidden', 'late', 'incidents', 'forbidden-mcp']) await readyPods(TENANT, `app=${app}`, 1, 120_000);
+    await apps.createNamespacedDeployment({ namespace: OTHER, body: hello(OTHER, 'elsewhere') });
+    await readyPods(OTHER, 'app=elsewhere', 1, 120_000);
     const values = snippetOf(await helm(work, 'install', RELEASE, CHART, '--namespace', NS, '--values', valuesFile));
     await readyPods(NS, `app.kubernetes.io/instance=${RELEASE}`, 1, 180_000);
     await waitFor(async () => ((await core.readNamespacedConfigMap({ namespace: NS, name: 'kubernaut-toolset-config' }).catch(() => undefined))?.data?.['toolset.yaml']?.includes(ALLOWED) ? true : undefined), {
@@ -146,7 +181,7 @@ describe('HolmesGPT\'s egress NetworkPolicy, enforced on the node', () => {
     process.stderr.write(`\n[e2e] measured: ${JSON.stringify(measured)}\n`);
     try {
       await helm(work, 'uninstall', RELEASE, '--namespace', NS, '--wait').catch(() => undefined);
-      for (const name of [NS, TENANT]) await core.deleteNamespace({ name }).catch(() => undefined);
+      for (const name of [NS, TENANT, OTHER]) await core.deleteNamespace({ name }).catch(() => undefined);
     } finally {
       await engine?.stop();
       rmSync(work, { recursive: true, force: true });
@@ -157,6 +192,23 @@ describe('HolmesGPT\'s egress NetworkPolicy, enforced on the node', () => {
     expect(answeredBy(await invoke(ALLOWED, `http://${host('allowed')}/`), 'allowed')).toBe(true);
     const steered = await invoke(ALLOWED, dodge('forbidden'));
     expect({ status: steered.status, answeredByForbidden: answeredBy(steered, 'forbidden') }).toEqual({ status: 'success', answeredByForbidden: true });
+  }, 120_000);
+
+  it('without a policy, a selector-less Service whose slice claims a tenant Pod but holds another namespace\'s address leads out; the operator does not write it', async () => {
+    await createForgedSliceService();
+    try {
+      // Without the network confining HolmesGPT, nothing checks that address: the Service is refused.
+      await waitFor(async () => ((await core.listNamespacedEvent({ namespace: TENANT, fieldSelector: 'involvedObject.name=hand' })).items
+        .some((e) => e.reason === 'ToolsetRejected' && e.message?.startsWith('RouteNotAllowed: ')) ? true : undefined), {
+        timeoutMs: 60_000, describe: () => 'a ToolsetRejected Event (RouteNotAllowed) for the selector-less Service',
+      });
+      expect(await fileText()).not.toContain(HAND);
+      // The forged slice really routes out of the namespace (reached here through the allow-list dodge).
+      const out = await invoke(ALLOWED, dodge('hand'));
+      expect({ status: out.status, answeredByElsewhere: answeredBy(out, 'elsewhere') }).toEqual({ status: 'success', answeredByElsewhere: true });
+    } finally {
+      await deleteForgedSliceService();
+    }
   }, 120_000);
 
   it('without a policy, a tenant MCP server that redirects only HolmesGPT sends HolmesGPT\'s tool calls to a server no toolset names', async () => {
@@ -202,6 +254,27 @@ describe('HolmesGPT\'s egress NetworkPolicy, enforced on the node', () => {
     expect({ status: refused.status, error: refused.error ?? '' }).toEqual({ status: 'error', error: expect.stringMatching(/connect|refused|Errno 111/i) as unknown });
     await redirectFor([]);
     expect(servedBy(await callIncidents(), 'incidents')).toBe(true);
+  }, 300_000);
+
+  it('with the policy, the Pod-naming selector-less Service is written and its namespace allowed, and the network refuses its forged address', async () => {
+    const namespaceWide = (p: V1NetworkPolicy | undefined) => (p?.spec?.egress ?? [])
+      .find((r) => r.to?.some((peer) => peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === TENANT && Object.keys(peer.podSelector?.matchLabels ?? {}).length === 0));
+    await createForgedSliceService();
+    try {
+      await waitFor(async () => ((await fileText()).includes(HAND) ? true : undefined), { timeoutMs: 60_000, describe: () => `the operator writing ${HAND} once the policy confines HolmesGPT` });
+      const rule = await waitFor(async () => namespaceWide(await policy()), { timeoutMs: 60_000, describe: () => `a rule for every pod of ${TENANT} (the selector-less Service's)` });
+      expect(rule.ports).toEqual([{ port: 8080, protocol: 'TCP' }]);
+      let last: Invoked | undefined;
+      await waitFor(async () => {
+        last = await invoke(ALLOWED, dodge('hand'));
+        return last.status !== 'success' ? true : undefined;
+      }, { timeoutMs: 60_000, intervalMs: 500, describe: () => `the forged address refused; last ${JSON.stringify(last)}` });
+      expect(answeredBy(last as Invoked, 'elsewhere')).toBe(false);
+      expect(last?.error ?? '').toMatch(/Connection refused|ConnectionError|Max retries|Errno 111/i);
+    } finally {
+      await deleteForgedSliceService();
+    }
+    await waitFor(async () => (namespaceWide(await policy()) ? undefined : true), { timeoutMs: 60_000, describe: () => 'the namespace-wide rule gone with the Service' });
   }, 300_000);
 
   it('follows each toolset change: a new toolset\'s pods become reachable, a removed one\'s are refused again', async () => {
