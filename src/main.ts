@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { existsSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DEFAULT_FILE_HASH_PORT, serveFileHash } from './cli/file-hash.ts';
 import { render } from './cli/render.ts';
@@ -145,11 +144,18 @@ const LOG_LEVELS = ['error', 'warn', 'info', 'debug'];
 /** Spellings other tools use (logrus, external-dns, Reloader): accepted, and logged as ours. */
 const LOG_LEVEL_ALIASES: Record<string, string> = { warning: 'warn' };
 
-/** Usage mistakes of `run` that would otherwise surface late (a raw ENOENT) or silently (info logs dropped). */
-function runUsageProblem(logLevel: string | undefined, logFormat: string | undefined, kubeconfig: string | undefined): string | undefined {
+/** Usage mistakes of `run` that would otherwise surface silently (info logs dropped); kubeFor judges --kubeconfig. */
+function runUsageProblem(logLevel: string | undefined, logFormat: string | undefined): string | undefined {
   if (logLevel !== undefined && !LOG_LEVELS.includes(logLevel)) return `--log-level ${JSON.stringify(logLevel)} is not one of ${LOG_LEVELS.join(', ')} (or warning)`;
   if (logFormat !== undefined && !(LOG_FORMATS as readonly string[]).includes(logFormat)) return `--log-format ${JSON.stringify(logFormat)} is not one of ${LOG_FORMATS.join(', ')}`;
-  if (kubeconfig !== undefined && !existsSync(kubeconfig)) return `--kubeconfig ${JSON.stringify(kubeconfig)}: no such file`;
+  return undefined;
+}
+
+/** Usage mistakes of `status`: an unknown output format, a port that is not one, or a stray argument. */
+function statusUsageProblem(output: string, port: number, rawPort: string | undefined, positionals: readonly string[]): string | undefined {
+  if (positionals.length > 0) return `unexpected argument ${positionals[0]}`;
+  if (!Number.isInteger(port) || port < 1 || port > 65535) return `--port ${JSON.stringify(rawPort)} is not a port (1-65535)`;
+  if (!(STATUS_OUTPUTS as readonly string[]).includes(output)) return `-o ${JSON.stringify(output)} is not one of ${STATUS_OUTPUTS.join(', ')}`;
   return undefined;
 }
 
@@ -223,9 +229,8 @@ async function main(argv: string[]): Promise<number> {
     case 'status': {
       const output = str('output') ?? 'table';
       const port = Number(str('port') ?? 8080);
-      if (!(STATUS_OUTPUTS as readonly string[]).includes(output) || !Number.isInteger(port) || port < 1 || port > 65535 || positionals.length > 0) {
-        const problem = positionals.length > 0 ? `unexpected argument ${positionals[0]}` : !Number.isInteger(port) || port < 1 || port > 65535
-          ? `--port ${JSON.stringify(str('port'))} is not a port (1-65535)` : `-o ${JSON.stringify(output)} is not one of ${STATUS_OUTPUTS.join(', ')}`;
+      const problem = statusUsageProblem(output, port, str('port'), positionals);
+      if (problem) {
         process.stderr.write(`kubernaut-toolset status: ${problem}; see "kubernaut-toolset status --help"\n`);
         return 2;
       }
@@ -257,7 +262,7 @@ async function main(argv: string[]): Promise<number> {
       // Configuration problems first (they are the most to report), then the command's own usage.
       const config = loadConfig({ ...(str('config') ? { file: str('config') } : {}), flags: settingFlags(values) });
       const logLevel = str('log-level') === undefined ? undefined : LOG_LEVEL_ALIASES[str('log-level') ?? ''] ?? str('log-level');
-      const problem = runUsageProblem(logLevel, str('log-format'), str('kubeconfig'));
+      const problem = runUsageProblem(logLevel, str('log-format'));
       if (problem) {
         process.stderr.write(`kubernaut-toolset run: ${problem}\n`);
         return 2;

@@ -80,7 +80,7 @@ export class RelevantServices {
     }
     const slices = [...(this.#slices.get(key)?.values() ?? [])];
     const fact = routeFact(service, slices);
-    const pods = servicePods(service, slices);
+    const pods = servicePods(service, slices, fact);
     this.#routes.set(key, { fact, pods, text: JSON.stringify([fact, pods]) });
   }
 

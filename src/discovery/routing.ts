@@ -13,12 +13,10 @@ import type { Candidate, Rejection } from './candidate.ts';
  */
 export type RouteFact = `ExternalName:${string}` | 'selector' | 'slices' | `no-selector:${string}`;
 
-const hasSelector = (service: Service) => service.spec.type !== 'ExternalName' && Object.keys(service.spec.selector ?? {}).length > 0;
-
 /** The route of `service`; `slices` are the EndpointSlices labelled with its name (only read without a selector). */
 export function routeFact(service: Service, slices: readonly EndpointSlice[] = []): RouteFact {
   if (service.spec.type === 'ExternalName') return `ExternalName:${service.spec.externalName ?? ''}`;
-  if (hasSelector(service)) return 'selector';
+  if (Object.keys(service.spec.selector ?? {}).length > 0) return 'selector';
   const { namespace } = service.metadata;
   const endpoints = slices.flatMap((slice) => slice.endpoints.map((e) => ({ slice: slice.metadata.name, ...e })));
   if (endpoints.length === 0) return 'no-selector:has no EndpointSlices with endpoints';
@@ -41,11 +39,11 @@ export interface ServicePods {
   ports: { port: number; targetPort?: number | string; protocol?: string }[];
 }
 
-export function servicePods(service: Service, slices: readonly EndpointSlice[] = []): ServicePods | undefined {
+export function servicePods(service: Service, slices: readonly EndpointSlice[] = [], fact: RouteFact = routeFact(service, slices)): ServicePods | undefined {
   const { selector, ports } = service.spec;
   const own = (p: ServicePort) => ({ ...(p.targetPort !== undefined ? { targetPort: p.targetPort } : {}), ...(p.protocol ? { protocol: p.protocol } : {}) });
-  if (hasSelector(service)) return { selector: selector ?? {}, ports: ports.map((p) => ({ port: p.port, ...own(p) })) };
-  if (routeFact(service, slices) !== 'slices') return undefined;
+  if (fact === 'selector') return { selector: selector ?? {}, ports: ports.map((p) => ({ port: p.port, ...own(p) })) };
+  if (fact !== 'slices') return undefined;
   const sliced = new Map<string, ServicePods['ports'][number]>();
   for (const p of ports) {
     for (const sp of slices.flatMap((slice) => slice.ports)) {

@@ -17,7 +17,7 @@ export function backstopMs(checkTimeoutMs: number): number {
  * default is written once, in the schema (health.timeout); a check given none that is usable ends at once.
  */
 export function checkTimeoutMs(timeoutMs: number): number {
-  return Number.isFinite(timeoutMs) && timeoutMs > 1 ? Math.min(Math.ceil(timeoutMs), MAX_TIMER_MS) : timeoutMs === Number.POSITIVE_INFINITY ? MAX_TIMER_MS : 1;
+  return timeoutMs >= 1 ? Math.min(Math.ceil(timeoutMs), MAX_TIMER_MS) : 1;
 }
 
 /**

@@ -74,10 +74,15 @@ export class PodReload {
       await this.#awaitFileHash(ip, hash, deadline, nudge);
       await http.reloadToolsets(ip, adminPort, reloadBudget(deadline - this.#deps.now()), apiKey);
       // Only to name what held the reload up: a server without the route still reloaded.
-      loaded = await http.loadedToolsets(ip, adminPort, Math.max(1_000, deadline - this.#deps.now()), apiKey).catch(() => undefined);
+      loaded = await http.loadedToolsets(ip, adminPort, this.#left(deadline), apiKey).catch(() => undefined);
     }
     await kube.annotatePod(pod.namespace, pod.name, { [RELOADED_ANNOTATION]: hash });
     return loaded;
+  }
+
+  /** What is left until `deadline` for one call, but at least a second (a call must have time to be answered). */
+  #left(deadline: number): number {
+    return Math.max(1_000, deadline - this.#deps.now());
   }
 
   /** Annotates the pod with SYNC_ANNOTATION, at most once per nudge interval (the first call only starts the clock). */
@@ -123,7 +128,7 @@ export class PodReload {
     const pollMs = this.#deps.pollMs ?? POLL_MS;
     for (let attempt = 1; ; attempt++) {
       await http.reloadToolsets(ip, adminPort, reloadBudget(deadline - this.#deps.now()), apiKey);
-      const loaded = await http.loadedToolsets(ip, adminPort, Math.max(1_000, deadline - this.#deps.now()), apiKey);
+      const loaded = await http.loadedToolsets(ip, adminPort, this.#left(deadline), apiKey);
       const names = loaded.map((t) => t.name);
       if (names.includes(marker)) return loaded;
       const wait = backoffDelay(attempt, { initialMs: pollMs, maxMs: 2_000, jitter: 0 });
