@@ -72,7 +72,7 @@ export class ToolsetController {
     const watches = (this.#watches = new Watches(kube, config));
     const settings = planSettings(config);
     this.#trust = new TrustLabels(() => this.#store.reconsider(watches.allServices()));
-    this.#store = new RelevantServices(detectionOptions(settings, () => this.#trust.labelled), (key) => watches.service(key));
+    this.#store = new RelevantServices(detectionOptions(settings, () => this.#trust.labelled), { serviceOf: (key) => watches.service(key), slicesOf: (key) => watches.slicesOf(key) });
     this.#output = new OutputCache(() => watches.outputConfigMap());
     this.#gate = new LeaderGate(kube, config, this.identity, metrics, log);
     this.#events = new EventRecorder(kube, log, () => this.#gate.mayWrite, () => metrics.eventsDropped.inc());

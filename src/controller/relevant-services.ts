@@ -18,8 +18,9 @@ import { objectKey } from '../kube/objects.ts';
  */
 export class RelevantServices {
   readonly #options: DetectionOptions;
-  /** Any Service the operator watches, as its watch cache holds it now (route facts are read from there). */
+  /** Any Service the operator watches, and a Service's hand-written EndpointSlices, as the watch caches hold them now. */
   readonly #serviceOf: (key: string) => Service | undefined;
+  readonly #slicesOf: (key: string) => EndpointSlice[];
   readonly #relevant = new Map<string, { fingerprint: string; service: Service; target: string | undefined }>();
   /** How many relevant Services' endpoints name each Service (namespace/name). */
   readonly #targeted = new Map<string, number>();
@@ -28,12 +29,11 @@ export class RelevantServices {
    * the Services some endpoint names only: a cluster's other Services never need one.
    */
   readonly #routes = new Map<string, { fact: RouteFact; pods: ServicePods | undefined; text: string }>();
-  /** The hand-written EndpointSlices by Service (namespace/name), then by slice name. */
-  readonly #slices = new Map<string, Map<string, EndpointSlice>>();
 
-  constructor(options: DetectionOptions, serviceOf: (key: string) => Service | undefined) {
+  constructor(options: DetectionOptions, caches: { serviceOf: (key: string) => Service | undefined; slicesOf: (key: string) => EndpointSlice[] }) {
     this.#options = options;
-    this.#serviceOf = serviceOf;
+    this.#serviceOf = caches.serviceOf;
+    this.#slicesOf = caches.slicesOf;
   }
 
   /**
@@ -57,16 +57,11 @@ export class RelevantServices {
   }
 
   /**
-   * Records a hand-written EndpointSlice's event and returns true when it changed the route of a Service that a
-   * relevant endpoint names.
+   * A hand-written EndpointSlice changed (its watch cache already holds the change): true when that changed the route
+   * of a Service that a relevant endpoint names.
    */
-  sliceChanged(type: 'added' | 'modified' | 'deleted', slice: EndpointSlice): boolean {
+  sliceChanged(slice: EndpointSlice): boolean {
     const key = objectKey({ namespace: slice.metadata.namespace, name: slice.service });
-    const slices = this.#slices.get(key) ?? new Map<string, EndpointSlice>();
-    if (type === 'deleted') slices.delete(slice.metadata.name);
-    else slices.set(slice.metadata.name, slice);
-    if (slices.size > 0) this.#slices.set(key, slices);
-    else this.#slices.delete(key);
     if (!this.#targeted.has(key)) return false;
     const before = this.#routes.get(key)?.text;
     this.#route(key, this.#serviceOf(key));
@@ -78,7 +73,7 @@ export class RelevantServices {
       this.#routes.delete(key);
       return;
     }
-    const slices = [...(this.#slices.get(key)?.values() ?? [])];
+    const slices = this.#slicesOf(key);
     const fact = routeFact(service, slices);
     const pods = servicePods(service, slices, fact);
     this.#routes.set(key, { fact, pods, text: JSON.stringify([fact, pods]) });

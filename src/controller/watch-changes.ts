@@ -53,7 +53,7 @@ export function serviceChanges(reflector: Reflector<Service>, store: RelevantSer
 
 /** Hand-written EndpointSlice events that change the route of a Service some endpoint names. */
 export function sliceChanges(reflector: Reflector<EndpointSlice>, store: RelevantServices, metrics: Metrics, log: Logger): Observable<ReconcileRequest> {
-  return recordedChanges(reflector, 'endpointslices', (type, slice) => store.sliceChanged(type, slice), metrics, log);
+  return recordedChanges(reflector, 'endpointslices', (_type, slice) => store.sliceChanged(slice), metrics, log);
 }
 
 /** Every event of the output ConfigMap: an edit, a deletion, or our own write coming back. */

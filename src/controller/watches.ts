@@ -84,6 +84,12 @@ export class Watches {
     return undefined;
   }
 
+  /** The hand-written EndpointSlices of the Service `namespace/name`, as their watches last saw them. */
+  slicesOf(key: string): EndpointSlice[] {
+    const [namespace = '', name = ''] = key.split('/');
+    return this.slices.flatMap((r) => r.list()).filter((s) => s.metadata.namespace === namespace && s.service === name);
+  }
+
   allServices(): Service[] {
     return this.services.flatMap((r) => r.list());
   }

@@ -12,18 +12,28 @@ const slice = (name: string, targetRef: { kind?: string; namespace?: string; nam
 
 /**
  * A RelevantServices fed as the controller feeds it: each event first lands in a watch cache (which the store reads
- * route facts from), then reaches the store.
+ * Services and slices from), then reaches the store.
  */
 function watched(options: ReturnType<typeof detectionOptions>) {
   const cache = new Map<string, Service>();
-  const store = new RelevantServices(options, (key) => cache.get(key));
+  const slices = new Map<string, EndpointSlice>();
+  const store = new RelevantServices(options, {
+    serviceOf: (key) => cache.get(key),
+    slicesOf: (key) => [...slices.values()].filter((s) => `${s.metadata.namespace}/${s.service}` === key),
+  });
   const record = store.changed.bind(store);
+  const recordSlice = store.sliceChanged.bind(store);
   const changed = (type: 'added' | 'modified' | 'deleted', s: Service) => {
     if (type === 'deleted') cache.delete(objectKey(s.metadata));
     else cache.set(objectKey(s.metadata), s);
     return record(type, s);
   };
-  return Object.assign(store, { changed });
+  const sliceChanged = (type: 'added' | 'modified' | 'deleted', s: EndpointSlice) => {
+    if (type === 'deleted') slices.delete(objectKey(s.metadata));
+    else slices.set(objectKey(s.metadata), s);
+    return recordSlice(s);
+  };
+  return Object.assign(store, { changed, sliceChanged });
 }
 
 describe('RelevantServices', () => {

@@ -62,7 +62,7 @@ describe('serviceChanges', () => {
     const prom = service({ name: 'prom', annotations: optIn('prometheus', { 'kubernaut.io/toolset-endpoint': 'http://prom.ns.svc:9090' }) });
     const { source, send, watching } = scripted<Service>([prom, service({ name: 'web' })]);
     const reflector = new Reflector(source);
-    const store = new RelevantServices(detectionOptions(), (key) => reflector.get(...(key.split('/') as [string, string])));
+    const store = new RelevantServices(detectionOptions(), { serviceOf: (key) => reflector.get(...(key.split('/') as [string, string])), slicesOf: () => [] });
     const metrics = new Metrics({ processMetrics: false });
     const seen = await collect(reflector, watching, serviceChanges(reflector, store, metrics, log), () => {
       send('MODIFIED', { ...service({ name: 'web', labels: { tick: '1' } }), metadata: { ...service({ name: 'web' }).metadata, resourceVersion: '2' } });
