@@ -1,6 +1,7 @@
 import type { EndpointSlice, Service, ServicePort } from '../kube/objects.ts';
 import { objectKey } from '../kube/objects.ts';
 import type { Candidate, Rejection } from './candidate.ts';
+import { quote } from './rejected.ts';
 
 /**
  * What decides where a Service's traffic really goes: an ExternalName Service is a DNS alias to any host, and a
@@ -13,6 +14,9 @@ import type { Candidate, Rejection } from './candidate.ts';
  */
 export type RouteFact = `ExternalName:${string}` | 'selector' | 'slices' | `no-selector:${string}`;
 
+/** A tenant's value in a message: as it is when it is a plain name or address, else quoted and shortened. */
+const shown = (value: string) => (/^[A-Za-z0-9.:_-]{1,253}$/.test(value) ? value : quote(value));
+
 /** The route of `service`; `slices` are the EndpointSlices labelled with its name (only read without a selector). */
 export function routeFact(service: Service, slices: readonly EndpointSlice[] = []): RouteFact {
   if (service.spec.type === 'ExternalName') return `ExternalName:${service.spec.externalName ?? ''}`;
@@ -21,10 +25,10 @@ export function routeFact(service: Service, slices: readonly EndpointSlice[] = [
   const endpoints = slices.flatMap((slice) => slice.endpoints.map((e) => ({ slice: slice.metadata.name, ...e })));
   if (endpoints.length === 0) return 'no-selector:has no EndpointSlices with endpoints';
   for (const e of endpoints) {
-    const at = `its EndpointSlice ${namespace}/${e.slice} points at ${e.addresses.join(', ') || 'no address'}`;
+    const at = `its EndpointSlice ${namespace}/${shown(e.slice)} points at ${e.addresses.map(shown).join(', ') || 'no address'}`;
     const ref = e.targetRef;
     if (ref?.kind !== 'Pod' || !ref.name) return `no-selector:${at}, which names no Pod`;
-    if ((ref.namespace ?? namespace) !== namespace) return `no-selector:${at} as Pod ${ref.namespace ?? ''}/${ref.name}, outside namespace ${namespace}`;
+    if ((ref.namespace ?? namespace) !== namespace) return `no-selector:${at} as Pod ${shown(ref.namespace ?? '')}/${shown(ref.name)}, outside namespace ${namespace}`;
   }
   return 'slices';
 }
